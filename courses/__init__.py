@@ -1,0 +1,18 @@
+"""Course catalog library: competencies, courses, providers, job positions (no Flask, no ORM)."""
+from .catalog import (
+    DATA_DIR,
+    Catalog,
+    CatalogError,
+    Competency,
+    Course,
+    Module,
+    Position,
+    Provider,
+    RegionPriority,
+    load_catalog,
+)
+
+__all__ = [
+    "DATA_DIR", "Catalog", "CatalogError", "Competency", "Course", "Module", "Position", "Provider",
+    "RegionPriority", "load_catalog",
+]

@@ -1,0 +1,184 @@
+"""Test fixtures. The suite runs on SQLite by default and on PostgreSQL when
+TRAINER_TEST_DATABASE_URL is set (`make test` does both). The schema is built once per run by the
+Alembic migrations from an empty database; each test then starts from empty tables."""
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from trainer import create_app
+from trainer.extensions import db
+
+PG_URL = os.environ.get("TRAINER_TEST_DATABASE_URL")
+# Tests read exports back with pandas; the app reads uploads with calamine (explicitly). Say
+# which reader the tests use, as pandas asks once python-calamine is installed.
+pd.set_option("io.excel.xlsx.reader", "openpyxl")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """SQLite in a temporary file, or a fresh PostgreSQL database of this run's own on the server
+    of TRAINER_TEST_DATABASE_URL (so that two runs never share tables), dropped at the end."""
+    if not PG_URL:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        return
+    base = sa.make_url(PG_URL)
+    name = f"{base.database}_run{os.getpid()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_app(url: str):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                       "PASSWORD_HASH_FAST": True, "SECRET_KEY": "test"})
+
+
+def reset_schema(url: str) -> None:
+    """Empty the database completely, then build the schema with the migrations."""
+    from flask_migrate import upgrade
+    app = make_app(url)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+            else:
+                meta = sa.MetaData()
+                meta.reflect(conn)
+                meta.drop_all(conn)
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    reset_schema(database_url)
+    return database_url
+
+
+def _truncate():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def app(_schema):
+    app = make_app(_schema)
+    with app.app_context():
+        _truncate()
+        yield app
+        db.session.remove()
+        _truncate()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def catalog(app):
+    """The standard catalog, loaded as `trainer catalog load` would."""
+    from courses import load_catalog
+    from trainer.framework.operations import sync_catalog
+    from trainer.targets.operations import seed_presets
+    sync_catalog(load_catalog())
+    seed_presets()
+    db.session.commit()
+    return load_catalog()
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_unit(app):
+    from trainer.org.models import Unit
+
+    def make(**kw):
+        n = next(_seq)
+        values = dict(code=f"U{n:04d}", name=f"Xã Thử {n}", kind="commune", region="rural")
+        values.update(kw)
+        unit = Unit(**values)
+        db.session.add(unit)
+        db.session.flush()
+        return unit
+    return make
+
+
+@pytest.fixture
+def province(app, make_unit):
+    """A province with two communes (A is mountain); HR tests usually manage commune A only."""
+    top = make_unit(code="LCU", name="Tỉnh Thử", kind="province", region=None)
+    a = make_unit(code="LCU-X01", name="Xã A", parent_id=top.id, region="mountain")
+    b = make_unit(code="LCU-X02", name="Xã B", parent_id=top.id)
+    db.session.commit()
+    return top, a, b
+
+
+@pytest.fixture
+def make_official(app, make_unit):
+    from trainer.people.identity import make_pid
+    from trainer.people.models import Official
+
+    def make(**kw):
+        n = next(_seq)
+        birth = kw.pop("birth_date", date(1990, 5, 17))
+        gender = kw.pop("gender", "male")
+        values = dict(code=f"T{n:06d}", pid=make_pid("012", birth, gender, n),
+                      full_name=f"Nguyễn Văn Thử {n}", birth_date=birth, gender=gender,
+                      ethnicity="Kinh", education="dai_hoc", political_theory="so_cap",
+                      state_management="chuyen_vien", it_level="co_ban")
+        if "unit_id" not in kw and "unit" not in kw:
+            values["unit"] = make_unit()
+        values.update(kw)
+        official = Official(**values)
+        db.session.add(official)
+        db.session.flush()
+        return official
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    from trainer.auth.operations import create_user
+
+    def make(role="hr", username=None, password="matkhau123", **scope):
+        username = username or f"{role}{next(_seq)}"
+        user = create_user(username, password, role, f"Người dùng {username}", **scope)
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password="matkhau123"):
+        response = client.post("/dang-nhap", data={"username": user.username,
+                                                   "password": password})
+        assert response.status_code == 302, "đăng nhập thất bại"
+        return client
+    return do

@@ -1,0 +1,56 @@
+"""The schema comes from the Alembic migrations, on SQLite and PostgreSQL alike."""
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from tests.conftest import make_app, reset_schema
+from trainer.extensions import db
+
+
+def test_migrations_from_empty_database_leave_nothing_to_autogenerate(database_url, tmp_path):
+    # A database of its own on SQLite; on PostgreSQL the shared one, rebuilt from empty.
+    url = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path}/m.db"
+    reset_schema(url)
+    app = make_app(url)
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        tables = set(sa.inspect(conn).get_table_names())
+    assert diff == []
+    assert {"officials", "assessments", "enrollments", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize("package", ["courses", "recommender"])
+def test_libraries_import_neither_flask_nor_the_orm_nor_the_app(package):
+    code = (f"import sys, {package}; bad = [m for m in ('flask', 'sqlalchemy', 'trainer') "
+            f"if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_upgrading_a_database_with_data_keeps_its_rows(database_url, tmp_path):
+    from flask_migrate import downgrade, upgrade
+    url = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path}/d.db"
+    reset_schema(url)
+    app = make_app(url)
+    with app.app_context():
+        downgrade(revision="40687798e293")  # the first schema
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO providers (id, code, name, kind) VALUES "
+                                 "(1, 'P', 'Trường', 'college')"))
+            conn.execute(sa.text(
+                "INSERT INTO courses (id, code, name, provider_id, category, mode, hours, "
+                "pass_mark, requires_approval, cost, description) VALUES "
+                "(1, 'C', 'Khóa', 1, 'skills', 'in_person', 8, 5, false, 0, '')"))
+            conn.execute(sa.text(
+                "INSERT INTO cohorts (id, course_id, code, start_date, end_date, capacity, "
+                "location, mode, status, created_at) VALUES (1, 1, 'L1', '2027-01-04', "
+                "'2027-01-05', 20, '', 'in_person', 'open', '2026-11-01')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT code, cancelled_reason FROM cohorts")).one()
+    assert tuple(row) == ("L1", "")
+    reset_schema(url)

@@ -1,0 +1,125 @@
+"""trainer — training management for commune-level officials ("thiếu gì học nấy", LC-P1)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, render_template
+
+from trainer.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("TRAINER_SECRET_KEY", "dev-only-change-me"),
+        SQLALCHEMY_DATABASE_URI=os.environ.get("TRAINER_DATABASE_URL", "sqlite:///trainer.db"),
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BOOTSTRAP_SERVE_LOCAL=True,
+        PASSWORD_HASH_FAST=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # Outgoing mail (notifications): written to the outbox always, sent by `trainer notices
+        # send` when a server is configured.
+        MAIL_SERVER=os.environ.get("TRAINER_MAIL_SERVER", ""),
+        MAIL_PORT=int(os.environ.get("TRAINER_MAIL_PORT", "25")),
+        MAIL_USERNAME=os.environ.get("TRAINER_MAIL_USERNAME", ""),
+        MAIL_PASSWORD=os.environ.get("TRAINER_MAIL_PASSWORD", ""),
+        MAIL_USE_TLS=os.environ.get("TRAINER_MAIL_USE_TLS", "") == "1",
+        MAIL_FROM=os.environ.get("TRAINER_MAIL_FROM", "dao-tao@localhost"),
+    )
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from trainer import models  # noqa: F401  (all tables on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "vi")
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            @sa.event.listens_for(db.engine, "connect")
+            def _fk_on(dbapi_conn, _record):  # SQLite ignores foreign keys unless asked
+                dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+
+def register_blueprints(app: Flask) -> None:
+    from trainer.api.views import bp as api_bp
+    from trainer.auth.views import bp as auth_bp
+    from trainer.cohorts.views import bp as cohorts_bp
+    from trainer.degrees.views import bp as degrees_bp
+    from trainer.demand.views import bp as demand_bp
+    from trainer.interchange.views import bp as interchange_bp
+    from trainer.learning.views import bp as learning_bp
+    from trainer.notices.views import bp as notices_bp
+    from trainer.people.views import bp as people_bp
+    from trainer.plans.views import bp as plans_bp
+    from trainer.reports.views import bp as reports_bp
+    from trainer.school.views import bp as school_bp
+    from trainer.targets.views import bp as targets_bp
+    from trainer.xapi.views import bp as xapi_bp
+
+    for bp in (auth_bp, people_bp, learning_bp, school_bp, targets_bp, reports_bp, notices_bp,
+               cohorts_bp, demand_bp, degrees_bp, plans_bp, interchange_bp, api_bp, xapi_bp):
+        app.register_blueprint(bp)
+    # Machines authenticate by token or key, not by a session cookie: no CSRF there.
+    csrf.exempt(api_bp)
+    csrf.exempt(xapi_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("errors.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from trainer.cli import register_commands as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from trainer import display
+    from trainer.learning.models import COHORT_STATUSES, ENROLLMENT_STATUSES
+
+    from trainer.learning.operations import waitlist_position
+    from trainer.notices.operations import unread_count
+
+    def vn_unread() -> int:
+        from flask_login import current_user
+        if current_user.is_authenticated and current_user.official_id:
+            return unread_count(current_user.official_id)
+        return 0
+
+    app.jinja_env.globals.update(vn=display, statuses=ENROLLMENT_STATUSES,
+                                 cohort_statuses=COHORT_STATUSES, vn_unread=vn_unread,
+                                 waitlist_position=waitlist_position)
+    app.jinja_env.filters["vndate"] = display.vndate
+    app.jinja_env.filters["vnnum"] = display.vnnum

@@ -1,0 +1,77 @@
+"""Token authentication for the JSON API.
+
+A token is `<key>.<secret>`: the credential's public key (16 hex digits) and its secret
+(URL-safe base64, never contains a dot), sent as `Authorization: Bearer <key>.<secret>`. Only a
+hash of the secret is stored (auth.tokens); the token is shown once, when issued. A token acts
+with its user's role and scope, exactly as that user would on the web.
+"""
+from __future__ import annotations
+
+import re
+from datetime import UTC, timedelta
+
+import sqlalchemy as sa
+
+from trainer.auth.models import User
+from trainer.auth.tokens import ApiCredential, check_credential, issue_credential
+from trainer.errors import DomainError
+from trainer.extensions import db
+from trainer.timeutil import utcnow
+
+KIND = "api"
+# What issue_credential makes: token_hex(8) and token_urlsafe(24). Anything else is refused before
+# the database is asked (a NUL byte, say, would make PostgreSQL fail rather than not match).
+TOKEN = re.compile(r"(?P<key>[0-9a-f]{16})\.(?P<secret>[A-Za-z0-9_-]{16,128})")
+# `last_used_at` is for the admin's eyes ("is this token still used?"): writing it on every
+# request would turn each read into a write, so it is refreshed at most this often.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def issue_token(user: User, *, name: str = "") -> tuple[ApiCredential, str]:
+    """A new API token for the user: the credential and the token text (shown once).
+    Flushes, never commits."""
+    if not user.active:
+        raise DomainError(f"Tài khoản “{user.username}” đã bị khóa: không cấp mã truy cập.")
+    cred, secret = issue_credential(KIND, name=name, user_id=user.id)
+    return cred, f"{cred.key}.{secret}"
+
+
+def revoke_token(key: str) -> ApiCredential:
+    cred = db.session.scalar(sa.select(ApiCredential).where(
+        ApiCredential.kind == KIND, ApiCredential.key == key))
+    if cred is None:
+        raise DomainError(f"Không có mã truy cập “{key}”.")
+    if cred.revoked_at is None:
+        cred.revoked_at = utcnow()
+        db.session.flush()
+    return cred
+
+
+def parse_bearer(header: str | None) -> tuple[str, str] | None:
+    """(key, secret) from an `Authorization` header value, or None when it is not a bearer token
+    of our format."""
+    scheme, _, token = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    match = TOKEN.fullmatch(token.strip())
+    return (match["key"], match["secret"]) if match else None
+
+
+def user_for_token(header: str | None) -> User | None:
+    """The active user a valid, unrevoked token belongs to; None otherwise."""
+    parsed = parse_bearer(header)
+    if parsed is None:
+        return None
+    cred = check_credential(KIND, *parsed)
+    if cred is None or cred.user is None or not cred.user.active:
+        return None
+    now = utcnow()
+    if cred.last_used_at is None or now - _aware(cred.last_used_at) > TOUCH_EVERY:
+        cred.last_used_at = now
+        db.session.commit()  # before the view runs: its own commit or rollback stays its own
+    return cred.user
+
+
+def _aware(moment):
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,218 @@
+"""The `trainer` command: Flask's CLI (run, shell, db …) plus the product's own commands.
+Each command calls the same operations as the web and commits once."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from trainer.errors import DomainError, ImportRejected
+from trainer.extensions import db
+
+
+def _fail(message: str, errors: list[str] | None = None):
+    for line in errors or []:
+        click.echo(f"  - {line}", err=True)
+    raise click.ClickException(message)
+
+
+def _commit_or_fail(fn, *args, **kwargs):
+    try:
+        result = fn(*args, **kwargs)
+        db.session.commit()
+        return result
+    except ImportRejected as e:
+        db.session.rollback()
+        _fail(str(e), e.errors)
+    except DomainError as e:
+        db.session.rollback()
+        _fail(str(e))
+
+
+@click.group("catalog", help="Danh mục chuẩn: năng lực, khóa học, vị trí việc làm.")
+def catalog_cli():
+    pass
+
+
+@catalog_cli.command("load")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def catalog_load(directory):
+    """Nạp (hoặc cập nhật) danh mục từ thư mục DIRECTORY (mặc định: danh mục chuẩn)."""
+    from courses import CatalogError, load_catalog
+    from trainer.framework.operations import sync_catalog
+    try:
+        catalog = load_catalog(directory)
+    except CatalogError as e:
+        _fail("Danh mục không hợp lệ, không nạp gì.", e.errors)
+    counts = _commit_or_fail(sync_catalog, catalog)
+    click.echo("Đã nạp danh mục: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@click.command("demo", help="Sinh dữ liệu tỉnh mô phỏng (xác định theo seed).")
+@click.option("--officials", "n", default=1500, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+@with_appcontext
+def demo_cmd(n, seed):
+    from trainer.demo.generate import generate_demo
+    summary = _commit_or_fail(generate_demo, n, seed)
+    click.echo(f"Đã sinh dữ liệu mô phỏng: {summary}")
+
+
+@click.group("import", help="Nhập dữ liệu từ .xlsx hoặc .csv (một giao dịch: lỗi là không ghi gì).")
+def import_cli():
+    pass
+
+
+@import_cli.command("officials")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm, không ghi.")
+@with_appcontext
+def import_officials_cmd(file, dry_run):
+    from trainer.people.operations import import_officials, read_table
+    counts = _commit_or_fail(lambda: import_officials(read_table(file, file.name), file.name,
+                                                      dry_run=dry_run))
+    if dry_run:
+        db.session.rollback()
+    verb = "Sẽ thêm" if dry_run else "Đã thêm"
+    click.echo(f"{verb} {counts['created']}, cập nhật {counts['updated']} cán bộ. "
+               f"Giữ nguyên {counts['unchanged']}.")
+
+
+@import_cli.command("assessments")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm, không ghi.")
+@with_appcontext
+def import_assessments_cmd(file, dry_run):
+    from trainer.people.operations import import_assessments, read_table
+    counts = _commit_or_fail(lambda: import_assessments(read_table(file, file.name), file.name,
+                                                        dry_run=dry_run))
+    if dry_run:
+        db.session.rollback()
+    n = counts["created"] + counts["updated"]
+    click.echo(f"{'Sẽ ghi' if dry_run else 'Đã ghi'} {n} kết quả đánh giá. Mới {counts['created']}, "
+               f"sửa {counts['updated']}, giữ nguyên {counts['unchanged']}.")
+
+
+@click.command("recommend", help="Năng lực còn thiếu và lộ trình học của cán bộ có mã CODE.")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def recommend_cmd(code, as_json):
+    from trainer.guidance.operations import guidance_for
+    from trainer.people.models import Official
+    official = db.session.scalar(sa.select(Official).where(Official.code == code))
+    if official is None:
+        _fail(f"Không có cán bộ mã “{code}”.")
+    g = guidance_for(official, with_mentors=False)
+    data = {
+        "official": {"code": official.code, "name": official.full_name},
+        "gaps": [{"competency": r.name, "current": r.current, "required": r.required}
+                 for r in g.gaps if r.gap],
+        "path": [{"course": s.name, "hours": s.hours, "why": s.explanation} for s in g.path],
+        "hours": g.path_hours, "uncovered": g.uncovered,
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{official.full_name} ({official.code})")
+    for gap in data["gaps"]:
+        click.echo(f"  thiếu: {gap['competency']}: hiện {gap['current']}, yêu cầu {gap['required']}")
+    for i, step in enumerate(data["path"], 1):
+        click.echo(f"  {i}. {step['course']} ({step['hours']:g} giờ) — {step['why']}")
+    click.echo(f"  Tổng: {g.path_hours:g} giờ")
+    if g.uncovered:
+        click.echo("  Chưa có khóa bù: " + ", ".join(g.uncovered))
+
+
+@click.command("targets", help="Tiến độ các mục tiêu của tỉnh.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def targets_cmd(as_json):
+    from trainer.targets.operations import all_progress, ensure_presets
+    if ensure_presets():  # a database set up before targets were data (docs/targets.md)
+        db.session.commit()
+    rows = [{"code": p.target.code, "title": p.target.title, "counted": p.counted,
+             "total": p.total, "percent": round(p.percent, 1), "threshold": p.target.threshold,
+             "deadline": p.target.deadline.isoformat()} for p in all_progress()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['code']:<6} {r['percent']:>5.1f}% ({r['counted']}/{r['total']}, chỉ tiêu "
+                   f"{r['threshold']:g}%) {r['title']}")
+
+
+@click.command("setup", help="Tạo/cập nhật CSDL, nạp danh mục, sinh dữ liệu mô phỏng nếu CSDL trống.")
+@click.option("--officials", "n", default=1500, show_default=True)
+@with_appcontext
+def setup_cmd(n):
+    from flask_migrate import upgrade
+
+    from courses import load_catalog
+    from trainer.auth.models import User
+    from trainer.demo.generate import generate_demo
+    from trainer.framework.operations import sync_catalog
+    from trainer.targets.operations import seed_presets
+    upgrade()
+    _commit_or_fail(sync_catalog, load_catalog())
+    _commit_or_fail(seed_presets)
+    if db.session.scalar(sa.select(sa.func.count(User.id))) == 0:
+        click.echo(f"CSDL trống: sinh tỉnh mô phỏng với {n} cán bộ…")
+        _commit_or_fail(generate_demo, n, 2026)
+    else:
+        click.echo("CSDL đã có dữ liệu: dùng lại.")
+    click.echo("\nTài khoản dùng thử (mật khẩu của dữ liệu mô phỏng: demo1234):")
+    users = db.session.scalars(sa.select(User).order_by(User.id).limit(12))
+    for user in users:
+        click.echo(f"  {user.role:<9} {user.username:<18} {user.display_name}")
+    click.echo("")
+
+
+@click.group("notices", help="Thông báo và thư điện tử.")
+def notices_cli():
+    pass
+
+
+@notices_cli.command("remind")
+@with_appcontext
+def notices_remind():
+    """Nhắc lớp sắp khai giảng (7 ngày) và chứng chỉ sắp hết hiệu lực (60 ngày). Chạy hằng ngày."""
+    from trainer.degrees.operations import remind_expiring
+    from trainer.learning.operations import remind_starting_cohorts
+    starting = _commit_or_fail(remind_starting_cohorts)
+    expiring = _commit_or_fail(remind_expiring)
+    click.echo(f"Đã nhắc {starting} học viên sắp khai giảng, {expiring} chứng chỉ sắp hết hạn.")
+
+
+@notices_cli.command("send")
+@with_appcontext
+def notices_send():
+    """Gửi thư trong hộp thư đi qua SMTP (MAIL_SERVER); thư lỗi được giữ lại để gửi lại."""
+    from flask import current_app
+
+    from trainer.notices.operations import send_outbox
+    if not current_app.config.get("MAIL_SERVER"):
+        _fail("Chưa cấu hình máy chủ thư (TRAINER_MAIL_SERVER).")
+    sent, failed = send_outbox(current_app.config)
+    click.echo(f"Đã gửi {sent} thư, {failed} thư lỗi (sẽ gửi lại lần sau).")
+
+
+def register_commands(app: Flask) -> None:
+    from trainer.api.cli import api_cli
+    from trainer.interchange.cli import data_cli
+    from trainer.xapi.cli import xapi_cli
+    for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
+                    notices_cli, data_cli, xapi_cli, api_cli):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from trainer import create_app
+    cli = FlaskGroup(create_app=lambda: create_app(), help="trainer — thiếu gì học nấy")
+    cli.main(args=sys.argv[1:], prog_name="trainer")

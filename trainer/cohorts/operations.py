@@ -1,0 +1,464 @@
+"""Running a class (LC-P2, vừa học vừa làm): sessions, attendance, results import and certificates.
+
+Certificates follow Circular 01/2018/TT-BNV (DOMAIN.md): issued only with full attendance and every
+assessment ≥ 5/10, and issued once. Operations change objects and flush; the caller commits."""
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, time
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from courses import vocab
+from trainer.errors import DomainError, ImportRejected
+from trainer.extensions import db
+from trainer.learning.models import (
+    ENROLLMENT_STATUSES, SEAT_STATUSES, Attendance, Cohort, CohortSession, CourseModule, Enrollment,
+    ModuleResult, Provider)
+from trainer.learning.operations import lock_row, record_results
+from trainer.notices.operations import notify
+from trainer.people.models import Official
+from trainer.people.operations import parse_date, parse_score, parse_yes_no
+from trainer.timeutil import today
+
+# Circular 01/2018/TT-BNV: every assessment must reach 5 on the 0–10 scale.
+CERTIFICATE_MIN_SCORE = 5.0
+# Whose attendance is kept: those holding a seat, and those whose result is already in (the last
+# sessions' sheets often arrive after the final exam; without them no certificate can be issued).
+ATTENDEE_STATUSES = SEAT_STATUSES + ("completed", "failed")
+
+ATTENDANCE_COLUMNS = ("Số định danh cá nhân", "Ngày", "Có mặt")
+RESULT_COLUMNS = ("Số định danh cá nhân", "Điểm", "Kết quả")
+RESULT_REQUIRED = RESULT_COLUMNS[:2]
+OUTCOMES = (("completed", "Hoàn thành"), ("failed", "Không đạt"))
+
+
+def _num(value: float) -> str:
+    """4.5 → "4,5" (Vietnamese decimal comma)."""
+    return f"{value:g}".replace(".", ",")
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+def add_session(cohort: Cohort, *, day: date, start_time: time, end_time: time, place: str = "",
+                online_link: str = "") -> CohortSession:
+    """Schedule a class meeting (buổi học) inside the cohort's dates."""
+    place, online_link = (place or "").strip(), (online_link or "").strip()
+    errors = []
+    if cohort.status in ("finished", "cancelled"):
+        raise DomainError(f"Lớp {cohort.code} đã kết thúc hoặc đã hủy: không thêm buổi học.")
+    if not cohort.start_date <= day <= cohort.end_date:
+        errors.append(f"Ngày học {day:%d/%m/%Y} phải trong thời gian của lớp "
+                      f"({cohort.start_date:%d/%m/%Y}–{cohort.end_date:%d/%m/%Y}).")
+    if end_time <= start_time:
+        errors.append("Giờ kết thúc phải sau giờ bắt đầu.")
+    if not place and not online_link:
+        errors.append("Cần ghi địa điểm hoặc đường dẫn học trực tuyến.")
+    if online_link and not re.match(r"^https?://\S+$", online_link):
+        errors.append("Đường dẫn học trực tuyến phải bắt đầu bằng http:// hoặc https://.")
+    if len(place) > 200 or len(online_link) > 300:
+        errors.append("Địa điểm tối đa 200 ký tự, đường dẫn tối đa 300 ký tự.")
+    if not errors:
+        for other in cohort.sessions:
+            if other.day == day and other.start_time < end_time and start_time < other.end_time:
+                errors.append(f"Trùng giờ với buổi {other.day:%d/%m/%Y} "
+                              f"{other.start_time:%H:%M}–{other.end_time:%H:%M}.")
+    if errors:
+        raise DomainError(" ".join(errors))
+    session = CohortSession(cohort_id=cohort.id, day=day, start_time=start_time,
+                            end_time=end_time, place=place, online_link=online_link)
+    db.session.add(session)
+    db.session.flush()
+    db.session.expire(cohort, ["sessions"])
+    return session
+
+
+def remove_session(session: CohortSession) -> None:
+    """Delete a session; refused once attendance was taken (the record would be lost)."""
+    taken = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
+        Attendance.session_id == session.id)) or 0
+    if taken:
+        raise DomainError(f"Buổi {session.day:%d/%m/%Y} đã điểm danh ({taken} học viên): "
+                          "không xóa được.")
+    cohort = session.cohort
+    db.session.delete(session)
+    db.session.flush()
+    db.session.expire(cohort, ["sessions"])
+
+
+# --- Attendance -------------------------------------------------------------------------------
+
+def attendees(cohort: Cohort) -> list[Enrollment]:
+    """The enrollees whose attendance is kept, by name."""
+    return db.session.scalars(
+        sa.select(Enrollment).join(Official, Enrollment.official_id == Official.id)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ATTENDEE_STATUSES))
+        .order_by(Official.full_name, Enrollment.id)).all()
+
+
+def _check_held(session: CohortSession) -> None:
+    if session.day > today():
+        raise DomainError(f"Buổi {session.day:%d/%m/%Y} chưa diễn ra: chưa điểm danh được.")
+
+
+def _upsert(session_id: int, marks: dict[int, bool]) -> None:
+    existing = {a.enrollment_id: a for a in db.session.scalars(sa.select(Attendance).where(
+        Attendance.session_id == session_id, Attendance.enrollment_id.in_(list(marks))))}
+    for enrollment_id, present in marks.items():
+        row = existing.get(enrollment_id)
+        if row is None:
+            db.session.add(Attendance(session_id=session_id, enrollment_id=enrollment_id,
+                                      present=present))
+        else:
+            row.present = present
+
+
+def record_attendance(session: CohortSession, present_ids: set[int]) -> int:
+    """Take the roll: every attendee gets a row, present if in `present_ids`, else absent.
+    Enrollees who already hold a certificate keep the attendance it was issued on."""
+    _check_held(session)
+    people = attendees(session.cohort)
+    known = {e.id for e in people}
+    stray = set(present_ids) - known
+    if stray:
+        raise DomainError(f"Học viên #{', #'.join(map(str, sorted(stray)))} không thuộc lớp "
+                          f"{session.cohort.code}.")
+    marks = {e.id: e.id in present_ids for e in people if e.certificate_no is None}
+    _upsert(session.id, marks)
+    db.session.flush()
+    return len(marks)
+
+
+def session_attendance(session: CohortSession) -> dict[int, bool]:
+    """{enrollment id: present} as taken for this session (no key = not yet taken)."""
+    return dict(db.session.execute(sa.select(Attendance.enrollment_id, Attendance.present).where(
+        Attendance.session_id == session.id)).all())
+
+
+def attendance_by_session(cohort: Cohort) -> dict[int, tuple[int, int]]:
+    """{session id: (present, marked)} for the sessions whose roll was taken, in one query."""
+    rows = db.session.execute(
+        sa.select(Attendance.session_id,
+                  sa.func.count(Attendance.enrollment_id).filter(Attendance.present.is_(True)),
+                  sa.func.count(Attendance.enrollment_id))
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort.id).group_by(Attendance.session_id)).all()
+    return {sid: (present, marked) for sid, present, marked in rows}
+
+
+@dataclass(frozen=True)
+class AttendanceCount:
+    sessions: int  # sessions counted (held so far, or all of the cohort's)
+    present: int
+    absent: int  # marked absent; sessions - present - absent were never taken
+
+
+def _attendance_counts(cohort: Cohort, *, held_only: bool,
+                       enrollment_id: int | None = None) -> dict[int, AttendanceCount]:
+    """Per enrollment of the cohort, in one query: sessions counted, present and absent marks."""
+    on_day = CohortSession.day <= today() if held_only else sa.true()
+    n_sessions = (sa.select(sa.func.count(CohortSession.id))
+                  .where(CohortSession.cohort_id == cohort.id, on_day).scalar_subquery())
+    q = (sa.select(Enrollment.id, n_sessions,
+                   sa.func.count(CohortSession.id).filter(Attendance.present.is_(True)),
+                   sa.func.count(CohortSession.id).filter(Attendance.present.is_(False)))
+         .select_from(Enrollment)
+         .outerjoin(Attendance, Attendance.enrollment_id == Enrollment.id)
+         .outerjoin(CohortSession, sa.and_(CohortSession.id == Attendance.session_id,
+                                           CohortSession.cohort_id == cohort.id, on_day))
+         .where(Enrollment.cohort_id == cohort.id)
+         .group_by(Enrollment.id))
+    if enrollment_id is not None:
+        q = q.where(Enrollment.id == enrollment_id)
+    return {eid: AttendanceCount(n or 0, p or 0, a or 0)
+            for eid, n, p, a in db.session.execute(q).all()}
+
+
+def attendance_rates(cohort: Cohort) -> dict[int, float | None]:
+    """{enrollment id: sessions attended / sessions held so far} for every enrollment of the
+    cohort, in one query; None while no session has been held."""
+    return {eid: (c.present / c.sessions if c.sessions else None)
+            for eid, c in _attendance_counts(cohort, held_only=True).items()}
+
+
+def attendance_rate(enrollment: Enrollment) -> float | None:
+    if enrollment.cohort is None:
+        return None
+    counts = _attendance_counts(enrollment.cohort, held_only=True, enrollment_id=enrollment.id)
+    c = counts.get(enrollment.id)
+    return c.present / c.sessions if c and c.sessions else None
+
+
+# --- Imports ----------------------------------------------------------------------------------
+
+def _check_headers(df: pd.DataFrame, required, filename: str) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ImportRejected([f"{filename}: thiếu cột " + ", ".join(f"“{c}”" for c in missing)])
+
+
+def _by_pid(cohort: Cohort, statuses) -> dict[str, Enrollment]:
+    rows = db.session.execute(
+        sa.select(Official.pid, Enrollment).join(Enrollment, Enrollment.official_id == Official.id)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status.in_(statuses))).all()
+    return {pid: enrollment for pid, enrollment in rows}
+
+
+def import_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -> int:
+    """Attendance from a spreadsheet: one row per enrollee and day ("Có mặt": có/không). A day
+    with two sessions (morning and afternoon) marks both. All or nothing; rows are numbered as in
+    the spreadsheet (header = row 1). Returns the number of marks written."""
+    _check_headers(df, ATTENDANCE_COLUMNS, filename)
+    enrollees = _by_pid(cohort, ATTENDEE_STATUSES)
+    sessions_by_day: dict[date, list[CohortSession]] = {}
+    for s in cohort.sessions:
+        sessions_by_day.setdefault(s.day, []).append(s)
+    errors, marks, seen = [], {}, {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        if not any(row.values()):
+            continue
+        row_errors = [f"dòng {i}, cột “{h}”: không được để trống"
+                      for h in ATTENDANCE_COLUMNS if row.get(h, "") == ""]
+        pid, day_text, present_text = (row.get(h) or None for h in ATTENDANCE_COLUMNS)
+        enrollment = None
+        if pid is not None:
+            enrollment = enrollees.get(pid)
+            if enrollment is None:
+                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không có học viên số "
+                                  f"{pid} trong lớp {cohort.code}")
+            elif enrollment.certificate_no:
+                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: học viên đã được cấp "
+                                  f"chứng chỉ, không sửa điểm danh")
+        day = None
+        if day_text is not None:
+            try:
+                day = parse_date(day_text)
+                if day not in sessions_by_day:
+                    row_errors.append(f"dòng {i}, cột “Ngày”: lớp không có buổi học ngày "
+                                      f"{day:%d/%m/%Y}")
+                elif day > today():
+                    row_errors.append(f"dòng {i}, cột “Ngày”: buổi học {day:%d/%m/%Y} chưa "
+                                      f"diễn ra")
+            except ValueError as e:
+                row_errors.append(f"dòng {i}, cột “Ngày”: {e}")
+        present = None
+        if present_text is not None:
+            try:
+                present = parse_yes_no(present_text)
+            except ValueError as e:
+                row_errors.append(f"dòng {i}, cột “Có mặt”: {e}")
+        if not row_errors:
+            key = (pid, day)
+            if key in seen:
+                row_errors.append(f"dòng {i}: trùng học viên và ngày với dòng {seen[key]}")
+            seen.setdefault(key, i)
+        errors.extend(row_errors)
+        if not row_errors:
+            for session in sessions_by_day[day]:
+                marks.setdefault(session.id, {})[enrollment.id] = present
+    if errors:
+        raise ImportRejected(errors)
+    for session_id, by_enrollment in marks.items():
+        _upsert(session_id, by_enrollment)
+    db.session.flush()
+    return sum(len(m) for m in marks.values())
+
+
+def import_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
+                   assessor: str = "", on: date | None = None) -> int:
+    """Results from a spreadsheet: "Số định danh cá nhân", "Điểm" (0–10, comma allowed) and
+    optionally "Kết quả" (Hoàn thành / Không đạt; by default from the course's pass mark).
+    Checked row by row, then written by `record_results`. All or nothing."""
+    _check_headers(df, RESULT_REQUIRED, filename)
+    enrollees = _by_pid(cohort, [code for code, _ in ENROLLMENT_STATUSES])
+    pass_mark = cohort.course.pass_mark
+    errors, results, seen = [], {}, {}
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        if not any(row.values()):
+            continue
+        row_errors = []
+        pid, score_text = row.get("Số định danh cá nhân", ""), row.get("Điểm", "")
+        enrollment = None
+        if pid == "":
+            row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không được để trống")
+        else:
+            enrollment = enrollees.get(pid)
+            if enrollment is None:
+                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không có học viên số "
+                                  f"{pid} trong lớp {cohort.code}")
+            elif enrollment.status not in SEAT_STATUSES:
+                status = vocab.label(ENROLLMENT_STATUSES, enrollment.status)
+                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: học viên đang ở trạng "
+                                  f"thái “{status}”, không ghi được kết quả")
+            elif pid in seen:
+                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: trùng với dòng "
+                                  f"{seen[pid]}")
+            seen.setdefault(pid, i)
+        score = None
+        if score_text == "":
+            row_errors.append(f"dòng {i}, cột “Điểm”: không được để trống")
+        else:
+            try:
+                score = parse_score(score_text)
+            except ValueError as e:
+                row_errors.append(f"dòng {i}, cột “Điểm”: {e}")
+        outcome_text = row.get("Kết quả", "")
+        outcome = None
+        if outcome_text:
+            folded = outcome_text.casefold()
+            outcome = next((code for code, label in OUTCOMES
+                            if folded in (code, label.casefold())), None)
+            if outcome is None:
+                row_errors.append(f"dòng {i}, cột “Kết quả”: “{outcome_text}” phải là "
+                                  f"“Hoàn thành” hoặc “Không đạt”")
+        elif score is not None:
+            outcome = "completed" if score >= pass_mark else "failed"
+        if outcome == "completed" and score is not None and score < pass_mark:
+            row_errors.append(f"dòng {i}, cột “Điểm”: {_num(score)} thấp hơn điểm đạt "
+                              f"{_num(pass_mark)} của khóa, không thể “Hoàn thành”")
+        errors.extend(row_errors)
+        if not row_errors:
+            results[enrollment.id] = (outcome, score)
+    if errors:
+        raise ImportRejected(errors)
+    if not results:
+        raise ImportRejected([f"{filename}: không có dòng dữ liệu nào"])
+    return record_results(cohort, results, assessor=assessor, on=on)
+
+
+# --- Certificates (Circular 01/2018/TT-BNV) ----------------------------------------------------
+
+def _candidates(cohort: Cohort) -> list[Enrollment]:
+    return db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.cohort_id == cohort.id, Enrollment.status == "completed",
+        Enrollment.certificate_no.is_(None)).order_by(Enrollment.id)).all()
+
+
+def _low_modules(enrollment_ids: list[int]) -> dict[int, list[str]]:
+    """Module results below 5, per enrollment: ["học phần M1: điểm 4,5 < 5"]."""
+    if not enrollment_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ModuleResult.enrollment_id, CourseModule.code, ModuleResult.score)
+        .join(CourseModule, CourseModule.id == ModuleResult.module_id)
+        .where(ModuleResult.enrollment_id.in_(enrollment_ids),
+               ModuleResult.score < CERTIFICATE_MIN_SCORE)
+        .order_by(CourseModule.term, CourseModule.code)).all()
+    out: dict[int, list[str]] = {}
+    for eid, code, score in rows:
+        out.setdefault(eid, []).append(
+            f"học phần {code}: điểm {_num(score)} < {_num(CERTIFICATE_MIN_SCORE)}")
+    return out
+
+
+def _reasons(cohort: Cohort, enrollments: list[Enrollment]) -> dict[int, str]:
+    """Why each enrollment may not get a certificate; an eligible one gets no key."""
+    counts = _attendance_counts(cohort, held_only=False)
+    low = _low_modules([e.id for e in enrollments])
+    out = {}
+    for e in enrollments:
+        reasons = []
+        c = counts.get(e.id, AttendanceCount(0, 0, 0))
+        if c.sessions == 0:
+            # Attendance cannot be proven without sessions, except for a self-paced online class.
+            if cohort.mode != "online":
+                reasons.append("lớp chưa có buổi học nào được ghi, không xác định được chuyên cần")
+        else:
+            if c.absent:
+                reasons.append(f"vắng {c.absent}/{c.sessions} buổi")
+            missing = c.sessions - c.present - c.absent
+            if missing:
+                reasons.append(f"chưa điểm danh {missing}/{c.sessions} buổi")
+        if e.score is None:
+            reasons.append("chưa có điểm")
+        elif e.score < CERTIFICATE_MIN_SCORE:
+            reasons.append(f"điểm {_num(e.score)} < {_num(CERTIFICATE_MIN_SCORE)}")
+        reasons.extend(low.get(e.id, []))
+        if reasons:
+            out[e.id] = "; ".join(reasons)
+    return out
+
+
+def ineligible_reasons(cohort: Cohort) -> dict[int, str]:
+    """{enrollment id: Vietnamese reason} for completed enrollees without a certificate who may not
+    get one yet ("vắng 2/10 buổi", "điểm 4,5 < 5")."""
+    return _reasons(cohort, _candidates(cohort))
+
+
+def _next_numbers(provider: Provider, year: int):
+    """Certificate numbers PROVIDER-YEAR-NNNNNN, continuing after the largest issued this year.
+    Fixed-width numbers sort as text, so MAX finds the last one."""
+    prefix = f"{provider.code}-{year}-"
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    last = db.session.scalar(sa.select(sa.func.max(Enrollment.certificate_no)).where(
+        Enrollment.certificate_no.like(escaped + "%", escape="\\")))
+    n = int(last.rsplit("-", 1)[1]) if last else 0
+    while True:
+        n += 1
+        yield f"{prefix}{n:06d}"
+
+
+def certificate_link(enrollment: Enrollment) -> str:
+    return f"/chung-chi/{enrollment.id}.pdf"
+
+
+def issue_certificates(cohort: Cohort, *, on: date | None = None) -> int:
+    """Issue a certificate to every completed enrollee who meets the rule and has none yet; tell
+    each one. Running it again issues nothing new. Returns how many were issued."""
+    on = on or today()
+    provider = cohort.course.provider
+    # Serialise numbering per provider (row lock on PostgreSQL, write lock on SQLite); the unique
+    # constraint on certificate_no is the last guard.
+    lock_row(Provider, provider.id)
+    candidates = _candidates(cohort)
+    reasons = _reasons(cohort, candidates)
+    numbers = _next_numbers(provider, on.year)
+    issued = []
+    for enrollment in candidates:
+        if enrollment.id in reasons:
+            continue
+        enrollment.certificate_no = next(numbers)
+        enrollment.certificate_code = secrets.token_urlsafe(9)  # 12 characters, 72 random bits
+        enrollment.certificate_issued_on = on
+        issued.append(enrollment)
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        raise DomainError("Số chứng chỉ bị trùng do cấp đồng thời: vui lòng thử lại.") from e
+    for enrollment in issued:
+        notify(enrollment.official, "certificate",
+               f"Chứng chỉ khóa “{cohort.course.name}”",
+               f"Số chứng chỉ {enrollment.certificate_no}, cấp ngày {on:%d/%m/%Y}. Tải bản PDF "
+               f"từ đường dẫn kèm theo.", link=certificate_link(enrollment))
+    db.session.flush()
+    return len(issued)
+
+
+def certificate_by_code(code: str) -> Enrollment | None:
+    if not code:
+        return None
+    return db.session.scalar(sa.select(Enrollment).where(Enrollment.certificate_code == code,
+                                                         Enrollment.certificate_no.is_not(None)))
+
+
+def import_template(cohort: Cohort, kind: str) -> bytes:
+    """An .xlsx to fill in, one row per enrollee (and per session day held, for attendance).
+    "Họ và tên" is there for the reader; the importers ignore columns they do not know."""
+    people = attendees(cohort)
+    if kind == "attendance":
+        days = sorted({s.day for s in cohort.sessions if s.day <= today()})
+        rows = [{"Số định danh cá nhân": e.official.pid, "Họ và tên": e.official.full_name,
+                 "Ngày": f"{d:%d/%m/%Y}", "Có mặt": "có"} for d in days for e in people]
+        columns = ["Số định danh cá nhân", "Họ và tên", "Ngày", "Có mặt"]
+    else:
+        rows = [{"Số định danh cá nhân": e.official.pid, "Họ và tên": e.official.full_name,
+                 "Điểm": "", "Kết quả": ""} for e in people if e.status in SEAT_STATUSES]
+        columns = ["Số định danh cá nhân", "Họ và tên", "Điểm", "Kết quả"]
+    buf = io.BytesIO()
+    pd.DataFrame(rows, columns=columns).to_excel(buf, index=False)
+    return buf.getvalue()

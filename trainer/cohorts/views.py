@@ -1,0 +1,172 @@
+"""Running a class: sessions, attendance, results import, certificates (issue 3)."""
+from __future__ import annotations
+
+import io
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_login import current_user
+
+from trainer.auth.scope import get_cohort_for_school_or_404, get_official_or_404, role_required
+from trainer.cohorts import operations as ops
+from trainer.cohorts.certificate import certificate_pdf
+from trainer.cohorts.forms import CohortImportForm, SessionForm
+from trainer.extensions import db
+from trainer.learning.models import CohortSession, Enrollment
+from trainer.people.operations import read_table
+from trainer.timeutil import today
+from trainer.views_util import one_commit
+
+bp = Blueprint("cohorts", __name__)
+SCHOOL = ("school", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _session_or_404(cohort_id: int, session_id: int) -> CohortSession:
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    session = db.session.get(CohortSession, session_id)
+    if session is None or session.cohort_id != cohort.id:
+        abort(404)
+    return session
+
+
+@bp.route("/truong/lop/<int:cohort_id>/buoi-hoc", methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def sessions(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    form = SessionForm()
+    if request.method == "GET":
+        form.place.data = cohort.location
+    if form.validate_on_submit():
+        with one_commit("Đã thêm buổi học.") as outcome:
+            ops.add_session(cohort, day=form.day.data, start_time=form.start_time.data,
+                            end_time=form.end_time.data, place=form.place.data or "",
+                            online_link=form.online_link.data or "")
+        if outcome["ok"]:
+            return redirect(url_for("cohorts.sessions", cohort_id=cohort.id))
+    taken = ops.attendance_by_session(cohort)
+    return render_template("cohorts/sessions.html", cohort=cohort, form=form, taken=taken,
+                           today=today())
+
+
+@bp.route("/truong/lop/<int:cohort_id>/buoi-hoc/<int:session_id>/xoa", methods=["POST"])
+@role_required(*SCHOOL)
+def remove_session(cohort_id: int, session_id: int):
+    session = _session_or_404(cohort_id, session_id)
+    with one_commit("Đã xóa buổi học."):
+        ops.remove_session(session)
+    return redirect(url_for("cohorts.sessions", cohort_id=cohort_id))
+
+
+@bp.route("/truong/lop/<int:cohort_id>/buoi-hoc/<int:session_id>/diem-danh",
+          methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def attendance(cohort_id: int, session_id: int):
+    session = _session_or_404(cohort_id, session_id)
+    if request.method == "POST":
+        present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        with one_commit() as outcome:
+            n = ops.record_attendance(session, present)
+        if outcome["ok"]:
+            flash(f"Đã ghi điểm danh buổi {session.day:%d/%m/%Y}: {len(present)}/{n} có mặt.",
+                  "success")
+            return redirect(url_for("cohorts.sessions", cohort_id=cohort_id))
+        return redirect(url_for("cohorts.attendance", cohort_id=cohort_id, session_id=session_id))
+    return render_template("cohorts/attendance.html", session=session, cohort=session.cohort,
+                           people=ops.attendees(session.cohort),
+                           marks=ops.session_attendance(session), held=session.day <= today())
+
+
+@bp.route("/truong/lop/<int:cohort_id>/nhap", methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def import_page(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    form = CohortImportForm()
+    if request.method == "GET" and request.args.get("kind") in ("attendance", "results"):
+        form.kind.data = request.args["kind"]
+    errors, result = [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        with one_commit() as outcome:
+            df = read_table(upload.stream, upload.filename)
+            if form.kind.data == "attendance":
+                n = ops.import_attendance(cohort, df, upload.filename)
+                result = f"Đã ghi {n} lượt điểm danh."
+            else:
+                n = ops.import_results(cohort, df, upload.filename,
+                                       assessor=current_user.display_name)
+                result = f"Đã ghi kết quả cho {n} học viên."
+        errors = outcome.get("errors", [])
+        if not outcome["ok"]:
+            result = None
+    return render_template("cohorts/import.html", cohort=cohort, form=form, errors=errors,
+                           result=result)
+
+
+@bp.route("/truong/lop/<int:cohort_id>/mau-<kind>.xlsx")
+@role_required(*SCHOOL)
+def import_template(cohort_id: int, kind: str):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    if kind not in ("attendance", "results"):
+        abort(404)
+    names = {"attendance": "diem-danh", "results": "ket-qua"}
+    return send_file(io.BytesIO(ops.import_template(cohort, kind)), mimetype=XLSX,
+                     download_name=f"{names[kind]}-{cohort.code}.xlsx", as_attachment=True)
+
+
+@bp.route("/truong/lop/<int:cohort_id>/cap-chung-chi", methods=["POST"])
+@role_required(*SCHOOL)
+def issue(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    with one_commit() as outcome:
+        n = ops.issue_certificates(cohort)
+        waiting = len(ops.ineligible_reasons(cohort))
+    if outcome["ok"]:
+        message = f"Đã cấp {n} chứng chỉ."
+        if waiting:
+            message += (f" {waiting} học viên hoàn thành chưa đủ điều kiện "
+                        "(xem lý do trong danh sách).")
+        flash(message, "success" if n else "warning")
+    return redirect(url_for("school.cohort", cohort_id=cohort.id))
+
+
+def _certificate_or_404(enrollment_id: int) -> Enrollment:
+    """The certificate if the user may see it: the official's own, the school of the cohort, HR in
+    scope, admin. Anything else is a 404 (never reveal that it exists)."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or not enrollment.certificate_no:
+        abort(404)
+    role = current_user.role
+    if role == "official":
+        if enrollment.official_id != current_user.official_id:
+            abort(404)
+    elif role == "school":
+        if enrollment.cohort_id is None:
+            abort(404)
+        get_cohort_for_school_or_404(current_user, enrollment.cohort_id)
+    elif role == "hr":
+        get_official_or_404(current_user, enrollment.official_id)
+    elif role != "admin":
+        abort(404)
+    return enrollment
+
+
+@bp.route("/chung-chi/<int:enrollment_id>.pdf")
+@role_required("official", "school", "hr", "admin")
+def certificate(enrollment_id: int):
+    enrollment = _certificate_or_404(enrollment_id)
+    url = url_for("cohorts.verify", code=enrollment.certificate_code, _external=True)
+    pdf = certificate_pdf(enrollment, url)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name=f"chung-chi-{enrollment.certificate_no}.pdf")
+
+
+@bp.route("/xac-minh/<code>")
+def verify(code: str):
+    """Public (no login): anyone holding the paper can check it. Shows only what is printed as
+    proof of completion — no birth date, identity number or unit."""
+    enrollment = ops.certificate_by_code(code)
+    if enrollment is None:
+        return render_template("cohorts/verify.html", enrollment=None), 404
+    return render_template("cohorts/verify.html", enrollment=enrollment)
+

@@ -1,0 +1,729 @@
+"""Deterministic demo province: "Tỉnh Lai Châu (mô phỏng)".
+
+`generate_demo(n_officials, seed, today=)` adds, on top of the course catalog already in the
+database (competencies, positions, providers, courses):
+
+* the province, ~n/40 communes (mountain xã, lowland xã, urban phường, 1–2 island đặc khu) and
+  the four departments of each commune (Decree 150/2025 organisation after 1/7/2025);
+* officials with Vietnamese names fitting their region's ethnic make-up, valid and unique
+  12-digit identification numbers, positions (leadership once per commune, the rest
+  specialists), qualifications, ratings for 2024 and 2025;
+* supervisor (and some self) assessments of the competencies their position requires, so most
+  officials have 1–4 gaps, some none, some many, and ~10% have never been assessed;
+* a finished and an open cohort for ~25 in-person/blended courses, completed enrollments with
+  their course-completion evidence (what `record_result` writes), a few failures, and seats
+  taken in the open cohorts (never above capacity);
+* demo accounts, all with the password "demo1234".
+
+The same seed and `today` give the same rows (one `random.Random(seed)`; every catalog query is
+ordered by code or id). Rows go in with bulk INSERTs; the function flushes and never commits.
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+import sqlalchemy as sa
+
+from trainer.auth.models import User
+from trainer.auth.operations import create_user
+from trainer.cohorts.operations import issue_certificates
+from trainer.errors import DomainError
+from trainer.extensions import db
+from trainer.framework.models import Position, PositionRequirement, RegionPriority
+from trainer.learning.models import (
+    Attendance, Cohort, CohortSession, Course, CourseCompetency, Enrollment, Provider,
+    course_prerequisites)
+from trainer.learning.operations import record_result
+from trainer.org.models import Unit
+from trainer.people.identity import make_pid
+from trainer.people.models import Assessment, Official, Rating
+from trainer.timeutil import today as real_today
+
+from . import names
+
+PROVINCE_CODE = "LCU"
+PROVINCE_NAME = "Tỉnh Lai Châu (mô phỏng)"
+PID_PROVINCE = "012"  # Lai Châu in the identification-number province list
+# Officials registered at birth elsewhere: neighbouring and lowland provinces.
+OTHER_PID_PROVINCES = ("011", "010", "014", "015", "001", "025", "038", "036", "034", "035")
+DEMO_PASSWORD = "demo1234"
+EMAIL_DOMAIN = "laichau.gov.vn"
+SCHOOL_LOCATION = "Trường Chính trị tỉnh Lai Châu"
+
+# Departments of a commune People's Committee (DOMAIN.md). The economic department of a ward or
+# special zone also covers infrastructure and urban affairs.
+DEPARTMENTS = (
+    ("VP", "Văn phòng HĐND và UBND"),
+    ("KT", "Phòng Kinh tế"),
+    ("VHXH", "Phòng Văn hóa – Xã hội"),
+    ("TTHCC", "Trung tâm Phục vụ hành chính công"),
+)
+KT_URBAN = "Phòng Kinh tế, Hạ tầng và Đô thị"
+KIND_WORD = {"commune": "Xã", "ward": "Phường", "special_zone": "Đặc khu"}
+
+
+@dataclass
+class DemoSummary:
+    province_code: str = PROVINCE_CODE
+    communes: int = 0
+    departments: int = 0
+    regions: dict[str, int] = field(default_factory=dict)  # communes per region
+    officials: int = 0
+    ratings: int = 0
+    assessments: int = 0  # all rows, course-completion evidence included
+    unassessed_officials: int = 0  # never assessed (by self, supervisor or test)
+    cohorts: int = 0
+    enrollments: int = 0
+    completed_enrollments: int = 0
+    failed_enrollments: int = 0
+    active_enrollments: int = 0  # seats taken in open cohorts
+    users: int = 0
+    certificates: int = 0
+    logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+def _rand_date(rng: random.Random, start: date, end: date) -> date:
+    if end <= start:
+        return start
+    return start + timedelta(days=rng.randint(0, (end - start).days))
+
+
+def _pick(rng: random.Random, pairs):
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs], k=1)[0]
+
+
+def _dept_key(position_name: str) -> str:
+    """Which department of the commune a position sits in (by its name)."""
+    n = position_name.lower()
+    if "trung tâm" in n or "một cửa" in n or "hành chính công" in n:
+        return "TTHCC"
+    if any(w in n for w in ("kinh tế", "địa chính", "tài chính", "xây dựng", "nông nghiệp",
+                            "môi trường", "đô thị")):
+        return "KT"
+    if any(w in n for w in ("văn hóa", "xã hội", "lao động", "dân tộc", "tôn giáo", "giáo dục",
+                            "y tế")):
+        return "VHXH"
+    return "VP"
+
+
+def _specialist_weight(position_name: str) -> float:
+    n = position_name.lower()
+    for word, weight in (("một cửa", 3.0), ("văn phòng", 2.0), ("địa chính", 2.0),
+                         ("tư pháp", 1.5), ("tài chính", 1.5), ("văn hóa", 1.5)):
+        if word in n:
+            return weight
+    return 1.0
+
+
+FIELDS = (
+    ("công nghệ thông tin", ("Công nghệ thông tin", "Khoa học máy tính", "Hệ thống thông tin")),
+    ("tư pháp", ("Luật", "Luật kinh tế", "Luật hành chính")),
+    ("văn thư", ("Lưu trữ học", "Quản trị văn phòng", "Văn thư – lưu trữ")),
+    ("địa chính", ("Quản lý đất đai", "Kỹ thuật xây dựng", "Trắc địa – bản đồ")),
+    ("tài chính", ("Kế toán", "Tài chính – ngân hàng", "Kế toán doanh nghiệp")),
+    ("nội vụ", ("Quản lý nhà nước", "Hành chính học", "Quản trị nhân lực")),
+    ("lao động", ("Công tác xã hội", "Quản trị nhân lực", "Kinh tế lao động")),
+    ("dân tộc", ("Quản lý văn hóa", "Luật", "Việt Nam học")),
+    ("văn hóa", ("Quản lý văn hóa", "Công tác xã hội", "Văn hóa học")),
+    ("một cửa", ("Hành chính học", "Luật", "Quản trị văn phòng")),
+    ("trung tâm", ("Hành chính học", "Quản lý nhà nước", "Luật")),
+    ("kinh tế", ("Kinh tế nông nghiệp", "Kinh tế", "Quản lý đất đai")),
+    ("văn phòng", ("Quản trị văn phòng", "Hành chính học", "Luật")),
+    ("chủ tịch", ("Kinh tế nông nghiệp", "Luật", "Quản lý nhà nước",
+                  "Xây dựng Đảng và chính quyền nhà nước", "Kinh tế")),
+)
+
+
+def _education_field(rng: random.Random, position_name: str) -> str:
+    n = position_name.lower()
+    for word, fields in FIELDS:
+        if word in n:
+            return rng.choice(fields)
+    return rng.choice(("Hành chính học", "Luật", "Kinh tế", "Quản lý nhà nước"))
+
+
+# Qualification mixes by position group (weights).
+EDUCATION_MIX = {
+    "leadership": (("dai_hoc", 68), ("thac_si", 32)),
+    "manager": (("dai_hoc", 80), ("thac_si", 15), ("cao_dang", 5)),
+    "specialist": (("dai_hoc", 77), ("cao_dang", 8), ("trung_cap", 9), ("thac_si", 6)),
+}
+POLITICAL_MIX = {
+    "leadership": (("trung_cap", 30), ("cao_cap", 60), ("cu_nhan", 10)),
+    "manager": (("so_cap", 8), ("trung_cap", 75), ("cao_cap", 17)),
+    "specialist": (("none", 12), ("so_cap", 46), ("trung_cap", 38), ("cao_cap", 4)),
+}
+STATE_MGMT_MIX = {
+    "leadership": (("chuyen_vien", 35), ("chuyen_vien_chinh", 65)),
+    "manager": (("chuyen_vien", 75), ("chuyen_vien_chinh", 25)),
+    "specialist": (("none", 10), ("chuyen_vien", 85), ("chuyen_vien_chinh", 5)),
+}
+IT_MIX = (("none", 8), ("co_ban", 80), ("nang_cao", 12))
+IT_MIX_IT_STAFF = (("co_ban", 30), ("nang_cao", 70))
+RATING_MIX = (("xuat_sac", 12), ("hoan_thanh_tot", 70), ("hoan_thanh", 15),
+              ("khong_hoan_thanh", 3))
+BIRTH_YEARS = {"leadership": (1968, 1986), "manager": (1970, 1992), "specialist": (1972, 2001)}
+FEMALE_SHARE = {"leadership": 0.22, "manager": 0.42, "specialist": 0.56}
+# How many of an official's required competencies the supervisor rates below the requirement.
+GAP_COUNT_MIX = ((0, 12), (1, 18), (2, 22), (3, 19), (4, 12), (5, 7), (6, 5), (7, 3), (8, 2))
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog (read once, ordered)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Catalog:
+    positions: list  # rows (id, code, name, group) ordered by code
+    requirements: dict  # position id -> [(competency id, level)] ordered by competency id
+    bumps: dict  # (region, competency id) -> level bump
+    courses: list  # rows ordered by code
+    teaches: dict  # course id -> [(competency id, level)]
+    has_prereq: set
+    providers: dict  # id -> row
+
+
+def _load_catalog() -> _Catalog:
+    s = db.session
+    positions = s.execute(sa.select(Position.id, Position.code, Position.name, Position.group)
+                          .order_by(Position.code)).all()
+    if not positions:
+        raise DomainError("Chưa nạp danh mục vị trí việc làm và khóa học: hãy nạp danh mục "
+                          "trước khi tạo dữ liệu mô phỏng.")
+    requirements: dict[int, list] = defaultdict(list)
+    for pid, cid, level in s.execute(
+            sa.select(PositionRequirement.position_id, PositionRequirement.competency_id,
+                      PositionRequirement.level)
+            .order_by(PositionRequirement.position_id, PositionRequirement.competency_id)):
+        requirements[pid].append((cid, int(level)))
+    bumps = {(r, c): int(b) for r, c, b in s.execute(
+        sa.select(RegionPriority.region, RegionPriority.competency_id, RegionPriority.level_bump)
+        .order_by(RegionPriority.region, RegionPriority.competency_id))}
+    courses = s.execute(sa.select(
+        Course.id, Course.code, Course.name, Course.provider_id, Course.category, Course.mode,
+        Course.hours, Course.pass_mark, Course.requires_approval).order_by(Course.code)).all()
+    teaches: dict[int, list] = defaultdict(list)
+    for course_id, cid, level in s.execute(
+            sa.select(CourseCompetency.course_id, CourseCompetency.competency_id,
+                      CourseCompetency.level)
+            .order_by(CourseCompetency.course_id, CourseCompetency.competency_id)):
+        teaches[course_id].append((cid, int(level)))
+    has_prereq = {row[0] for row in s.execute(sa.select(course_prerequisites.c.course_id))}
+    providers = {p.id: p for p in s.execute(
+        sa.select(Provider.id, Provider.code, Provider.name, Provider.kind)
+        .order_by(Provider.code))}
+    return _Catalog(positions, dict(requirements), bumps, courses, dict(teaches), has_prereq,
+                    providers)
+
+
+# --------------------------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------------------------
+
+def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
+                  today: date | None = None) -> DemoSummary:
+    """Add the demo province to the session (flushes, never commits). Deterministic for a given
+    `seed` and `today`; raises DomainError when the catalog is missing or the province exists."""
+    if n_officials < 1:
+        raise DomainError("Số cán bộ mô phỏng phải từ 1 trở lên.")
+    today = today or real_today()
+    rng = random.Random(seed)
+    s = db.session
+    if s.scalar(sa.select(Unit.id).where(Unit.code == PROVINCE_CODE)) is not None:
+        raise DomainError(f"Đã có dữ liệu mô phỏng (đơn vị {PROVINCE_CODE}).")
+    cat = _load_catalog()
+    summary = DemoSummary()
+
+    # ---- units -------------------------------------------------------------------------------
+    n_communes = max(4, int(n_officials / 40 + 0.5))
+    n_island = 1 if n_communes < 20 else 2
+    n_urban = max(1, round(n_communes * 0.08))
+    n_rural = max(1, round(n_communes * 0.16))
+    n_mountain = n_communes - n_island - n_urban - n_rural
+    mountain, rural, urban, island = names.commune_names(n_mountain, n_rural, n_urban, n_island)
+    xa = [(n, "mountain") for n in mountain[1:]] + [(n, "rural") for n in rural]
+    rng.shuffle(xa)
+    xa.insert(0, (mountain[0], "mountain"))  # LCU-X01 is a mountain commune (the hr.xa scope)
+    specs = ([(f"{PROVINCE_CODE}-X{i:02d}", f"Xã {n}", "commune", r)
+              for i, (n, r) in enumerate(xa, 1)]
+             + [(f"{PROVINCE_CODE}-P{i:02d}", f"Phường {n}", "ward", "urban")
+                for i, n in enumerate(urban, 1)]
+             + [(f"{PROVINCE_CODE}-D{i:02d}", f"Đặc khu {n}", "special_zone", "island")
+                for i, n in enumerate(island, 1)])
+
+    province = Unit(code=PROVINCE_CODE, name=PROVINCE_NAME, kind="province", region=None)
+    s.add(province)
+    s.flush()
+    communes = []
+    for code, name, kind, region in specs:
+        unit = Unit(code=code, name=name, kind=kind, region=region, parent_id=province.id)
+        s.add(unit)
+        communes.append(unit)
+    s.flush()
+    depts: list[dict[str, Unit]] = []
+    for unit in communes:
+        lowered = KIND_WORD[unit.kind].lower() + unit.name[len(KIND_WORD[unit.kind]):]
+        row = {}
+        for key, dname in DEPARTMENTS:
+            if key == "KT" and unit.kind != "commune":
+                dname = KT_URBAN
+            row[key] = Unit(code=f"{unit.code}-{key}", name=f"{dname} {lowered}",
+                            kind="department", region=unit.region, parent_id=unit.id)
+            s.add(row[key])
+        depts.append(row)
+    s.flush()
+    summary.communes = len(communes)
+    summary.departments = len(communes) * len(DEPARTMENTS)
+    summary.regions = {r: sum(1 for c in communes if c.region == r)
+                       for r in ("urban", "rural", "mountain", "island")}
+
+    # ---- position slots per commune ------------------------------------------------------------
+    sizes = [n_officials // n_communes + (1 if i < n_officials % n_communes else 0)
+             for i in range(n_communes)]
+    base = max(1, n_officials // n_communes)
+    for _ in range(n_communes):  # some communes a little larger than others
+        i, j = rng.randrange(n_communes), rng.randrange(n_communes)
+        d = rng.randint(0, max(1, base // 8))
+        if i != j and sizes[i] - d >= 0.85 * base and sizes[j] + d <= 1.3 * base:
+            sizes[i] -= d
+            sizes[j] += d
+
+    leaders = [p for p in cat.positions if p.group == "leadership"]
+    leaders.sort(key=lambda p: (not p.name.startswith("Chủ tịch"), p.code))
+    managers = [p for p in cat.positions if p.group == "manager"]
+    specialists = [p for p in cat.positions if p.group == "specialist"] or list(cat.positions)
+    lead_slots = []
+    for p in leaders:
+        lead_slots += [p] * (2 if p.name.startswith("Phó Chủ tịch") else 1)
+    lead_slots += managers
+    spec_weights = [_specialist_weight(p.name) for p in specialists]
+
+    # ---- officials -------------------------------------------------------------------------------
+    start_a = date(2026, 1, 5)
+    end_a = today - timedelta(days=1)
+    if (end_a - start_a).days < 14:
+        start_a = end_a - timedelta(days=120)
+
+    off_rows: list[dict] = []
+    meta: list[tuple] = []  # (commune index, position row, dept key)
+    used_pids: set[str] = set()
+    email_count: dict[str, int] = defaultdict(int)
+    serial = 0
+    for ci, unit in enumerate(communes):
+        size = sizes[ci]
+        slots = lead_slots[:size]
+        rest = size - len(slots)
+        order = list(specialists)
+        rng.shuffle(order)
+        slots += order[:rest]
+        if rest > len(order):
+            slots += rng.choices(specialists, weights=spec_weights, k=rest - len(order))
+        for pos in slots:
+            serial += 1
+            group = pos.group if pos.group in BIRTH_YEARS else "specialist"
+            gender = "female" if rng.random() < FEMALE_SHARE[group] else "male"
+            ethnicity = names.weighted(rng, names.ETHNIC_MIX[unit.region])
+            full_name = names.full_name(rng, ethnicity, gender)
+            y0, y1 = BIRTH_YEARS[group]
+            year = rng.randint(y0, y1)
+            birth = date(year, 1, 1) + timedelta(days=rng.randrange(365))
+            prov = PID_PROVINCE if rng.random() < 0.85 else rng.choice(OTHER_PID_PROVINCES)
+            while True:
+                pid = make_pid(prov, birth, gender, rng.randrange(1, 1_000_000))
+                if pid not in used_pids:
+                    break
+            used_pids.add(pid)
+            email = None
+            if rng.random() < 0.9:
+                stem = names.email_stem(full_name)
+                email_count[stem] += 1
+                k = email_count[stem]
+                email = f"{stem}{k if k > 1 else ''}@{EMAIL_DOMAIN}"
+            it_mix = IT_MIX_IT_STAFF if "công nghệ thông tin" in pos.name.lower() else IT_MIX
+            dkey = None if group == "leadership" else _dept_key(pos.name)
+            political = _pick(rng, POLITICAL_MIX[group])
+            state_mgmt = _pick(rng, STATE_MGMT_MIX[group])
+            if year > 1991:  # senior programmes come after years of service
+                political = "trung_cap" if political in ("cao_cap", "cu_nhan") else political
+                state_mgmt = "chuyen_vien" if state_mgmt != "none" else state_mgmt
+            off_rows.append(dict(
+                code=f"CB{serial:06d}", pid=pid, full_name=full_name, birth_date=birth,
+                gender=gender, ethnicity=ethnicity,
+                unit_id=(unit.id if dkey is None else depts[ci][dkey].id), position_id=pos.id,
+                email=email, education=_pick(rng, EDUCATION_MIX[group]),
+                education_field=_education_field(rng, pos.name),
+                political_theory=political, state_management=state_mgmt,
+                it_level=_pick(rng, it_mix),
+                digital_signature=rng.random() < (0.85 if group != "specialist" else 0.55),
+                record_digitised=rng.random() < 0.7))
+            meta.append((ci, pos, dkey))
+    ids = _bulk_insert(Official, off_rows)
+    summary.officials = len(ids)
+
+    # ---- ratings 2024, 2025 --------------------------------------------------------------------
+    rating_rows = []
+    for oid in ids:
+        r24 = _pick(rng, RATING_MIX)
+        r25 = r24 if rng.random() < 0.6 else _pick(rng, RATING_MIX)
+        rating_rows += [dict(official_id=oid, year=2024, rating=r24),
+                        dict(official_id=oid, year=2025, rating=r25)]
+    _bulk_insert(Rating, rating_rows)
+    summary.ratings = len(rating_rows)
+
+    # ---- assessments -------------------------------------------------------------------------
+    # Supervisor: the commune chairman for leaders and heads, the head of the department for
+    # its staff (by name, as the assessor field holds a name).
+    heads: dict[tuple[int, str | None], str] = {}
+    for i, (ci, pos, dkey) in enumerate(meta):
+        if pos.name.startswith("Chủ tịch") and (ci, None) not in heads:
+            heads[(ci, None)] = off_rows[i]["full_name"]
+        elif pos.group == "manager" and not pos.name.startswith("Phó") and (ci, dkey) not in heads:
+            heads[(ci, dkey)] = off_rows[i]["full_name"]
+    province_hr = "Sở Nội vụ tỉnh Lai Châu"
+
+    assess_rows: list[dict] = []
+    gaps: list[list[int]] = [[] for _ in ids]  # competency ids below the requirement
+    current: list[dict[int, int]] = [{} for _ in ids]
+    supervised = [False] * len(ids)
+    for i, oid in enumerate(ids):
+        ci, pos, dkey = meta[i]
+        region = communes[ci].region
+        reqs = [(c, min(4, max(1, lvl + cat.bumps.get((region, c), 0))))
+                for c, lvl in cat.requirements.get(pos.id, [])]
+        u = rng.random()
+        if u < 0.11 or not reqs:
+            continue  # never assessed
+        k = min(len(reqs), _pick(rng, GAP_COUNT_MIX))
+        below = set(rng.sample(range(len(reqs)), k))
+        levels = {}
+        for j, (c, req) in enumerate(reqs):
+            if j in below:
+                lvl = req - _pick(rng, ((1, 70), (2, 25), (3, 5)))
+            else:
+                lvl = req + (1 if rng.random() < 0.25 else 0)
+            levels[c] = min(4, max(0, lvl))
+        on = _rand_date(rng, start_a, end_a)
+        self_only = u < 0.16
+        if self_only or rng.random() < 0.3:  # people rate themselves a little higher
+            self_on = max(start_a - timedelta(days=30), on - timedelta(days=rng.randint(1, 20)))
+            own = {c: min(4, lvl + (1 if rng.random() < 0.3 else 0)) for c, lvl in levels.items()}
+            for c, lvl in own.items():
+                assess_rows.append(dict(official_id=oid, competency_id=c, level=lvl,
+                                        source="self", assessed_on=self_on,
+                                        assessor=off_rows[i]["full_name"],
+                                        enrollment_id=None))
+            if self_only:  # no other evidence: the self-assessment is the current level
+                levels = own
+        if not self_only:
+            supervised[i] = True
+            if pos.name.startswith("Chủ tịch"):
+                assessor = province_hr
+            else:
+                assessor = (heads.get((ci, None)) if dkey is None or pos.group == "manager"
+                            else heads.get((ci, dkey)) or heads.get((ci, None))) or province_hr
+            for c, lvl in levels.items():
+                assess_rows.append(dict(official_id=oid, competency_id=c, level=lvl,
+                                        source="supervisor", assessed_on=on, assessor=assessor,
+                                        enrollment_id=None))
+        current[i] = levels
+        gaps[i] = [c for c, req in reqs if levels[c] < req]
+
+    # ---- cohorts -------------------------------------------------------------------------------
+    def bulk_ok(c) -> bool:  # a course a demo official may have completed without ado
+        return c.category != "degree" and c.id not in cat.has_prereq and c.hours <= 240
+
+    classroom = [c for c in cat.courses if c.mode in ("in_person", "blended")
+                 and c.category != "degree" and c.hours <= 240]
+    chosen: list = []
+    school_ids = [p.id for p in cat.providers.values() if p.kind == "political_school"]
+    ptit_ids = [p.id for p in cat.providers.values() if "Bưu chính" in p.name]
+    for provider_ids, n in ((school_ids, 4), (ptit_ids, 3)):  # the demo schools have classes
+        own = [c for c in classroom if c.provider_id in provider_ids]
+        chosen += rng.sample(own, min(n, len(own)))
+    rest = [c for c in classroom if c not in chosen]
+    chosen += rng.sample(rest, max(0, min(25 - len(chosen), len(rest))))
+    chosen.sort(key=lambda c: c.code)
+
+    halls = [f"Hội trường UBND {KIND_WORD[c.kind].lower()}{c.name[len(KIND_WORD[c.kind]):]}"
+             for c in communes]
+
+    def location(course) -> str:
+        p = cat.providers[course.provider_id]
+        if p.kind == "political_school":
+            return SCHOOL_LOCATION
+        if p.kind == "college":
+            return p.name
+        if p.kind == "commune_centre":
+            return rng.choice(halls)
+        return f"{SCHOOL_LOCATION} (lớp liên kết với {p.name})"
+
+    def duration(hours: int) -> int:
+        if hours <= 16:
+            return rng.randint(1, 3)
+        if hours <= 40:
+            return rng.randint(5, 9)
+        if hours <= 80:
+            return rng.randint(14, 24)
+        return min(150, int(hours / 8 * 1.6))
+
+    cohort_rows = []
+    seq: dict[tuple[str, int], int] = defaultdict(int)
+    for c in chosen:
+        days = duration(c.hours)
+        latest = today - timedelta(days=30 + days)
+        earliest = min(date(2025, 2, 1), latest)
+        start = _rand_date(rng, earliest, latest)
+        seq[(c.code, start.year)] += 1
+        cohort_rows.append(dict(
+            course_id=c.id, code=f"{c.code}-{start.year}-{seq[(c.code, start.year)]:02d}",
+            start_date=start, end_date=start + timedelta(days=days),
+            capacity=rng.randint(25, 60), location=location(c), mode=c.mode, status="finished"))
+        start = today + timedelta(days=rng.randint(30, 120))
+        seq[(c.code, start.year)] += 1
+        cohort_rows.append(dict(
+            course_id=c.id, code=f"{c.code}-{start.year}-{seq[(c.code, start.year)]:02d}",
+            start_date=start, end_date=start + timedelta(days=duration(c.hours)),
+            capacity=rng.randint(25, 60), location=location(c), mode=c.mode, status="open"))
+    cohort_ids = _bulk_insert(Cohort, cohort_rows)
+    for row, cid in zip(cohort_rows, cohort_ids):
+        row["id"] = cid
+    summary.cohorts = len(cohort_rows)
+    finished = {r["course_id"]: r for r in cohort_rows if r["status"] == "finished"}
+    open_cohorts = [r for r in cohort_rows if r["status"] == "open"]
+    open_course_ids = {r["course_id"] for r in open_cohorts}
+    seats = {r["id"]: r["capacity"] for r in cohort_rows}
+    course_by_id = {c.id: c for c in cat.courses}
+
+    # ---- the demo official (canbo) -------------------------------------------------------------
+    teaches_comp: dict[int, list[int]] = defaultdict(list)  # competency -> courses, by code
+    for c in cat.courses:
+        for comp, _lvl in cat.teaches.get(c.id, []):
+            teaches_comp[comp].append(c.id)
+
+    def courses_for_gaps(i) -> list[int]:
+        found = {cid for comp in gaps[i] for cid in teaches_comp.get(comp, [])}
+        return [c.id for c in cat.courses if c.id in found]
+
+    first = [i for i, m in enumerate(meta) if m[0] == 0 and m[1].group == "specialist"]
+    # A few candidates are kept out of the random enrollments; the one whose learning path
+    # (the app's own recommender) goes through an open cohort becomes the demo official.
+    reserved = [i for i in first if len(gaps[i]) >= 2 and supervised[i]
+                and open_course_ids.intersection(courses_for_gaps(i))]
+    reserved = sorted(reserved, key=lambda i: not 2 <= len(gaps[i]) <= 4)[:3]
+    if not reserved:
+        reserved = [next((i for i in first if gaps[i]), first[0] if first else 0)]
+    reserved_set = set(reserved)
+
+    # ---- enrollments ---------------------------------------------------------------------------
+    online_ok = [c.id for c in cat.courses if c.mode == "online" and bulk_ok(c)]
+    taken: list[set[int]] = [set() for _ in ids]  # courses an official already has
+    enr_rows: list[dict] = []
+    late_start = date(2024, 1, 15)
+
+    def completion(i, course_id, passed: bool):
+        c = course_by_id[course_id]
+        cohort = finished.get(course_id) if c.mode != "online" else None
+        if cohort is not None:
+            seats[cohort["id"]] -= 1
+            on = cohort["end_date"]
+        else:  # self-paced: any time since 2024 (not before the year a course is named for)
+            year = re.search(r"\b(20\d\d)\b", c.name)
+            on = _rand_date(rng, max(late_start, date(int(year.group(1)), 1, 10))
+                            if year else late_start, end_a)
+        if passed:
+            score = max(c.pass_mark, round(rng.triangular(c.pass_mark, 10,
+                                                           min(10, c.pass_mark + 2.5)), 1))
+        else:
+            score = max(0.0, round(rng.uniform(2.0, max(2.0, c.pass_mark - 0.5)), 1))
+        taken[i].add(course_id)
+        enr_rows.append(dict(
+            official_id=ids[i], course_id=course_id,
+            cohort_id=cohort["id"] if cohort else None,
+            status="completed" if passed else "failed", score=score,
+            completed_on=on if passed else None,
+            source="import" if cat.providers[c.provider_id].kind == "online" else "school"))
+
+    def available(course_id) -> bool:
+        c = course_by_id[course_id]
+        if c.mode == "online":
+            return course_id in online_ok_set
+        cohort = finished.get(course_id)
+        return cohort is not None and seats[cohort["id"]] > 0
+
+    online_ok_set = set(online_ok)
+    population = [i for i in range(len(ids)) if i not in reserved_set]
+    learners = sorted(rng.sample(population, int(len(population) * 0.30)))
+    for i in learners:
+        for _ in range(_pick(rng, ((1, 45), (2, 35), (3, 20)))):
+            relevant = [cid for cid in courses_for_gaps(i)
+                        if cid not in taken[i] and available(cid)]
+            if relevant and rng.random() < 0.75:
+                completion(i, rng.choice(relevant), True)
+                continue
+            pool = [cid for cid in online_ok + sorted(finished) if cid not in taken[i]
+                    and available(cid)]
+            if pool:
+                completion(i, rng.choice(pool), True)
+    failers = sorted(rng.sample(population, min(len(population),
+                                                max(1, int(len(population) * 0.03)))))
+    for i in failers:
+        pool = [cid for cid in online_ok + sorted(finished) if cid not in taken[i]
+                and available(cid)]
+        if pool:
+            completion(i, rng.choice(pool), False)
+
+    # Seats in the open cohorts: officials whose gaps the course closes.
+    gap_officials: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(gaps):
+        for comp in g:
+            gap_officials[comp].append(i)
+    n_active = 0
+    for row in open_cohorts:
+        course = course_by_id[row["course_id"]]
+        want = int(row["capacity"] * rng.uniform(0.3, 0.8))
+        cands = sorted({i for comp, _l in cat.teaches.get(course.id, [])
+                        for i in gap_officials.get(comp, [])
+                        if i not in reserved_set and course.id not in taken[i]})
+        for i in rng.sample(cands, min(want, len(cands))):
+            taken[i].add(course.id)
+            seats[row["id"]] -= 1
+            n_active += 1
+            enr_rows.append(dict(
+                official_id=ids[i], course_id=course.id, cohort_id=row["id"],
+                status="requested" if course.requires_approval else "enrolled",
+                score=None, completed_on=None, source="school"))
+
+    enr_ids = _bulk_insert(Enrollment, enr_rows)
+    # What record_result writes for a pass: the course's level on each competency it teaches.
+    for row, eid in zip(enr_rows, enr_ids):
+        if row["status"] != "completed":
+            continue
+        c = course_by_id[row["course_id"]]
+        for comp, lvl in cat.teaches.get(c.id, []):
+            assess_rows.append(dict(official_id=row["official_id"], competency_id=comp,
+                                    level=lvl, source="course", assessed_on=row["completed_on"],
+                                    assessor=cat.providers[c.provider_id].name,
+                                    enrollment_id=eid))
+    _bulk_insert(Assessment, assess_rows, ids=False)
+
+    # Finished cohorts were run properly: a first and a last session with the roll taken (a few
+    # absences), then certificates under the rule (full attendance, every score ≥ 5).
+    session_rows = []
+    for row in finished.values():
+        for day in sorted({row["start_date"], row["end_date"]}):
+            session_rows.append(dict(cohort_id=row["id"], day=day, start_time=time(7, 30),
+                                     end_time=time(11, 30), place=row["location"],
+                                     online_link=""))
+    session_ids = _bulk_insert(CohortSession, session_rows)
+    sessions_of = defaultdict(list)
+    for row, sid in zip(session_rows, session_ids):
+        sessions_of[row["cohort_id"]].append(sid)
+    attendance_rows = [
+        dict(session_id=sid, enrollment_id=eid, present=rng.random() > 0.04)
+        for row, eid in zip(enr_rows, enr_ids)
+        if row["cohort_id"] in sessions_of and row["status"] in ("completed", "failed")
+        for sid in sessions_of[row["cohort_id"]]]
+    _bulk_insert(Attendance, attendance_rows, ids=False)
+    s.flush()
+    for row in sorted(finished.values(), key=lambda r: r["code"]):
+        summary.certificates += issue_certificates(s.get(Cohort, row["id"]), on=row["end_date"])
+
+    # The demo official completed one online course outside their gaps, through the real
+    # operation (record_result), so their history is not empty.
+    canbo, canbo_gaps, canbo_open = _pick_demo_official(reserved, ids, gaps, open_cohorts, seats)
+    canbo_done = 0
+    gap_set = set(gaps[canbo])
+    extra = [cid for cid in online_ok
+             if not gap_set.intersection(comp for comp, _l in cat.teaches.get(cid, []))]
+    if extra:
+        enrollment = Enrollment(official_id=ids[canbo], course_id=extra[0], cohort_id=None,
+                                status="enrolled", source="import")
+        s.add(enrollment)
+        s.flush()
+        done_on = _rand_date(rng, max(late_start, end_a - timedelta(days=200)), end_a)
+        record_result(enrollment, passed=True, score=9.0, on=done_on,
+                      assessor=cat.providers[course_by_id[extra[0]].provider_id].name)
+        canbo_done = 1
+
+    summary.enrollments = len(enr_rows) + canbo_done
+    summary.completed_enrollments = sum(r["status"] == "completed" for r in enr_rows) + canbo_done
+    summary.failed_enrollments = sum(r["status"] == "failed" for r in enr_rows)
+    summary.active_enrollments = n_active
+    summary.assessments = len(assess_rows) + (len(cat.teaches.get(extra[0], []))
+                                              if canbo_done else 0)
+    summary.unassessed_officials = len(ids) - len(
+        {r["official_id"] for r in assess_rows if r["source"] != "course"})
+
+    # ---- accounts ------------------------------------------------------------------------------
+    first_commune = communes[0]
+    school = next((p for p in cat.providers.values() if p.kind == "political_school"), None)
+    ptit_p = next((p for p in cat.providers.values() if "Bưu chính" in p.name), None)
+    canbo_row = off_rows[canbo]
+    accounts = [
+        ("admin", "admin", "Quản trị hệ thống", {},
+         "Quản trị: đơn vị, vị trí việc làm, khung năng lực, tài khoản"),
+        ("hr.tinh", "hr", "Sở Nội vụ tỉnh Lai Châu (mô phỏng)", {"unit_id": province.id},
+         f"Cán bộ tổ chức cấp tỉnh: xem toàn bộ {PROVINCE_NAME}"),
+        ("hr.xa", "hr", f"UBND {first_commune.name}", {"unit_id": first_commune.id},
+         f"Cán bộ tổ chức {first_commune.name} ({first_commune.code})"),
+    ]
+    if school is not None:
+        accounts.append(("truong.chinhtri", "school", school.name, {"provider_id": school.id},
+                         f"Cơ sở đào tạo: {school.name}"))
+    if ptit_p is not None:
+        accounts.append(("truong.ptit", "school", ptit_p.name, {"provider_id": ptit_p.id},
+                         f"Cơ sở đào tạo: {ptit_p.name}"))
+    accounts.append(("canbo", "official", canbo_row["full_name"],
+                     {"official_id": ids[canbo]},
+                     f"Công chức {canbo_row['full_name']} ({canbo_row['code']}), "
+                     f"{meta[canbo][1].name}, {first_commune.name}: "
+                     f"{canbo_gaps} năng lực còn thiếu"
+                     + (", lộ trình có lớp đang tuyển" if canbo_open else "")))
+    for username, role, display, scope, description in accounts:
+        if s.scalar(sa.select(User.id).where(User.username == username)) is not None:
+            description += " (tài khoản đã có từ trước, mật khẩu giữ nguyên)"
+        else:
+            create_user(username, DEMO_PASSWORD, role, display, **scope)
+            summary.users += 1
+        summary.logins.append((role, username, DEMO_PASSWORD, description))
+
+    s.flush()
+    return summary
+
+
+def _bulk_insert(model, rows: list[dict], *, ids: bool = True) -> list[int]:
+    """One multi-row INSERT (no ORM objects); the new ids in the order of `rows`."""
+    if not rows:  # an empty parameter list would insert one row of defaults
+        return []
+    keys = rows[0].keys()  # Core compiles the statement from the first row's keys
+    assert all(r.keys() == keys for r in rows), f"{model.__name__} rows differ in columns"
+    table = model.__table__  # Core executemany: no per-row ORM bookkeeping
+    stmt = sa.insert(table)
+    if not ids:
+        db.session.execute(stmt, rows)
+        return []
+    result = db.session.execute(stmt.returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result]
+
+
+def _pick_demo_official(reserved: list[int], ids: list[int], gaps: list[list[int]],
+                        open_cohorts: list[dict], seats: dict[int, int]) -> tuple[int, int, bool]:
+    """The first reserved candidate whose learning path (guidance_for, what the official will
+    see) includes a course with an open cohort that has seats; else the first candidate.
+    Returns (index, number of gaps, whether the path has an open cohort)."""
+    from trainer.guidance.operations import guidance_for
+
+    open_courses = {r["course_id"] for r in open_cohorts if seats[r["id"]] > 0}
+    for i in reserved:
+        guidance = guidance_for(db.session.get(Official, ids[i]), with_mentors=False)
+        if open_courses.intersection(step.course_id for step in guidance.path):
+            return i, sum(1 for g in guidance.gaps if g.gap > 0), True
+    return reserved[0], len(gaps[reserved[0]]), False

@@ -1,0 +1,50 @@
+"""Excel exports with Vietnamese headers, formatted for printing: a title row with the report's
+name, the unit and the date, a frozen header, column widths that fit, A4 landscape, fit to page
+width. Every report and list uses this one function."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pandas as pd
+from flask import send_file
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+HEADER_ROW = 3  # row 1: title, row 2: unit and date, row 3: column headers
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, title: str, unit: str,
+               on: date | None = None) -> bytes:
+    """One sheet per frame (sheet names ≤ 31 characters); the frame's column names are the
+    Vietnamese headers."""
+    on = on or date.today()
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            sheet_name = name[:31]
+            frame.to_excel(writer, sheet_name=sheet_name, index=False, startrow=HEADER_ROW - 1)
+            ws = writer.sheets[sheet_name]
+            ws["A1"] = title
+            ws["A1"].font = Font(bold=True, size=14)
+            ws["A2"] = f"Đơn vị: {unit} — ngày {on:%d/%m/%Y}"
+            for cell in ws[HEADER_ROW]:
+                cell.font = Font(bold=True)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+            for i, column in enumerate(frame.columns, start=1):
+                values = [str(column)] + [str(v) for v in frame[column].head(500).tolist()]
+                width = min(60, max(8, max(len(v) for v in values) + 2))
+                ws.column_dimensions[get_column_letter(i)].width = width
+            ws.page_setup.orientation = "landscape"
+            ws.page_setup.paperSize = ws.PAPERSIZE_A4
+            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    return buf.getvalue()
+
+
+def xlsx_response(sheets: dict[str, pd.DataFrame], *, title: str, unit: str, filename: str):
+    return send_file(io.BytesIO(xlsx_bytes(sheets, title=title, unit=unit)),
+                     download_name=filename, as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from trainer.auth.scope import get_official_or_404, officials_filter, role_required
+from trainer.display import fold
+from trainer.extensions import db
+from trainer.learning import operations as ops
+from trainer.learning.models import Cohort, Course, Enrollment
+from trainer.people.models import Official
+from trainer.views_util import one_commit
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.route("/khoa-hoc")
+@login_required
+def catalog():
+    q = request.args.get("q", "").strip()
+    courses = db.session.scalars(sa.select(Course).order_by(Course.category, Course.name)).all()
+    if q:
+        needle = fold(q)
+        courses = [c for c in courses if needle in fold(c.name) or needle in fold(c.code)]
+    return render_template("learning/catalog.html", courses=courses, q=q)
+
+
+@bp.route("/dang-ky", methods=["POST"])
+@role_required("official")
+def enroll():
+    official = get_official_or_404(current_user, current_user.official_id)
+    cohort = course = None
+    if request.form.get("cohort_id", "").isdigit():
+        cohort = db.session.get(Cohort, int(request.form["cohort_id"]))
+    elif request.form.get("course_id", "").isdigit():
+        course = db.session.get(Course, int(request.form["course_id"]))
+    if cohort is None and course is None:
+        abort(404)
+    with one_commit() as outcome:
+        enrollment = ops.enroll_official(official, cohort=cohort, course=course)
+    if outcome["ok"]:
+        name = enrollment.course.name
+        messages = {"requested": f"Đã gửi đăng ký “{name}”, chờ đơn vị duyệt.",
+                    "waitlisted": f"Lớp đã đủ chỗ: bạn ở danh sách chờ của “{name}”."}
+        flash(messages.get(enrollment.status, f"Đã đăng ký “{name}”."), "success")
+    return redirect(url_for("learning.my_courses"))
+
+
+@bp.route("/khoa-hoc-cua-toi")
+@role_required("official")
+def my_courses():
+    official = get_official_or_404(current_user, current_user.official_id)
+    enrollments = db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.official_id == official.id).order_by(Enrollment.created_at.desc())).all()
+    return render_template("learning/my_courses.html", official=official, enrollments=enrollments)
+
+
+@bp.route("/dang-ky/<int:enrollment_id>/rut", methods=["POST"])
+@role_required("official")
+def withdraw(enrollment_id: int):
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.official_id != current_user.official_id:
+        abort(404)
+    with one_commit(f"Đã rút đăng ký “{enrollment.course.name}”."):
+        ops.withdraw_enrollment(enrollment, enrollment.official)
+    return redirect(url_for("learning.my_courses"))
+
+
+@bp.route("/duyet-dang-ky")
+@role_required("hr", "admin")
+def approvals():
+    """Requests waiting for the unit's HR (courses that need approval), oldest first."""
+    pending = db.session.scalars(sa.select(Enrollment).join(Official).where(
+        Enrollment.status == "requested", officials_filter(current_user))
+        .order_by(Enrollment.created_at)).all()
+    return render_template("learning/approvals.html", pending=pending)
+
+
+@bp.route("/duyet-dang-ky/<int:enrollment_id>", methods=["POST"])
+@role_required("hr", "admin")
+def decide(enrollment_id: int):
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        abort(404)
+    get_official_or_404(current_user, enrollment.official_id)  # in the HR's scope, or 404
+    name, course = enrollment.official.full_name, enrollment.course.name
+    if request.form.get("decision") == "approve":
+        with one_commit(f"Đã duyệt đăng ký của {name} (“{course}”)."):
+            ops.approve_enrollment(enrollment, actor=current_user.display_name)
+    else:
+        with one_commit(f"Đã từ chối đăng ký của {name} (“{course}”)."):
+            ops.reject_enrollment(enrollment, actor=current_user.display_name,
+                                  reason=request.form.get("reason", "").strip())
+    return redirect(url_for("learning.approvals"))

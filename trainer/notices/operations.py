@@ -1,0 +1,76 @@
+"""Notifications: one in-app message per event, and an e-mail in the outbox when the official
+has an address. Written in the caller's transaction (flush, never commit)."""
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+
+from trainer.extensions import db
+from trainer.notices.models import Notification, OutboxEmail
+from trainer.people.models import Official
+from trainer.timeutil import utcnow
+
+
+def notify(official: Official, kind: str, title: str, body: str = "", *, link: str = "",
+           dedupe_key: str | None = None) -> Notification | None:
+    """Tell an official something. With a `dedupe_key`, the same notice is sent only once
+    (reminders run every day). Returns None when it was already sent."""
+    if dedupe_key and db.session.scalar(sa.select(Notification.id).where(
+            Notification.dedupe_key == dedupe_key)):
+        return None
+    notice = Notification(official_id=official.id, kind=kind, title=title, body=body, link=link,
+                          dedupe_key=dedupe_key)
+    db.session.add(notice)
+    db.session.flush()
+    if official.email:
+        db.session.add(OutboxEmail(notification_id=notice.id, to_address=official.email,
+                                   subject=f"[Bồi dưỡng cán bộ] {title}",
+                                   body=f"Kính gửi {official.full_name},\n\n{body}\n"))
+    return notice
+
+
+def unread_count(official_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.official_id == official_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(official_id: int) -> None:
+    db.session.execute(sa.update(Notification).where(
+        Notification.official_id == official_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()))
+
+
+def send_outbox(config: dict, *, limit: int = 100, max_attempts: int = 10) -> tuple[int, int]:
+    """Send pending e-mails through the configured SMTP server; returns (sent, failed). A failure
+    is recorded on the row and retried next time; each row is committed on its own so that one
+    bad address does not hold back the others."""
+    host = config.get("MAIL_SERVER")
+    if not host:
+        return 0, 0
+    pending = db.session.scalars(sa.select(OutboxEmail).where(
+        OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < max_attempts)
+        .order_by(OutboxEmail.id).limit(limit)).all()
+    sent = failed = 0
+    for mail in pending:
+        message = EmailMessage()
+        message["From"] = config.get("MAIL_FROM", "no-reply@localhost")
+        message["To"] = mail.to_address
+        message["Subject"] = mail.subject
+        message.set_content(mail.body)
+        mail.attempts += 1
+        try:
+            with smtplib.SMTP(host, int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
+                if config.get("MAIL_USE_TLS"):
+                    smtp.starttls()
+                if config.get("MAIL_USERNAME"):
+                    smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+                smtp.send_message(message)
+            mail.sent_at = utcnow()
+            sent += 1
+        except (OSError, smtplib.SMTPException) as e:
+            mail.last_error = f"{type(e).__name__}: {e}"
+            failed += 1
+        db.session.commit()
+    return sent, failed

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from trainer.auth.scope import role_required
+from trainer.extensions import db
+from trainer.notices.models import Notification
+from trainer.notices.operations import mark_read
+
+bp = Blueprint("notices", __name__)
+
+
+@bp.route("/thong-bao")
+@role_required("official")
+def inbox():
+    notices = db.session.scalars(sa.select(Notification).where(
+        Notification.official_id == current_user.official_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)).all()
+    unread = {n.id for n in notices if n.read_at is None}
+    mark_read(current_user.official_id)
+    db.session.commit()
+    return render_template("notices/inbox.html", notices=notices, unread=unread)

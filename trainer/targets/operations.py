@@ -1,0 +1,595 @@
+"""Targets as data: presets seeded once, HR's own targets created and edited; progress now, per
+unit, the trend from the records' dates, a forecast, a status, and who does not count yet — all
+computed from the records each time (never stored). Rules in docs/targets.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from courses import vocab
+from trainer.auth.scope import is_province_hr
+from trainer.errors import DomainError
+from trainer.extensions import db
+from trainer.learning.models import Course, CourseCompetency
+from trainer.org.models import Unit
+from trainer.people.models import Official
+from trainer.targets import criteria
+from trainer.targets.facts import DEFAULT_YOUNG_AGE_LIMIT, Facts
+from trainer.targets.models import Target
+from trainer.targets.presets import ORDER, PRESETS, TargetSpec
+from trainer.timeutil import utcnow
+
+TREND_MONTHS = 24  # the chart's history
+PACE_MONTHS = 12  # the linear fit's window
+MONTH_DAYS = 365.25 / 12
+AT_RISK_GRACE_MONTHS = 6
+HORIZON_DAYS = 50 * 365  # a forecast further than 50 years is "never"
+NEAR_POINTS = 20  # a unit within 20 points below the threshold is amber, further is red
+
+
+# ---------------------------------------------------------------------------- presets and CRUD
+def seed_presets() -> int:
+    """Insert every preset whose code is not in the table yet; never touch an existing row (an
+    edited preset keeps its edits). Idempotent. Returns how many were inserted. Called by
+    `trainer setup` and the tests' `catalog` fixture; `ensure_presets` is the lazy fallback."""
+    have = set(db.session.scalars(sa.select(Target.code)))
+    added = 0
+    for spec in PRESETS:
+        if spec.code in have:
+            continue
+        db.session.add(Target(code=spec.code, title=spec.title, source=spec.source,
+                              note=spec.note, population=dict(spec.population),
+                              criterion=dict(spec.criterion), threshold=spec.threshold,
+                              deadline=spec.deadline, preset=True, created_by="preset"))
+        added += 1
+    if added:
+        db.session.flush()
+    return added
+
+
+def ensure_presets() -> int:
+    """Seed the presets when no preset row exists yet (a database set up before targets were
+    data, or before `trainer setup` seeded them). The caller owns the commit."""
+    if db.session.scalar(sa.select(sa.func.count(Target.id)).where(Target.preset.is_(True))):
+        return 0
+    return seed_presets()
+
+
+def list_targets() -> list[Target]:
+    ensure_presets()
+    rows = db.session.scalars(sa.select(Target)).all()
+    return sorted(rows, key=lambda t: (ORDER.get(t.code, len(ORDER)), t.id))
+
+
+def target_by_code(code: str) -> Target | None:
+    ensure_presets()
+    return db.session.scalar(sa.select(Target).where(Target.code == code))
+
+
+can_manage_targets = is_province_hr  # commune HR reads targets; the province edits them
+
+
+def _check(data: dict, *, current: Target | None) -> None:
+    errors = []
+    code = (data.get("code") or "").strip()
+    if not code:
+        errors.append("Nhập mã mục tiêu.")
+    elif len(code) > 32:
+        errors.append("Mã mục tiêu tối đa 32 ký tự.")
+    elif current is not None and current.preset and code != current.code:
+        errors.append("Không đổi mã của mục tiêu có sẵn (mã gắn với văn bản nguồn).")
+    else:
+        clash = db.session.scalar(sa.select(Target.id).where(Target.code == code))
+        if clash is not None and (current is None or clash != current.id):
+            errors.append(f"Mã mục tiêu “{code}” đã có.")
+    if not (data.get("title") or "").strip():
+        errors.append("Nhập tên mục tiêu.")
+    threshold = data.get("threshold")
+    if not isinstance(threshold, (int, float)) or not 0 < threshold <= 100:
+        errors.append("Chỉ tiêu phải lớn hơn 0 và không quá 100 (%).")
+    if not isinstance(data.get("deadline"), date):
+        errors.append("Nhập hạn hoàn thành.")
+    errors += criteria.validate_population(data.get("population"))
+    errors += criteria.validate_criterion(data.get("criterion"))
+    if errors:
+        raise DomainError(" ".join(errors))
+
+
+FIELDS = ("code", "title", "source", "note", "population", "criterion", "threshold", "deadline")
+
+
+def create_target(data: dict, *, actor: str) -> Target:
+    _check(data, current=None)
+    target = Target(**{k: data[k] for k in FIELDS if k in data}, preset=False, created_by=actor)
+    target.code, target.title = target.code.strip(), target.title.strip()
+    db.session.add(target)
+    db.session.flush()
+    return target
+
+
+def update_target(target: Target, data: dict, *, actor: str) -> Target:
+    """Edit any target, presets included (they stay presets: `seed_presets` never overwrites)."""
+    _check(data, current=target)
+    for k in FIELDS:
+        if k in data:
+            setattr(target, k, data[k].strip() if isinstance(data[k], str) else data[k])
+    target.updated_at = utcnow()
+    db.session.flush()
+    return target
+
+
+# ---------------------------------------------------------------------------- progress now
+@dataclass
+class Progress:
+    target: Target | TargetSpec
+    total: int
+    counted: int
+    per_unit: pd.DataFrame  # unit_id, unit_name, counted, total, percent, colour, rank
+    missing_ids: list[int]  # officials not counting (units not meeting, for unit_headcount)
+    in_pop: np.ndarray = field(repr=False, default=None)
+    counts: np.ndarray = field(repr=False, default=None)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.counted / self.total if self.total else 0.0
+
+    @property
+    def met(self) -> bool:
+        return self.total > 0 and self.percent >= self.target.threshold
+
+    @property
+    def by_unit(self) -> bool:
+        return self.target.criterion["kind"] == "unit_headcount"
+
+
+def young_age_limit() -> int:
+    from flask import current_app, has_app_context
+    if has_app_context():
+        return int(current_app.config.get("YOUNG_AGE_LIMIT", DEFAULT_YOUNG_AGE_LIMIT))
+    return DEFAULT_YOUNG_AGE_LIMIT
+
+
+def facts_for(where=None, *, unit_ids: list[int] | None = None,
+              young_age: int | None = None) -> Facts:
+    """Everything targets read, for the officials matching `where` (a scope clause) and the
+    units `unit_ids` (None: all; per-unit targets count units without officials too)."""
+    return Facts.load(where, unit_ids=unit_ids,
+                      young_age=young_age if young_age is not None else young_age_limit())
+
+
+def _colour(percent, threshold) -> np.ndarray:
+    return np.where(percent >= threshold, "success",
+                    np.where(percent >= threshold - NEAR_POINTS, "warning", "danger"))
+
+
+def _unit_headcounts(crit: dict, facts: Facts, in_pop: np.ndarray, qualifies: np.ndarray,
+                     ) -> pd.DataFrame:
+    units = facts.headcount_units(crit)
+    key = facts.unit_key(crit)
+    have = pd.Series(in_pop & qualifies).groupby(key.to_numpy()).sum()
+    units["counted"] = units["unit_id"].map(have).fillna(0).astype(int)
+    units["total"] = int(crit["count"])
+    return units
+
+
+def progress_of(target, facts: Facts) -> Progress:
+    crit = target.criterion
+    in_pop = facts.population(target.population)
+    counts = facts.counts(crit) & in_pop
+    if crit["kind"] == "unit_headcount":
+        units = _unit_headcounts(crit, facts, in_pop, counts)
+        units["percent"] = np.minimum(100.0, 100.0 * units["counted"] / units["total"])
+        meeting = units["counted"] >= units["total"]
+        per_unit = units.assign(colour=np.where(meeting, "success", np.where(
+            units["percent"] >= 50, "warning", "danger")))
+        missing = units.loc[~meeting, "unit_id"].astype(int).tolist()
+        total, counted = len(units), int(meeting.sum())
+    else:
+        o = facts.officials
+        sub = pd.DataFrame({"unit_id": o["commune_id"], "unit_name": o["commune_name"],
+                            "ok": counts})[in_pop]
+        per_unit = (sub.groupby(["unit_id", "unit_name"], dropna=False)["ok"]
+                    .agg(total="size", counted="sum").reset_index())
+        per_unit["percent"] = np.where(per_unit["total"] > 0,
+                                       100.0 * per_unit["counted"] / per_unit["total"], 0.0)
+        per_unit["colour"] = _colour(per_unit["percent"], target.threshold)
+        missing = o.loc[in_pop & ~counts, "id"].astype(int).tolist()
+        total, counted = int(in_pop.sum()), int(counts.sum())
+    per_unit = per_unit.sort_values(["percent", "unit_name"], ascending=[False, True])
+    per_unit["rank"] = per_unit["percent"].rank(method="min", ascending=False).astype(int)
+    return Progress(target, total, counted, per_unit.reset_index(drop=True), missing,
+                    in_pop=in_pop, counts=counts)
+
+
+def all_progress(where=None, *, facts: Facts | None = None) -> list[Progress]:
+    facts = facts or facts_for(where)
+    return [progress_of(t, facts) for t in list_targets()]
+
+
+# ---------------------------------------------------------------------------- trend, forecast
+def trend_dates(on: date, months: int = TREND_MONTHS) -> list[date]:
+    """Monthly points on the same day of the month as `on`, oldest first, `on` last."""
+    at = pd.Timestamp(on)
+    return [(at - pd.DateOffset(months=k)).date() for k in range(months, -1, -1)]
+
+
+def share_at(p: Progress, facts: Facts, on: date) -> float | None:
+    """The percentage counting on `on`, for today's population; None without history."""
+    crit = p.target.criterion
+    counts = facts.counts(crit, on)
+    if counts is None:
+        return None
+    if crit["kind"] == "unit_headcount":
+        units = _unit_headcounts(crit, facts, p.in_pop, counts)
+        return 100.0 * (units["counted"] >= units["total"]).sum() / len(units) if len(units) \
+            else 0.0
+    total = int(p.in_pop.sum())
+    return 100.0 * int((counts & p.in_pop).sum()) / total if total else 0.0
+
+
+def pace_of(points: list[tuple[date, float | None]], on: date,
+            window: int = PACE_MONTHS) -> float | None:
+    """Percentage points per month: the slope of a least-squares line through the points of the
+    last `window` months (x in months before `on`). None with fewer than two points."""
+    start = (pd.Timestamp(on) - pd.DateOffset(months=window)).date()
+    pts = [(d, v) for d, v in points if v is not None and d >= start]
+    if len(pts) < 2:
+        return None
+    # x in calendar months (the points are one calendar month apart), days as a fraction
+    x = np.array([(d.year - on.year) * 12 + d.month - on.month
+                  + (0 if d.day >= 28 and on.day >= 28 else (d.day - on.day) / MONTH_DAYS)
+                  for d, _ in pts])
+    y = np.array([v for _, v in pts])
+    if np.ptp(x) == 0:
+        return None
+    return round(float(np.polyfit(x, y, 1)[0]), 6)  # float noise of a flat line is 0
+
+
+def forecast_date(on: date, current: float, threshold: float, pace: float | None,
+                  gains: list[tuple[date, float]] = ()) -> date | None:
+    """The first date the share reaches `threshold`: from `current` on `on`, rising by `pace`
+    points a month (when > 0), plus `gains` — cumulative points added on given dates (the
+    scheduled cohorts' end dates). None if never."""
+    if current >= threshold:
+        return on
+    p = pace if pace is not None and pace > 0 else 0.0
+
+    def at_pace(need: float) -> date | None:
+        days = need / p * MONTH_DAYS
+        return on + timedelta(days=round(days)) if days <= HORIZON_DAYS else None
+
+    added = 0.0
+    for d, g in sorted(gains):
+        if p > 0:
+            t = at_pace(threshold - current - added)
+            if t is not None and t < d:
+                return t
+        added = g
+        if current + p * (d - on).days / MONTH_DAYS + added >= threshold - 1e-9:
+            return d
+    return at_pace(threshold - current - added) if p > 0 else None
+
+
+def scheduled_gains(p: Progress, facts: Facts) -> list[tuple[date, float]]:
+    """Cumulative percentage points the open/running cohorts would add by each end date, if
+    everyone enrolled completes: officials who do not count now and would count then."""
+    crit = p.target.criterion
+    if crit["kind"] in ("rating", "record_digitised", "digital_signature") or not p.total:
+        return []
+    if not hasattr(facts, "_scheduled"):
+        facts._scheduled = facts.scheduled()
+    sched = facts._scheduled
+    if sched.empty:
+        return []
+    ends = sorted(set(pd.to_datetime(sched["end_date"]).dt.date))
+    levels = crit["kind"] in ("competency", "no_gap")
+    if crit["kind"] == "unit_headcount":
+        sub = facts.with_scheduled(sched)
+        now = share_at(p, facts, facts.on)
+        out = []
+        for d in ends:
+            units = _unit_headcounts(crit, sub, p.in_pop, sub.counts(crit, d))
+            out.append((d, max(0.0, 100.0 * (units["counted"] >= units["total"]).sum()
+                                / len(units) - now) if len(units) else 0.0))
+        return _cumulative(out)
+    candidates = p.in_pop & ~p.counts & facts.officials["id"].isin(sched["official_id"]).to_numpy()
+    rows = np.flatnonzero(candidates)
+    if not len(rows):
+        return []
+    sub = facts.with_scheduled(sched, rows, levels=levels)
+    return _cumulative([(d, 100.0 * int(sub.counts(crit, d).sum()) / p.total) for d in ends])
+
+
+def _cumulative(points):
+    out, best = [], 0.0
+    for d, g in points:
+        if g > best + 1e-9:
+            best = g
+            out.append((d, g))
+    return out
+
+
+STATUS = {"met": ("success", "Đã đạt"), "on_track": ("success", "Đúng tiến độ"),
+          "at_risk": ("warning", "Có nguy cơ chậm"), "off_track": ("danger", "Chậm tiến độ"),
+          "overdue": ("danger", "Quá hạn"), "no_history": ("warning", "Chưa đủ dữ liệu dự báo"),
+          "empty": ("secondary", "Chưa có đối tượng")}
+
+
+def status_code(*, met: bool, total: int, on: date, deadline: date, pace: float | None,
+                forecast: date | None, forecast_with_cohorts: date | None,
+                no_history: bool) -> str:
+    """docs/targets.md § Status: met or forecast at the current pace by the deadline → on track;
+    forecast with the scheduled cohorts within six months after the deadline, or any positive
+    pace → at risk; otherwise off track. Past the deadline and not met → overdue (off track).
+    A criterion without history (record digitised, digital signature) cannot be forecast: at
+    risk while the deadline is ahead."""
+    if not total:
+        return "empty"
+    if met:
+        return "met"
+    if on > deadline:
+        return "overdue"
+    if forecast is not None and forecast <= deadline:
+        return "on_track"
+    grace = (pd.Timestamp(deadline) + pd.DateOffset(months=AT_RISK_GRACE_MONTHS)).date()
+    if forecast_with_cohorts is not None and forecast_with_cohorts <= grace:
+        return "at_risk"
+    if pace is not None and pace > 0:
+        return "at_risk"
+    if no_history:
+        return "no_history"
+    return "off_track"
+
+
+@dataclass
+class Outlook:
+    progress: Progress
+    trend: list[tuple[date, float | None]]
+    pace: float | None  # percentage points a month
+    forecast: date | None  # at the current pace
+    gains: list[tuple[date, float]]  # scheduled cohorts: cumulative points by end date
+    forecast_with_cohorts: date | None
+    status: str
+
+    @property
+    def status_css(self) -> str:
+        return STATUS[self.status][0]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS[self.status][1]
+
+    @property
+    def no_history(self) -> bool:
+        return self.progress.target.criterion["kind"] in criteria.UNDATED_KINDS
+
+
+def outlook_of(p: Progress, facts: Facts, *, months: int = TREND_MONTHS) -> Outlook:
+    on = facts.on
+    no_history = p.target.criterion["kind"] in criteria.UNDATED_KINDS
+    trend = [(d, share_at(p, facts, d)) for d in trend_dates(on, months)] if p.total else []
+    pace = None if no_history else pace_of(trend, on)
+    forecast = None if p.met else forecast_date(on, p.percent, p.target.threshold, pace) \
+        if pace is not None and pace > 0 else None
+    gains = [] if p.met else scheduled_gains(p, facts)
+    with_cohorts = None if p.met else forecast_date(on, p.percent, p.target.threshold, pace, gains)
+    status = status_code(met=p.met, total=p.total, on=on, deadline=p.target.deadline, pace=pace,
+                         forecast=forecast, forecast_with_cohorts=with_cohorts,
+                         no_history=no_history)
+    return Outlook(p, trend, pace, forecast, gains, with_cohorts, status)
+
+
+def all_outlooks(where=None, *, facts: Facts | None = None,
+                 months: int = PACE_MONTHS) -> list[Outlook]:
+    """Every target's progress and status (the dashboard): a 12-month trend is enough for the
+    pace; the detail page computes 24 months for the chart."""
+    facts = facts or facts_for(where)
+    return [outlook_of(p, facts, months=months) for p in all_progress(facts=facts)]
+
+
+# ---------------------------------------------------------------------------- who is missing
+def _courses() -> pd.DataFrame:
+    """Courses cheapest first: cost per learner, then hours, then code."""
+    return pd.DataFrame(db.session.execute(sa.select(
+        Course.id, Course.code, Course.name, Course.category, Course.hours, Course.cost,
+        Course.qualification_kind, Course.qualification_level)).all(),
+        columns=["course_id", "code", "name", "category", "hours", "cost", "qual_kind",
+                 "qual_level"]).sort_values(["cost", "hours", "code"], kind="stable")
+
+
+def _course_label(row) -> str:
+    return f"{row['code']} – {row['name']}"
+
+
+def _join(parts: list[pd.Series]) -> pd.Series:
+    """Join per-row strings with "; ", skipping empty parts and repeats."""
+    if not parts:
+        return pd.Series(dtype=str)
+    rows = zip(*[s.tolist() for s in parts])
+    return pd.Series(["; ".join(dict.fromkeys(x for x in r if x)) for r in rows],
+                     index=parts[0].index)
+
+
+def missing_of(p: Progress, facts: Facts) -> pd.DataFrame:
+    """Who does not count yet, why (Vietnamese, from the criterion), and the cheapest course
+    that would make them count (course, competency, qualification and gap criteria).
+    For a per-unit headcount target: the units that do not meet it."""
+    crit = p.target.criterion
+    kind = crit["kind"]
+    if kind == "unit_headcount":
+        units = p.per_unit[p.per_unit["counted"] < p.per_unit["total"]]
+        return pd.DataFrame({
+            "unit_id": units["unit_id"], "unit_name": units["unit_name"],
+            "reason": [f"Có {c}/{t} người đạt" for c, t in zip(units["counted"], units["total"])],
+            "course": ""}).reset_index(drop=True)
+    o = facts.officials
+    rows = np.flatnonzero(p.in_pop & ~p.counts)
+    m = o.iloc[rows]
+    out = pd.DataFrame({"official_id": m["id"].astype(int), "code": m["code"],
+                        "full_name": m["full_name"], "unit_name": m["unit_name"],
+                        "commune_name": m["commune_name"],
+                        "position_name": m["position_name"].fillna("")})
+    courses = _courses() if kind in ("course", "competency", "qualification", "no_gap") else None
+    empty = pd.Series("", index=m.index)
+    if kind == "course":
+        valid = facts.valid_completions(facts.on)
+        if crit.get("course_codes"):
+            choice = courses[courses["code"].isin(crit["course_codes"])]
+            out["reason"] = "Chưa hoàn thành khóa nào trong: " + ", ".join(crit["course_codes"])
+            out["course"] = _course_label(choice.iloc[0]) if len(choice) else ""
+        else:
+            cats = list(dict.fromkeys(crit["categories"]))
+            all_done = facts.completions
+            reasons, advice = [], []
+            for cat in cats:  # a loop over the few categories, vectorised over officials
+                has_valid = m["id"].isin(valid.loc[valid["category"] == cat, "official_id"])
+                has_any = m["id"].isin(all_done.loc[all_done["category"] == cat, "official_id"])
+                label = vocab.label(vocab.COURSE_CATEGORIES, cat, cat).lower()
+                lacking = ~has_valid
+                reasons.append(empty.mask(lacking & has_any, label + " (khóa đã hết hiệu lực)")
+                               .mask(lacking & ~has_any, label))
+                choice = courses[courses["category"] == cat]
+                advice.append(empty.mask(lacking, _course_label(choice.iloc[0]))
+                              if len(choice) else empty)
+            if crit.get("match", "all") == "all" and len(cats) > 1:
+                out["reason"] = ("Chưa có khóa còn hiệu lực thuộc nhóm: " + _join(reasons)).values
+                out["course"] = _join(advice).values
+            else:
+                out["reason"] = "Chưa có khóa còn hiệu lực thuộc nhóm: " + ", ".join(
+                    vocab.label(vocab.COURSE_CATEGORIES, c, c).lower() for c in cats)
+                choice = courses[courses["category"].isin(cats)]
+                out["course"] = _course_label(choice.iloc[0]) if len(choice) else ""
+    elif kind in ("competency", "no_gap"):
+        comps = facts.competencies()
+        current = facts.levels_at(facts.on)[rows]
+        if kind == "competency":
+            cols = np.array([comps.codes.index(c) for c in crit["codes"] if c in comps.codes],
+                            dtype=int)
+            need = np.full((len(rows), len(cols)), int(crit["level"]))
+        else:
+            cols = np.flatnonzero(facts.competency_columns(crit))
+            need = facts.required()[rows][:, cols]
+        have = current[:, cols]
+        best = _cheapest_teaching(courses, comps)
+        reasons, advice = [], []
+        for j, c in enumerate(cols):  # a loop over competencies, vectorised over officials
+            short = have[:, j] < need[:, j]
+            if not short.any():
+                continue
+            text = pd.Series([f"{comps.codes[c]} {comps.names[c]}: hiện {h}, cần {n}"
+                              for h, n in zip(have[:, j], need[:, j])], index=m.index)
+            reasons.append(text.where(short, ""))
+            course = pd.Series([best.get((c, int(n)), "") for n in need[:, j]], index=m.index)
+            advice.append(course.where(short, ""))
+        out["reason"] = _join(reasons).values if reasons else ""
+        out["course"] = _join(advice).values if advice else ""
+        out["reason"] = out["reason"].where(out["reason"] != "", "Chưa có vị trí việc làm")
+    elif kind == "qualification":
+        qk, level = crit["qualification"], crit["level"]
+        scale = vocab.QUALIFICATION_SCALES[qk]
+        have = facts.qualification_rank_at(qk, facts.on)[rows]
+        out["reason"] = [f"{vocab.QUALIFICATION_LABELS[qk]}: {scale[h][1]}, cần "
+                         f"{vocab.label(scale, level)} trở lên" for h in have]
+        qual = courses[courses["qual_kind"] == qk]
+        qual = qual[qual["qual_level"].map(lambda x: vocab.rank(scale, x)) >= vocab.rank(scale,
+                                                                                          level)]
+        out["course"] = _course_label(qual.iloc[0]) if len(qual) else ""
+    elif kind == "rating":
+        ranks = facts.rating_rank_at(facts.on)[rows]
+        out["reason"] = [("Xếp loại gần nhất: " + vocab.RATINGS[r][1]) if r >= 0
+                         else "Chưa có xếp loại" for r in ranks]
+        out["course"] = ""
+    elif kind == "record_digitised":
+        out["reason"], out["course"] = "Hồ sơ chưa số hóa", ""
+    elif kind == "digital_signature":
+        out["reason"], out["course"] = "Chưa được cấp chữ ký số", ""
+    return out.sort_values(["commune_name", "full_name"]).reset_index(drop=True)
+
+
+def _cheapest_teaching(courses: pd.DataFrame, comps) -> dict[tuple[int, int], str]:
+    """(competency column, level) → the cheapest course teaching it at that level or higher."""
+    cc = pd.DataFrame(db.session.execute(sa.select(
+        CourseCompetency.course_id, CourseCompetency.competency_id, CourseCompetency.level)).all(),
+        columns=["course_id", "competency_id", "level"])
+    if cc.empty:
+        return {}
+    cc["col"] = cc["competency_id"].map(comps.index)
+    ranked = courses.reset_index(drop=True).reset_index(names="order")
+    cc = cc.merge(ranked, on="course_id").sort_values("order")
+    out = {}
+    for need in range(1, vocab.MAX_LEVEL + 1):  # four levels × one grouped pass
+        first = cc[cc["level"] >= need].groupby("col").first()
+        for col, row in first.iterrows():
+            out[(int(col), need)] = _course_label(row)
+    return out
+
+
+def officials_by_ids(ids: list[int], limit: int = 200) -> list[Official]:
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Official).where(Official.id.in_(ids[:limit]))
+                                   .order_by(Official.full_name)))
+
+
+# ---------------------------------------------------------------------------- descriptions
+def describe(target, *, young_age: int | None = None) -> tuple[str, str]:
+    """The population and the criterion in Vietnamese."""
+    pop, crit = target.population, target.criterion
+    unit_name = None
+    if pop.get("unit_id"):
+        unit = db.session.get(Unit, pop["unit_id"])
+        unit_name = unit.name if unit else None
+    names = {}
+    if crit.get("kind") == "competency":
+        from trainer.framework.models import Competency
+        names = dict(db.session.execute(sa.select(Competency.code, Competency.name).where(
+            Competency.code.in_(crit.get("codes") or []))).all())
+    return (criteria.describe_population(pop, unit_name=unit_name,
+                                         young_age=young_age or young_age_limit()),
+            criteria.describe_criterion(crit, competency_names=names))
+
+
+# ---------------------------------------------------------------------------- Excel report
+def report_sheets(outlooks: list[Outlook], facts: Facts) -> dict[str, pd.DataFrame]:
+    """The target report: every target with progress and status, the per-unit table and who
+    does not count yet (Vietnamese headers; docs/targets.md)."""
+    summary, units, missing = [], [], []
+    for o in outlooks:
+        p, t = o.progress, o.progress.target
+        pop_text, crit_text = describe(t, young_age=facts.young_age)
+        summary.append({
+            "Mã": t.code, "Nguồn": t.source, "Mục tiêu": t.title, "Đối tượng": pop_text,
+            "Tiêu chí": crit_text, "Đạt": p.counted, "Tổng": p.total,
+            "Tỷ lệ (%)": round(p.percent, 1), "Chỉ tiêu (%)": t.threshold,
+            "Hạn": t.deadline.strftime("%d/%m/%Y"),
+            "Tốc độ (điểm %/tháng)": None if o.pace is None else round(o.pace, 2),
+            "Dự báo đạt": o.forecast.strftime("%d/%m/%Y") if o.forecast else "",
+            "Dự báo kể cả lớp đã xếp": (o.forecast_with_cohorts.strftime("%d/%m/%Y")
+                                        if o.forecast_with_cohorts else ""),
+            "Tình trạng": o.status_label})
+        for r in p.per_unit.itertuples():
+            units.append({"Mã mục tiêu": t.code, "Hạng": r.rank, "Đơn vị": r.unit_name,
+                          "Đạt": int(r.counted), "Tổng": int(r.total),
+                          "Tỷ lệ (%)": round(float(r.percent), 1)})
+        miss = missing_of(p, facts)
+        if p.by_unit:
+            missing.append(pd.DataFrame({"Mã mục tiêu": t.code, "Mã cán bộ": "", "Họ và tên": "",
+                                         "Đơn vị": miss["unit_name"], "Vị trí": "",
+                                         "Lý do": miss["reason"], "Khóa học đề xuất": ""}))
+        else:
+            missing.append(pd.DataFrame({"Mã mục tiêu": t.code, "Mã cán bộ": miss["code"],
+                                         "Họ và tên": miss["full_name"],
+                                         "Đơn vị": miss["unit_name"],
+                                         "Vị trí": miss["position_name"], "Lý do": miss["reason"],
+                                         "Khóa học đề xuất": miss["course"]}))
+    unit_cols = ["Mã mục tiêu", "Hạng", "Đơn vị", "Đạt", "Tổng", "Tỷ lệ (%)"]
+    miss_cols = ["Mã mục tiêu", "Mã cán bộ", "Họ và tên", "Đơn vị", "Vị trí", "Lý do",
+                 "Khóa học đề xuất"]
+    return {"Mục tiêu": pd.DataFrame(summary),
+            "Theo đơn vị": pd.DataFrame(units, columns=unit_cols),
+            "Chưa đạt": (pd.concat(missing, ignore_index=True) if missing
+                         else pd.DataFrame(columns=miss_cols))}

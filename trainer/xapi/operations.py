@@ -1,0 +1,731 @@
+"""xAPI 1.0.3 statements: validation, storage, and what a completion does (issue 5).
+
+A provider (an e-learning platform or a school's LMS) sends statements with its own credential.
+Every valid statement is stored as received (`XapiStatement.raw`, never changed afterwards) and
+then processed:
+
+* not a completion (any verb but completed/passed, without `result.completion: true`; `failed`,
+  or a completion with `result.success: false`) → outcome `ignored`: kept, nothing recorded;
+* a completion of an activity the provider has not mapped to one of its courses → `queued`: a
+  ReviewItem (reason "hoạt động chưa được ánh xạ") waits for HR;
+* a completion whose actor matches no official, or several → `queued` with the candidates;
+* a completion the course rules refuse (e.g. a score under the pass mark) → `queued`, the reason
+  being the rule's message;
+* otherwise → `applied`: the result is recorded with `learning.operations.record_result`, so the
+  course evidence and the qualification follow exactly as for a school's result. An official
+  without an enrollment in the course gets a self-paced one (no cohort, source "xapi"); a
+  completion still valid makes the statement a duplicate (`ignored`).
+
+HR resolves a queued statement with `apply_review_match(review_item, official)`.
+Functions here flush, never commit: the caller (view, CLI) commits once.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from trainer.auth.tokens import ApiCredential, issue_credential
+from trainer.errors import DomainError
+from trainer.extensions import db
+from trainer.interchange.models import ReviewItem
+from trainer.learning.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Course,
+    Enrollment,
+    Provider,
+)
+from trainer.learning.operations import completion_expired, lock_row, record_result
+from trainer.people.models import Official
+from trainer.timeutil import today, utcnow
+from trainer.xapi.models import ActivityMapping, XapiStatement
+
+VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+VERB_PASSED = "http://adlnet.gov/expapi/verbs/passed"
+VERB_FAILED = "http://adlnet.gov/expapi/verbs/failed"
+
+REASON_UNMAPPED = "hoạt động chưa được ánh xạ"
+REASON_NO_MATCH = "không tìm thấy cán bộ khớp với người học"
+REASON_SEVERAL = "nhiều cán bộ khớp với người học"
+
+MAX_BATCH = 1000
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
+STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored",
+                  "authority", "version", "attachments"}
+SUBSTATEMENT_KEYS = {"objectType", "actor", "verb", "object", "result", "context", "timestamp",
+                     "attachments"}
+RESULT_KEYS = {"score", "success", "completion", "response", "duration", "extensions"}
+SCORE_KEYS = {"scaled", "raw", "min", "max"}
+# Properties the LRS sets or may set: ignored when comparing a re-sent statement with the stored
+# one (xAPI 1.0.3 Data 2.3.1, statement immutability and its exceptions).
+LRS_SET = ("authority", "stored", "version")
+
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
+_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
+_DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
+                       r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$")
+_VERSION = re.compile(r"^1\.0(\.\d+)?$")
+
+
+class StatementError(Exception):
+    """A request the LRS refuses: `status` (400, 404, 409) and one message per problem."""
+
+    def __init__(self, status: int, errors: list[str]):
+        self.status = status
+        self.errors = errors
+        super().__init__(" ".join(errors))
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def is_iri(value) -> bool:
+    return isinstance(value, str) and len(value) <= 500 and bool(_IRI.match(value))
+
+
+def is_uuid(value) -> bool:
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_timestamp(value) -> datetime | None:
+    """An ISO 8601 date and time (`Z` or an offset; none means UTC), in UTC; None if invalid."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _nulls(value, path: str, errors: list[str]) -> None:
+    if value is None:
+        errors.append(f"{path}: giá trị null không được phép.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _nulls(item, f"{path}.{key}", errors)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _nulls(item, f"{path}[{i}]", errors)
+
+
+def _check_agent(agent, path: str, errors: list[str], *, group_ok: bool = True) -> None:
+    """An Agent, or a Group: exactly one inverse functional identifier (an anonymous Group has
+    none but lists its members)."""
+    if not isinstance(agent, dict):
+        errors.append(f"{path}: phải là một đối tượng JSON (Agent hoặc Group).")
+        return
+    kind = agent.get("objectType", "Agent")
+    if kind not in ("Agent", "Group") or (kind == "Group" and not group_ok):
+        errors.append(f"{path}.objectType: “{kind}” không hợp lệ (chỉ nhận "
+                      f"{'Agent hoặc Group' if group_ok else 'Agent'}).")
+        return
+    ifis = [k for k in IFI_KEYS if k in agent]
+    if len(ifis) > 1:
+        errors.append(f"{path}: phải có đúng một định danh (mbox, mbox_sha1sum, openid, account),"
+                      f" nhận được {len(ifis)}: {', '.join(ifis)}.")
+        return
+    if not ifis:
+        if kind == "Group" and isinstance(agent.get("member"), list) and agent["member"]:
+            for i, member in enumerate(agent["member"]):
+                _check_agent(member, f"{path}.member[{i}]", errors, group_ok=False)
+            return
+        errors.append(f"{path}: thiếu định danh — cần đúng một trong mbox, mbox_sha1sum, openid,"
+                      " account.")
+        return
+    key = ifis[0]
+    value = agent[key]
+    if key == "mbox":
+        if not (isinstance(value, str) and value.lower().startswith("mailto:")
+                and "@" in value and " " not in value):
+            errors.append(f"{path}.mbox: phải có dạng “mailto:địa-chỉ@email”, nhận được "
+                          f"{value!r}.")
+    elif key == "mbox_sha1sum":
+        if not (isinstance(value, str) and _SHA1.match(value)):
+            errors.append(f"{path}.mbox_sha1sum: phải là 40 ký tự hex (SHA-1).")
+    elif key == "openid":
+        if not is_iri(value):
+            errors.append(f"{path}.openid: phải là một URI.")
+    else:
+        if not isinstance(value, dict):
+            errors.append(f"{path}.account: phải là đối tượng {{homePage, name}}.")
+        else:
+            if not is_iri(value.get("homePage")):
+                errors.append(f"{path}.account.homePage: thiếu hoặc không phải IRL.")
+            if not isinstance(value.get("name"), str) or not value.get("name").strip():
+                errors.append(f"{path}.account.name: thiếu hoặc rỗng.")
+    if kind == "Group" and "member" in agent:
+        if not isinstance(agent["member"], list):
+            errors.append(f"{path}.member: phải là danh sách.")
+        else:
+            for i, member in enumerate(agent["member"]):
+                _check_agent(member, f"{path}.member[{i}]", errors, group_ok=False)
+    if "name" in agent and not isinstance(agent["name"], str):
+        errors.append(f"{path}.name: phải là chuỗi.")
+
+
+def _check_language_map(value, path: str, errors: list[str]) -> None:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        errors.append(f"{path}: phải là language map (mã ngôn ngữ → chuỗi).")
+
+
+def _check_object(obj, path: str, errors: list[str], *, sub_ok: bool = True) -> None:
+    if not isinstance(obj, dict):
+        errors.append(f"{path}: phải là một đối tượng JSON.")
+        return
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        if "id" not in obj:
+            errors.append(f"{path}.id: thiếu (IRI của hoạt động).")
+        elif not is_iri(obj["id"]):
+            errors.append(f"{path}.id: {obj['id']!r} không phải IRI (ví dụ "
+                          "“https://nen-tang.vn/khoa-hoc/123”).")
+        definition = obj.get("definition")
+        if definition is not None:
+            if not isinstance(definition, dict):
+                errors.append(f"{path}.definition: phải là một đối tượng JSON.")
+            else:
+                for key in ("name", "description"):
+                    if key in definition:
+                        _check_language_map(definition[key], f"{path}.definition.{key}", errors)
+    elif kind in ("Agent", "Group"):
+        _check_agent(obj, path, errors)
+    elif kind == "StatementRef":
+        if not is_uuid(obj.get("id")):
+            errors.append(f"{path}.id: StatementRef cần id là UUID.")
+    elif kind == "SubStatement" and sub_ok:
+        _check_statement_body(obj, path, errors, sub=True)
+    else:
+        errors.append(f"{path}.objectType: “{kind}” không hợp lệ.")
+
+
+def _check_result(result, path: str, errors: list[str]) -> None:
+    if not isinstance(result, dict):
+        errors.append(f"{path}: phải là một đối tượng JSON.")
+        return
+    for key in sorted(set(result) - RESULT_KEYS):
+        errors.append(f"{path}.{key}: thuộc tính không có trong xAPI 1.0.3.")
+    for key in ("success", "completion"):
+        if key in result and not isinstance(result[key], bool):
+            errors.append(f"{path}.{key}: phải là true hoặc false.")
+    if "duration" in result and not (isinstance(result["duration"], str)
+                                     and _DURATION.match(result["duration"])):
+        errors.append(f"{path}.duration: phải là khoảng thời gian ISO 8601 (ví dụ “PT1H30M”).")
+    if "response" in result and not isinstance(result["response"], str):
+        errors.append(f"{path}.response: phải là chuỗi.")
+    score = result.get("score")
+    if score is None:
+        return
+    if not isinstance(score, dict):
+        errors.append(f"{path}.score: phải là một đối tượng JSON.")
+        return
+    for key in sorted(set(score) - SCORE_KEYS):
+        errors.append(f"{path}.score.{key}: thuộc tính không có trong xAPI 1.0.3.")
+    numbers = {}
+    for key in SCORE_KEYS & set(score):
+        value = score[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f"{path}.score.{key}: phải là số.")
+        else:
+            numbers[key] = value
+    if "scaled" in numbers and not -1 <= numbers["scaled"] <= 1:
+        errors.append(f"{path}.score.scaled: {numbers['scaled']} nằm ngoài khoảng −1…1.")
+    low, high, raw = numbers.get("min"), numbers.get("max"), numbers.get("raw")
+    if low is not None and high is not None and low >= high:
+        errors.append(f"{path}.score: min ({low}) phải nhỏ hơn max ({high}).")
+    if raw is not None and ((low is not None and raw < low) or (high is not None and raw > high)):
+        errors.append(f"{path}.score.raw: {raw} nằm ngoài khoảng min…max.")
+
+
+def _check_statement_body(stmt: dict, path: str, errors: list[str], *, sub: bool = False) -> None:
+    allowed = SUBSTATEMENT_KEYS if sub else STATEMENT_KEYS
+    for key in sorted(set(stmt) - allowed):
+        errors.append(f"{path}.{key}: thuộc tính không có trong xAPI 1.0.3"
+                      f"{' cho SubStatement' if sub else ''}.")
+    if "actor" not in stmt:
+        errors.append(f"{path}.actor: thiếu.")
+    else:
+        _check_agent(stmt["actor"], f"{path}.actor", errors)
+    verb = stmt.get("verb")
+    if verb is None:
+        errors.append(f"{path}.verb: thiếu.")
+    elif not isinstance(verb, dict):
+        errors.append(f"{path}.verb: phải là đối tượng {{id, display}}.")
+    else:
+        if "id" not in verb:
+            errors.append(f"{path}.verb.id: thiếu.")
+        elif not is_iri(verb["id"]):
+            errors.append(f"{path}.verb.id: {verb['id']!r} không phải IRI (ví dụ "
+                          f"“{VERB_COMPLETED}”).")
+        if "display" in verb:
+            _check_language_map(verb["display"], f"{path}.verb.display", errors)
+    if "object" not in stmt:
+        errors.append(f"{path}.object: thiếu.")
+    else:
+        _check_object(stmt["object"], f"{path}.object", errors, sub_ok=not sub)
+    if "result" in stmt:
+        _check_result(stmt["result"], f"{path}.result", errors)
+    if "context" in stmt:
+        context = stmt["context"]
+        if not isinstance(context, dict):
+            errors.append(f"{path}.context: phải là một đối tượng JSON.")
+        elif "registration" in context and not is_uuid(context["registration"]):
+            errors.append(f"{path}.context.registration: phải là UUID.")
+    if "timestamp" in stmt and parse_timestamp(stmt["timestamp"]) is None:
+        errors.append(f"{path}.timestamp: {stmt['timestamp']!r} không phải thời điểm ISO 8601 "
+                      "(ví dụ “2026-11-20T08:30:00+07:00”).")
+    if "attachments" in stmt and not isinstance(stmt["attachments"], list):
+        errors.append(f"{path}.attachments: phải là danh sách.")
+
+
+def validate_statement(stmt, path: str) -> list[str]:
+    """Every problem of one statement, each naming the statement and the field."""
+    if not isinstance(stmt, dict):
+        return [f"{path}: phải là một đối tượng JSON (statement)."]
+    errors: list[str] = []
+    _nulls(stmt, path, errors)
+    if errors:
+        return errors
+    if "id" in stmt and not is_uuid(stmt["id"]):
+        errors.append(f"{path}.id: {stmt['id']!r} không phải UUID.")
+    if "version" in stmt and not (isinstance(stmt["version"], str)
+                                  and _VERSION.match(stmt["version"])):
+        errors.append(f"{path}.version: chỉ nhận phiên bản 1.0.x.")
+    _check_statement_body(stmt, path, errors)
+    if "actor" in stmt and isinstance(stmt["actor"], dict):
+        try:
+            if len(actor_key(stmt["actor"])) > 300:
+                errors.append(f"{path}.actor: định danh dài quá 300 ký tự.")
+        except (KeyError, TypeError, AttributeError):
+            pass
+    return errors
+
+
+# --- identities ------------------------------------------------------------------------------
+
+def actor_key(agent: dict) -> str:
+    """The agent's inverse functional identifier as one comparable string ("" for an anonymous
+    group). mbox is compared case-insensitively."""
+    if "mbox" in agent:
+        return "mbox:" + agent["mbox"].lower()
+    if "mbox_sha1sum" in agent:
+        return "mbox_sha1sum:" + agent["mbox_sha1sum"].lower()
+    if "openid" in agent:
+        return "openid:" + agent["openid"]
+    if "account" in agent:
+        return f"account:{agent['account']['homePage']}|{agent['account']['name']}"
+    return ""
+
+
+def actor_identifiers(agent: dict) -> dict:
+    """What the actor says about itself, as stored on a ReviewItem."""
+    out = {k: agent[k] for k in IFI_KEYS if k in agent}
+    if "mbox" in out:
+        out["email"] = out["mbox"][len("mailto:"):]
+    if "account" in out:
+        out["account_name"] = out["account"].get("name", "")
+    if agent.get("name"):
+        out["name"] = agent["name"]
+    return out
+
+
+def match_officials(agent: dict) -> list[Official]:
+    """Officials this actor may be: mbox → e-mail (case-insensitive); mbox_sha1sum → the SHA-1 of
+    "mailto:" + e-mail; account.name → personal identification number or official code. Never
+    guessed: the caller applies only a single match."""
+    if agent.get("objectType") == "Group":
+        return []
+    if "mbox" in agent:
+        email = agent["mbox"][len("mailto:"):].strip().lower()
+        return list(db.session.scalars(sa.select(Official).where(
+            sa.func.lower(Official.email) == email).order_by(Official.id)))
+    if "mbox_sha1sum" in agent:
+        wanted = agent["mbox_sha1sum"].lower()
+        ids = [oid for oid, email in db.session.execute(
+            sa.select(Official.id, Official.email).where(Official.email.is_not(None)))
+            if hashlib.sha1(f"mailto:{email.strip().lower()}".encode()).hexdigest() == wanted
+            or hashlib.sha1(f"mailto:{email.strip()}".encode()).hexdigest() == wanted]
+        return [db.session.get(Official, i) for i in sorted(set(ids))]
+    if "account" in agent:
+        name = str(agent["account"].get("name", "")).strip()
+        if not name:
+            return []
+        return list(db.session.scalars(sa.select(Official).where(sa.or_(
+            Official.pid == name, sa.func.upper(Official.code) == name.upper()))
+            .order_by(Official.id)))
+    return []  # openid: nothing in an official's record to compare it with
+
+
+# --- completions -----------------------------------------------------------------------------
+
+@dataclass
+class Completion:
+    passed: bool
+    score: float | None
+    on: date
+
+
+def completion_of(stmt: dict, stored_at: datetime) -> Completion | None:
+    """The completion a statement reports, or None. completed/passed, or result.completion true;
+    `failed`, or `success: false`, records nothing. Score on 0–10: scaled × 10, else raw/max × 10,
+    else none."""
+    verb = stmt["verb"]["id"]
+    result = stmt.get("result") or {}
+    if verb == VERB_FAILED:
+        return None
+    if verb not in (VERB_COMPLETED, VERB_PASSED) and result.get("completion") is not True:
+        return None
+    if result.get("success") is False:
+        return None
+    if stmt["object"].get("objectType", "Activity") != "Activity":
+        return None
+    if stmt["actor"].get("objectType") == "Group":
+        return None
+    score = None
+    raw_score = result.get("score") or {}
+    if "scaled" in raw_score:
+        score = raw_score["scaled"] * 10
+    elif "raw" in raw_score and raw_score.get("max"):
+        score = raw_score["raw"] / raw_score["max"] * 10
+    if score is not None:
+        score = round(min(max(score, 0.0), 10.0), 2)
+    moment = parse_timestamp(stmt["timestamp"]) if "timestamp" in stmt else None
+    on = (moment or _aware(stored_at)).astimezone(LOCAL_TZ).date()
+    return Completion(passed=True, score=score, on=min(on, today()))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _mapping(provider_id: int, activity_id: str) -> ActivityMapping | None:
+    return db.session.scalar(sa.select(ActivityMapping).where(
+        ActivityMapping.provider_id == provider_id, ActivityMapping.activity_id == activity_id))
+
+
+def _apply(statement: XapiStatement, official: Official, course: Course,
+           completion: Completion) -> str:
+    """Record the completion for this official; returns the outcome ("applied", or "ignored" for
+    a completion already recorded and still valid). Raises DomainError if the course's rules
+    refuse it — nothing is then written."""
+    with db.session.begin_nested():
+        lock_row(Official, official.id)
+        enrollments = db.session.scalars(sa.select(Enrollment).where(
+            Enrollment.official_id == official.id, Enrollment.course_id == course.id,
+            Enrollment.status.in_(ACTIVE_STATUSES + ("completed",)))
+            .order_by(Enrollment.id)).all()
+        valid = [e for e in enrollments if e.status == "completed"
+                 and not completion_expired(e.completed_on, course.validity_months)]
+        if valid:
+            statement.official_id, statement.enrollment_id = official.id, valid[-1].id
+            return "ignored"
+        active = [e for e in enrollments if e.status in ACTIVE_STATUSES]
+        if active and active[0].status not in SEAT_STATUSES:
+            raise DomainError(
+                f"{official.full_name} có đăng ký khóa “{course.name}” đang ở trạng thái chờ "
+                "(chờ duyệt hoặc danh sách chờ): HR cần xem xét trước khi ghi kết quả.")
+        if active:
+            enrollment = active[0]
+        else:
+            enrollment = Enrollment(official_id=official.id, course_id=course.id, cohort_id=None,
+                                    status="in_progress", source="xapi")
+            db.session.add(enrollment)
+            db.session.flush()
+        provider = db.session.get(Provider, statement.provider_id)
+        record_result(enrollment, passed=completion.passed, score=completion.score,
+                      on=completion.on, assessor=f"xAPI: {provider.name}")
+        statement.official_id, statement.enrollment_id = official.id, enrollment.id
+        return "applied"
+
+
+def _queue(statement: XapiStatement, reason: str, candidates: list[Official],
+           completion: Completion) -> ReviewItem:
+    raw = statement.raw
+    item = ReviewItem(
+        source="xapi", provider_id=statement.provider_id, statement_id=statement.id,
+        payload={"activity_id": statement.activity_id, "verb": statement.verb_id,
+                 "result": raw.get("result", {}), "timestamp": raw.get("timestamp"),
+                 "completed_on": completion.on.isoformat(), "score": completion.score},
+        identifiers=actor_identifiers(raw["actor"]),
+        candidates=[o.id for o in candidates], reason=reason[:300])
+    db.session.add(item)
+    statement.outcome = "queued"
+    db.session.flush()
+    return item
+
+
+def process_statement(statement: XapiStatement) -> str:
+    """Decide what a newly stored statement does (see the module's docstring); sets and returns
+    its outcome."""
+    raw = statement.raw
+    completion = completion_of(raw, statement.stored_at or utcnow())
+    if completion is None:
+        statement.outcome = "ignored"
+        return statement.outcome
+    matches = match_officials(raw["actor"])
+    mapping = _mapping(statement.provider_id, statement.activity_id)
+    if mapping is None:
+        _queue(statement, REASON_UNMAPPED, matches, completion)
+        return statement.outcome
+    if len(matches) != 1:
+        _queue(statement, REASON_SEVERAL if matches else REASON_NO_MATCH, matches, completion)
+        return statement.outcome
+    try:
+        statement.outcome = _apply(statement, matches[0], mapping.course, completion)
+    except DomainError as e:
+        _queue(statement, str(e), matches, completion)
+    return statement.outcome
+
+
+def apply_review_match(review_item: ReviewItem, official: Official, *,
+                       decided_by: str = "") -> XapiStatement:
+    """HR chose `official` for a queued xAPI statement: record its completion for them (through
+    the activity's current mapping) and close the review item as matched.
+
+    Raises DomainError, changing nothing, when the item is not an open xAPI item, the activity is
+    still unmapped (map it first: `trainer xapi map`), or the course's rules refuse the result.
+    A completion the official already holds closes the item too (the statement is then
+    `ignored`). Flushes, never commits."""
+    if review_item.source != "xapi" or not review_item.statement_id:
+        raise DomainError("Mục này không phải một câu lệnh xAPI.")
+    if review_item.status != "open":
+        raise DomainError("Mục này đã được xử lý.")
+    statement = db.session.get(XapiStatement, review_item.statement_id)
+    completion = completion_of(statement.raw, statement.stored_at)
+    if completion is None:
+        raise DomainError("Câu lệnh này không báo hoàn thành khóa học nào.")
+    mapping = _mapping(statement.provider_id, statement.activity_id)
+    if mapping is None:
+        raise DomainError(f"Hoạt động “{statement.activity_id}” chưa được ánh xạ tới khóa học "
+                          "nào của đơn vị cung cấp: hãy ánh xạ trước (trainer xapi map).")
+    statement.outcome = _apply(statement, official, mapping.course, completion)
+    review_item.status, review_item.official_id = "matched", official.id
+    review_item.decided_by, review_item.decided_at = decided_by, utcnow()
+    db.session.flush()
+    return statement
+
+
+def reprocess_unmapped(provider: Provider, activity_id: str, *, decided_by: str) -> dict:
+    """After an activity is mapped: its statements waiting only for the mapping are applied when
+    their actor matches exactly one official; the others stay queued with the new reason."""
+    counts = {"applied": 0, "still_queued": 0}
+    items = db.session.scalars(sa.select(ReviewItem).join(
+        XapiStatement, XapiStatement.id == ReviewItem.statement_id).where(
+        ReviewItem.source == "xapi", ReviewItem.status == "open",
+        ReviewItem.reason == REASON_UNMAPPED, XapiStatement.provider_id == provider.id,
+        XapiStatement.activity_id == activity_id).order_by(ReviewItem.id)).all()
+    for item in items:
+        statement = db.session.get(XapiStatement, item.statement_id)
+        matches = match_officials(statement.raw["actor"])
+        item.candidates = [o.id for o in matches]
+        if len(matches) == 1:
+            try:
+                apply_review_match(item, matches[0], decided_by=decided_by)
+                counts["applied"] += 1
+                continue
+            except DomainError as e:
+                item.reason = str(e)[:300]
+        else:
+            item.reason = REASON_SEVERAL if matches else REASON_NO_MATCH
+        counts["still_queued"] += 1
+    db.session.flush()
+    return counts
+
+
+# --- storing ---------------------------------------------------------------------------------
+
+def _normalised(stmt: dict) -> dict:
+    """A statement as compared with a re-sent one: without what the LRS sets, ids and mbox
+    lower-cased, the timestamp as an instant."""
+    out = {k: v for k, v in stmt.items() if k not in LRS_SET}
+    out["id"] = out["id"].lower()
+    if "timestamp" in out:
+        out["timestamp"] = parse_timestamp(out["timestamp"])
+    actor = dict(out["actor"])
+    if "mbox" in actor:
+        actor["mbox"] = actor["mbox"].lower()
+    out["actor"] = actor
+    return out
+
+
+def same_statement(a: dict, b: dict) -> bool:
+    return _normalised(a) == _normalised(b)
+
+
+def store_statements(body, credential: ApiCredential, *, put_id: str | None = None) -> list[str]:
+    """Validate and store one statement or a list, all or nothing; returns the ids in order.
+    Raises StatementError: 400 (malformed, duplicate ids in the batch), 409 (an id already stored
+    with other content). Statements already stored with the same content change nothing."""
+    single = isinstance(body, dict)
+    statements = [body] if single else body
+    if put_id is not None and not single:
+        raise StatementError(400, [("PUT nhận đúng một statement (đối tượng JSON), không phải "
+                                   "danh sách.")])
+    if not isinstance(statements, list):
+        raise StatementError(400, [("Nội dung phải là một statement (đối tượng JSON) hoặc danh "
+                                   "sách statement.")])
+    if not statements:
+        raise StatementError(400, ["Danh sách statement rỗng."])
+    if len(statements) > MAX_BATCH:
+        raise StatementError(413, [f"Mỗi lần gửi tối đa {MAX_BATCH} statement."])
+    errors: list[str] = []
+    for i, stmt in enumerate(statements):
+        path = "statement" if single else f"statements[{i}]"
+        errors += validate_statement(stmt, path)
+        if put_id is not None and isinstance(stmt, dict) and "id" in stmt \
+                and str(stmt["id"]).lower() != put_id.lower():
+            errors.append(f"{path}.id: {stmt['id']!r} khác tham số statementId {put_id!r}.")
+    if errors:
+        raise StatementError(400, errors)
+    prepared, seen = [], {}
+    for i, stmt in enumerate(statements):
+        stmt = dict(stmt)
+        stmt["id"] = (stmt.get("id") or put_id or str(uuid.uuid4())).lower()
+        if stmt["id"] in seen:
+            errors.append(f"statements[{i}].id: trùng id với statements[{seen[stmt['id']]}] "
+                          f"({stmt['id']}) trong cùng một lần gửi.")
+        seen.setdefault(stmt["id"], i)
+        prepared.append(stmt)
+    if errors:
+        raise StatementError(400, errors)
+    existing = {s.id: s for s in db.session.scalars(
+        sa.select(XapiStatement).where(XapiStatement.id.in_(list(seen))))}
+    conflicts = []
+    for i, stmt in enumerate(prepared):
+        old = existing.get(stmt["id"])
+        if old is not None and (old.provider_id != credential.provider_id
+                                or not same_statement(old.raw, stmt)):
+            path = "statement" if single else f"statements[{i}]"
+            conflicts.append(f"{path}: id {stmt['id']} đã được lưu với nội dung khác; statement "
+                             "không thể thay đổi (gửi statement mới với id mới).")
+    if conflicts:
+        raise StatementError(409, conflicts)
+    for stmt in prepared:
+        if stmt["id"] in existing:
+            continue
+        obj = stmt["object"]
+        statement = XapiStatement(
+            id=stmt["id"], provider_id=credential.provider_id, raw=stmt,
+            verb_id=stmt["verb"]["id"], activity_id=str(obj.get("id", ""))[:500],
+            actor_key=actor_key(stmt["actor"]), stored_at=stored_now(), outcome="ignored")
+        db.session.add(statement)
+        db.session.flush()
+        process_statement(statement)
+    db.session.flush()
+    return [stmt["id"] for stmt in prepared]
+
+
+def stored_now() -> datetime:
+    """Now, to the millisecond: the precision "stored" is returned with, so that a client's
+    `since=<stored>` excludes exactly what it has seen."""
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def iso(moment: datetime) -> str:
+    return _aware(moment).astimezone(UTC).isoformat(timespec="milliseconds") \
+        .replace("+00:00", "Z")
+
+
+def as_returned(statement: XapiStatement, provider: Provider) -> dict:
+    """The stored statement as the LRS returns it: the raw statement plus what the LRS sets
+    (stored, authority, version, and timestamp = stored when the provider sent none)."""
+    out = dict(statement.raw)
+    out["stored"] = iso(statement.stored_at)
+    out.setdefault("timestamp", out["stored"])
+    out.setdefault("version", "1.0.0")
+    out["authority"] = {"objectType": "Agent", "name": provider.name,
+                        "account": {"homePage": "urn:trainer:provider", "name": provider.code}}
+    return out
+
+
+@dataclass
+class Query:
+    agent_key: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    ascending: bool = False
+    after: tuple[datetime, str] | None = None  # the last (stored, id) already returned
+
+
+def query_statements(provider_id: int, q: Query) -> tuple[list[XapiStatement], bool]:
+    """This provider's statements matching the filters, ordered by stored time (newest first
+    unless ascending), at most `limit`; and whether more remain."""
+    stmt = sa.select(XapiStatement).where(XapiStatement.provider_id == provider_id)
+    if q.agent_key is not None:
+        stmt = stmt.where(XapiStatement.actor_key == q.agent_key)
+    if q.verb is not None:
+        stmt = stmt.where(XapiStatement.verb_id == q.verb)
+    if q.activity is not None:
+        stmt = stmt.where(XapiStatement.activity_id == q.activity)
+    if q.since is not None:
+        stmt = stmt.where(XapiStatement.stored_at > q.since)
+    if q.until is not None:
+        stmt = stmt.where(XapiStatement.stored_at <= q.until)
+    col, key = XapiStatement.stored_at, XapiStatement.id
+    if q.after is not None:
+        at, last_id = q.after
+        if q.ascending:
+            stmt = stmt.where(sa.or_(col > at, sa.and_(col == at, key > last_id)))
+        else:
+            stmt = stmt.where(sa.or_(col < at, sa.and_(col == at, key < last_id)))
+    order = (col.asc(), key.asc()) if q.ascending else (col.desc(), key.desc())
+    rows = db.session.scalars(stmt.order_by(*order).limit(q.limit + 1)).all()
+    return rows[:q.limit], len(rows) > q.limit
+
+
+# --- administration (CLI) --------------------------------------------------------------------
+
+def provider_by_code(code: str) -> Provider:
+    provider = db.session.scalar(sa.select(Provider).where(Provider.code == code))
+    if provider is None:
+        raise DomainError(f"Không có đơn vị cung cấp mã “{code}”.")
+    return provider
+
+
+def create_xapi_credential(provider: Provider, *, name: str = "") -> tuple[ApiCredential, str]:
+    """A key and secret for this provider's LMS (HTTP Basic key:secret); the secret is returned
+    once and only its hash is kept."""
+    return issue_credential("xapi", name=name or f"xAPI {provider.code}", provider_id=provider.id)
+
+
+def map_activity(provider: Provider, activity_id: str, course: Course) -> tuple[ActivityMapping,
+                                                                                   bool]:
+    """Map (or re-map) an activity of the provider to one of its courses; returns the mapping and
+    whether it is new."""
+    if not is_iri(activity_id):
+        raise DomainError(f"“{activity_id}” không phải IRI của hoạt động (ví dụ "
+                          "“https://nen-tang.vn/khoa-hoc/123”).")
+    if course.provider_id != provider.id:
+        raise DomainError(f"Khóa “{course.code}” không thuộc đơn vị {provider.code}: chỉ ánh xạ "
+                          "được tới khóa của chính đơn vị cung cấp.")
+    mapping = _mapping(provider.id, activity_id)
+    created = mapping is None
+    if created:
+        mapping = ActivityMapping(provider_id=provider.id, activity_id=activity_id,
+                                  course_id=course.id)
+        db.session.add(mapping)
+    else:
+        mapping.course_id = course.id
+    db.session.flush()
+    return mapping, created
