@@ -10,9 +10,10 @@ from .catalog import (
     Provider,
     RegionPriority,
     load_catalog,
+    parse_rows,
 )
 
 __all__ = [
     "DATA_DIR", "Catalog", "CatalogError", "Competency", "Course", "Module", "Position", "Provider",
-    "RegionPriority", "load_catalog",
+    "RegionPriority", "load_catalog", "parse_rows",
 ]

@@ -23,7 +23,7 @@ from . import vocab
 __all__ = [
     "Competency", "Provider", "Course", "Position", "RegionPriority", "Module", "Catalog",
     "CatalogError",
-    "load_catalog", "DATA_DIR",
+    "load_catalog", "parse_rows", "DATA_DIR", "FILES", "OPTIONAL_COLUMNS", "IMPORT_TABLES",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -170,13 +170,25 @@ OPTIONAL_COLUMNS = {
 
 
 class _Row:
-    """One data row: its line number in the file and its stripped values by column."""
+    """One data row: its line number in the file and its stripped values by column.
+    A row of an import file (`parse_rows`) has no catalog file: its messages name the column by
+    its header (`labels`) and references by what they are (`refs`), not by a catalog file."""
 
-    def __init__(self, file: str, line: int, values: dict[str, str], errors: list[str]):
+    def __init__(self, file: str | None, line: int, values: dict[str, str], errors: list[str],
+                 labels: dict[str, str] | None = None, refs: dict[str, str] | None = None):
         self.file, self.line, self.values, self._errors = file, line, values, errors
+        self.labels, self.refs = labels or {}, refs or {}
 
     def error(self, column: str, message: str) -> None:
-        self._errors.append(f'{self.file}, dòng {self.line}, cột "{column}": {message}')
+        label = self.labels.get(column, column)
+        if self.file:
+            self._errors.append(f'{self.file}, dòng {self.line}, cột "{label}": {message}')
+        else:
+            self._errors.append(f"dòng {self.line}, cột “{label}”: {message}")
+
+    def ref(self, file: str) -> str:
+        """How a message names the list a reference must be in."""
+        return self.refs.get(file, file)
 
     def get(self, column: str) -> str:
         return self.values.get(column, "")
@@ -341,7 +353,7 @@ def _levels(row: _Row, column: str, known: set[str] | None, what: str) -> dict[s
             ok = False
             continue
         if known is not None and code not in known:
-            row.error(column, f'{what} "{code}" không có trong competencies.csv')
+            row.error(column, f'{what} "{code}" không có trong {row.ref("competencies.csv")}')
             ok = False
             continue
         if code in result:
@@ -416,7 +428,10 @@ def _qualification(row: _Row) -> tuple[tuple[str, str] | None, bool]:
     return (kind, level), True
 
 
-def _load_courses(rows, competency_codes, provider_codes):
+def _load_courses(rows, competency_codes, provider_codes, other_courses=None):
+    """`other_courses`: prerequisites of courses outside `rows` (already in the catalog) — they
+    may be named as prerequisites, and a cycle through them is a cycle."""
+    other_courses = other_courses or {}
     parsed = []
     codes = []
     for row in rows:
@@ -424,7 +439,8 @@ def _load_courses(rows, competency_codes, provider_codes):
         name = row.required("name")
         provider = row.required("provider")
         if provider is not None and provider_codes is not None and provider not in provider_codes:
-            row.error("provider", f'cơ sở đào tạo "{provider}" không có trong providers.csv')
+            row.error("provider",
+                      f'cơ sở đào tạo "{provider}" không có trong {row.ref("providers.csv")}')
             provider = None
         category = _enum(row, "category", vocab.COURSE_CATEGORIES)
         mode = _enum(row, "mode", vocab.MODES)
@@ -449,23 +465,25 @@ def _load_courses(rows, competency_codes, provider_codes):
         parsed.append((row, code, prerequisites, course))
     _unique(codes, "code")
 
-    known = _codes_in(rows)        # raw codes: a row with another error is still a known course
+    # raw codes: a row with another error is still a known course
+    known = _codes_in(rows) | set(other_courses)
     for row, code, prerequisites, _ in parsed:
         seen = set()
         for pre in prerequisites:
             if pre not in known:
                 row.error("prerequisites",
-                          f'khóa học tiên quyết "{pre}" không có trong courses.csv')
+                          f'khóa học tiên quyết "{pre}" không có trong {row.ref("courses.csv")}')
             elif pre in seen:
                 row.error("prerequisites", f'"{pre}" ghi hai lần')
             seen.add(pre)
-    _check_cycles(parsed)
+    _check_cycles(parsed, other_courses)
     return [course for _, _, _, course in parsed]
 
 
-def _check_cycles(parsed) -> None:
+def _check_cycles(parsed, other_courses) -> None:
     """Report each prerequisite cycle once, on the row of its first course in file order."""
-    graph = {code: [p for p in pres] for _, code, pres, _ in parsed if code}
+    graph = {code: list(pres) for code, pres in other_courses.items()}
+    graph.update({code: list(pres) for _, code, pres, _ in parsed if code})
     row_of = {code: row for row, code, _, _ in parsed if code}
     state: dict[str, int] = {}            # 1 = on the current path, 2 = done
     reported: set[frozenset] = set()
@@ -481,7 +499,8 @@ def _check_cycles(parsed) -> None:
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
-                    first = min(cycle[:-1], key=lambda c: row_of[c].line)
+                    first = min((c for c in cycle[:-1] if c in row_of),
+                                key=lambda c: row_of[c].line)
                     row_of[first].error("prerequisites", "điều kiện tiên quyết tạo vòng lặp: "
                                         + " → ".join(cycle))
             elif nxt not in state:
@@ -492,6 +511,37 @@ def _check_cycles(parsed) -> None:
     for _, code, _, _ in parsed:
         if code and code not in state:
             visit(code, [])
+
+
+# --------------------------------------------------------------------------- import files
+# Tables an import file (xlsx/csv with Vietnamese headers, trainer's "Nhập dữ liệu") may hold.
+IMPORT_TABLES = ("competencies", "providers", "courses", "positions")
+
+
+def parse_rows(table: str, records, *, competencies: set[str] = frozenset(),
+               providers: set[str] = frozenset(), courses: dict[str, tuple] | None = None,
+               labels: dict[str, str] | None = None,
+               refs: dict[str, str] | None = None) -> tuple[list, list[str]]:
+    """Validate rows of one catalog table read from an import file, with the rules of
+    `load_catalog`. `records`: (row number, {column of FILES: text}). References may name codes
+    of the rows themselves or those given — `competencies`, `providers`, and `courses` (code →
+    its prerequisites, so that a cycle through a course outside the file is found). Returns one
+    item per row (None where the row has an error) and every error; messages name the row and
+    the column by `labels` (its header in the file), references by `refs`."""
+    if table not in IMPORT_TABLES:
+        raise ValueError(f"unknown catalog table {table!r}")
+    errors: list[str] = []
+    rows = [_Row(None, line, {c: (values.get(c) or "").strip() for c in FILES[f"{table}.csv"]},
+                 errors, labels, refs) for line, values in records]
+    if table == "competencies":
+        items = _load_competencies(rows)
+    elif table == "providers":
+        items = _load_providers(rows)
+    elif table == "courses":
+        items = _load_courses(rows, set(competencies), set(providers), courses or {})
+    else:
+        items = _load_positions(rows, set(competencies))
+    return items, errors
 
 
 def _load_positions(rows, competency_codes):

@@ -182,12 +182,13 @@ def test_attendance_import_writes_every_row(running):
     morning, afternoon = _session(cohort, 3, hour=8), _session(cohort, 3, hour=13)
     other = _session(cohort, 2)
     day, other_day = f"{morning.day:%d/%m/%Y}", other.day.isoformat()
-    n = ops.import_attendance(cohort, _csv([
+    rows = _csv([
         {"Số định danh cá nhân": a.official.pid, "Ngày": day, "Có mặt": "có"},
         {"Số định danh cá nhân": b.official.pid, "Ngày": day, "Có mặt": "không"},
         {"Số định danh cá nhân": a.official.pid, "Ngày": other_day, "Có mặt": "Có"},
-    ]))
-    assert n == 5  # a day with two sessions marks both
+    ])
+    counts = ops.plan_attendance(cohort, rows).run()
+    assert (counts["rows"], counts["created"]) == (3, 5)  # a day with two sessions marks both
     assert ops.session_attendance(morning) == ops.session_attendance(afternoon) == {
         a.id: True, b.id: False}
     assert ops.session_attendance(other) == {a.id: True}
@@ -198,14 +199,14 @@ def test_a_broken_attendance_import_writes_nothing_and_names_row_and_column(runn
     session = _session(cohort, 3)
     day = f"{session.day:%d/%m/%Y}"
     with pytest.raises(ImportRejected) as rejected:
-        ops.import_attendance(cohort, _csv([
+        ops.plan_attendance(cohort, _csv([
             {"Số định danh cá nhân": a.official.pid, "Ngày": day, "Có mặt": "có"},
             {"Số định danh cá nhân": "000000000000", "Ngày": day, "Có mặt": "có"},
             {"Số định danh cá nhân": b.official.pid, "Ngày": f"{T0 - timedelta(days=9):%d/%m/%Y}",
              "Có mặt": "có"},
             {"Số định danh cá nhân": b.official.pid, "Ngày": day, "Có mặt": "hay"},
             {"Số định danh cá nhân": a.official.pid, "Ngày": day, "Có mặt": "không"},
-        ]))
+        ])).run()
     errors = rejected.value.errors
     assert errors[0].startswith("dòng 3, cột “Số định danh cá nhân”: không có học viên")
     assert errors[1].startswith("dòng 4, cột “Ngày”: lớp không có buổi học ngày")
@@ -214,8 +215,8 @@ def test_a_broken_attendance_import_writes_nothing_and_names_row_and_column(runn
     assert len(errors) == 4
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
     with pytest.raises(ImportRejected, match="1 lỗi") as rejected:
-        ops.import_attendance(cohort, _csv([{"Số định danh cá nhân": a.official.pid,
-                                             "Ngày": day}]))
+        ops.plan_attendance(cohort, _csv([{"Số định danh cá nhân": a.official.pid,
+                                             "Ngày": day}])).run()
     assert "thiếu cột “Có mặt”" in rejected.value.errors[0]
 
 
@@ -237,16 +238,70 @@ def test_attendance_import_on_the_web_shows_errors(running, make_user, login):
     assert len(df) == 2
 
 
+def test_class_files_are_previewed_then_confirmed_and_import_twice_unchanged(running, make_user,
+                                                                           login):
+    cohort, (a, b) = running()
+    session = _session(cohort, 3)
+    db.session.commit()
+    client = login(make_user("school", provider_id=cohort.course.provider_id))
+    day = f"{session.day:%d/%m/%Y}"
+
+    def upload(kind, rows):
+        body = pd.DataFrame(rows).to_csv(index=False).encode()
+        return client.post(f"/truong/lop/{cohort.id}/nhap", data={
+            "kind": kind, "file": (io.BytesIO(body), "tep.csv")},
+            content_type="multipart/form-data").get_data(as_text=True)
+
+    def confirm(page):
+        action = re.search(r'action="(/truong/lop/\d+/nhap/lo/\d+/xac-nhan)"', page).group(1)
+        return client.post(action, follow_redirects=True).get_data(as_text=True)
+
+    marks = [{"Số định danh cá nhân": a.official.pid, "Ngày": day, "Có mặt": "có"},
+             {"Số định danh cá nhân": b.official.pid, "Ngày": day, "Có mặt": "không"}]
+    page = upload("attendance", marks)
+    assert "Sẽ thêm 2, cập nhật 0, giữ nguyên 0 lượt điểm danh." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    assert "Đã thêm 2, cập nhật 0, giữ nguyên 0 lượt điểm danh." in confirm(page)
+    assert ops.session_attendance(session) == {a.id: True, b.id: False}
+    marks[1]["Có mặt"] = "có"
+    page = upload("attendance", marks)
+    assert "Sẽ thêm 0, cập nhật 1, giữ nguyên 1 lượt điểm danh." in page
+    confirm(page)
+    db.session.expire_all()
+    assert ops.session_attendance(session) == {a.id: True, b.id: True}
+    assert "nhập lại không thay đổi gì" in upload("attendance", marks)
+
+    results = [{"Số định danh cá nhân": a.official.pid, "Điểm": "8,5", "Kết quả": ""},
+               {"Số định danh cá nhân": b.official.pid, "Điểm": "4", "Kết quả": ""}]
+    page = upload("class_results", results)
+    assert "Sẽ thêm 2, cập nhật 0, giữ nguyên 0 kết quả học tập." in page
+    assert "Đã thêm 2" in confirm(page)
+    db.session.expire_all()
+    assert [(e.status, e.score) for e in (db.session.get(Enrollment, a.id),
+                                          db.session.get(Enrollment, b.id))] == [
+        ("completed", 8.5), ("failed", 4.0)]
+    assert "nhập lại không thay đổi gì" in upload("class_results", results)  # idempotent
+    results[1]["Điểm"] = "6"
+    page = upload("class_results", results)
+    assert ("dòng 3, cột “Điểm”: học viên đã có kết quả (Không đạt, điểm 4); kết quả đã ghi "
+            "không sửa bằng tệp") in page
+    # Another school's user cannot confirm, nor see, this class's batches.
+    other = make_user("school", provider_id=db.session.scalar(
+        sa.select(Provider.id).where(Provider.id != cohort.course.provider_id)))
+    login(other)
+    assert client.post(f"/truong/lop/{cohort.id}/nhap/lo/1/xac-nhan").status_code == 404
+
+
 # --- Results import ---------------------------------------------------------------------------
 
 def test_results_import_records_through_record_results(running):
     cohort, (a, b, c) = running(n=3)
-    n = ops.import_results(cohort, _csv([
+    counts = ops.plan_results(cohort, _csv([
         {"Số định danh cá nhân": a.official.pid, "Điểm": "8,5", "Kết quả": ""},
         {"Số định danh cá nhân": b.official.pid, "Điểm": "4", "Kết quả": ""},
         {"Số định danh cá nhân": c.official.pid, "Điểm": "6", "Kết quả": "Không đạt"},
-    ]), assessor="Giảng viên")
-    assert n == 3
+    ]), assessor="Giảng viên").run()
+    assert counts["created"] == 3
     assert [(e.status, e.score) for e in (a, b, c)] == [
         ("completed", 8.5), ("failed", 4.0), ("failed", 6.0)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
@@ -257,12 +312,12 @@ def test_a_broken_results_import_writes_nothing_and_names_the_row(running):
     cohort, (a, b) = running()
     db.session.commit()
     with pytest.raises(ImportRejected) as rejected:
-        ops.import_results(cohort, _csv([
+        ops.plan_results(cohort, _csv([
             {"Số định danh cá nhân": a.official.pid, "Điểm": "7", "Kết quả": "Hoàn thành"},
             {"Số định danh cá nhân": b.official.pid, "Điểm": "4,5", "Kết quả": "Hoàn thành"},
             {"Số định danh cá nhân": b.official.pid, "Điểm": "11", "Kết quả": ""},
             {"Số định danh cá nhân": "", "Điểm": "x", "Kết quả": "Giỏi"},
-        ]))
+        ])).run()
     errors = rejected.value.errors
     assert errors[0].startswith("dòng 3, cột “Điểm”: 4,5 thấp hơn điểm đạt 5")
     assert errors[1] == "dòng 4, cột “Số định danh cá nhân”: trùng với dòng 3"

@@ -607,4 +607,4 @@ def test_templates_for_the_new_kinds(hr, catalog, people):
         df = pd.read_excel(io.BytesIO(response.data), dtype=str).fillna("")
         assert list(df.columns) == list(columns) and len(df) == 1
     page = text(hr.get("/nhap-du-lieu"))
-    assert "trainer catalog load" in page and "/hang-cho-doi-chieu" in page
+    assert "Tải danh mục hiện có" in page and "/hang-cho-doi-chieu" in page

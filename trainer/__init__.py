@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
 from trainer.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
@@ -58,6 +58,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "warning"
+
+    from trainer.forms_util import WTFormsVietnamese
+    vietnamese = WTFormsVietnamese()
+
+    @app.before_request
+    def _wtforms_in_vietnamese() -> None:
+        request.wtforms_translations = vietnamese  # see trainer/forms_util.py
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -16,7 +16,7 @@ class SessionForm(FlaskForm):
 
 class CohortImportForm(FlaskForm):
     kind = SelectField("Loại dữ liệu", choices=options([("attendance", "Điểm danh"),
-                                                        ("results", "Kết quả học tập")]))
+                                                        ("class_results", "Kết quả học tập")]))
     file = FileField("Tệp .xlsx hoặc .csv", validators=[
         FileRequired("Chọn tệp cần nhập."),
         FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv.")])

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from courses import vocab
-from trainer.errors import DomainError, ImportRejected
+from trainer.errors import DomainError
 from trainer.extensions import db
 from trainer.learning.models import (
     ENROLLMENT_STATUSES, SEAT_STATUSES, Attendance, Cohort, CohortSession, CourseModule, Enrollment,
@@ -23,7 +23,8 @@ from trainer.learning.models import (
 from trainer.learning.operations import lock_row, record_results
 from trainer.notices.operations import notify
 from trainer.people.models import Official
-from trainer.people.operations import parse_date, parse_score, parse_yes_no
+from trainer.people.operations import (
+    ImportPlan, _check_headers, _data_rows, parse_date, parse_score, parse_yes_no)
 from trainer.timeutil import today
 
 # Circular 01/2018/TT-BNV: every assessment must reach 5 on the 0–10 scale.
@@ -196,12 +197,6 @@ def attendance_rate(enrollment: Enrollment) -> float | None:
 
 # --- Imports ----------------------------------------------------------------------------------
 
-def _check_headers(df: pd.DataFrame, required, filename: str) -> None:
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise ImportRejected([f"{filename}: thiếu cột " + ", ".join(f"“{c}”" for c in missing)])
-
-
 def _by_pid(cohort: Cohort, statuses) -> dict[str, Enrollment]:
     rows = db.session.execute(
         sa.select(Official.pid, Enrollment).join(Enrollment, Enrollment.official_id == Official.id)
@@ -209,19 +204,20 @@ def _by_pid(cohort: Cohort, statuses) -> dict[str, Enrollment]:
     return {pid: enrollment for pid, enrollment in rows}
 
 
-def import_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -> int:
+def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -> ImportPlan:
     """Attendance from a spreadsheet: one row per enrollee and day ("Có mặt": có/không). A day
-    with two sessions (morning and afternoon) marks both. All or nothing; rows are numbered as in
-    the spreadsheet (header = row 1). Returns the number of marks written."""
+    with two sessions (morning and afternoon) marks both. Worked out without writing: the plan
+    counts marks created, changed and unchanged, lists every error by row (numbered as in the
+    spreadsheet, header = row 1) and, when run, writes every mark or none."""
     _check_headers(df, ATTENDANCE_COLUMNS, filename)
     enrollees = _by_pid(cohort, ATTENDEE_STATUSES)
     sessions_by_day: dict[date, list[CohortSession]] = {}
     for s in cohort.sessions:
         sessions_by_day.setdefault(s.day, []).append(s)
-    errors, marks, seen = [], {}, {}
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        if not any(row.values()):
-            continue
+    plan, marks, seen = ImportPlan(), {}, {}
+    errors = plan.errors
+    for i, row in _data_rows(df):
+        plan.rows += 1
         row_errors = [f"dòng {i}, cột “{h}”: không được để trống"
                       for h in ATTENDANCE_COLUMNS if row.get(h, "") == ""]
         pid, day_text, present_text = (row.get(h) or None for h in ATTENDANCE_COLUMNS)
@@ -261,26 +257,40 @@ def import_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp")
         if not row_errors:
             for session in sessions_by_day[day]:
                 marks.setdefault(session.id, {})[enrollment.id] = present
-    if errors:
-        raise ImportRejected(errors)
+    stored = {(sid, eid): present for sid, eid, present in db.session.execute(
+        sa.select(Attendance.session_id, Attendance.enrollment_id, Attendance.present)
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort.id))}
     for session_id, by_enrollment in marks.items():
-        _upsert(session_id, by_enrollment)
-    db.session.flush()
-    return sum(len(m) for m in marks.values())
+        for enrollment_id, present in by_enrollment.items():
+            before = stored.get((session_id, enrollment_id))
+            if before is None:
+                plan.created += 1
+            elif before != present:
+                plan.updated += 1
+            else:
+                plan.unchanged += 1
+
+    def apply() -> None:
+        for session_id, by_enrollment in marks.items():
+            _upsert(session_id, by_enrollment)
+    plan.actions.append(apply)
+    return plan
 
 
-def import_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
-                   assessor: str = "", on: date | None = None) -> int:
+def plan_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
+                 assessor: str = "", on: date | None = None) -> ImportPlan:
     """Results from a spreadsheet: "Số định danh cá nhân", "Điểm" (0–10, comma allowed) and
     optionally "Kết quả" (Hoàn thành / Không đạt; by default from the course's pass mark).
-    Checked row by row, then written by `record_results`. All or nothing."""
+    Checked row by row without writing; when run, written by `record_results`, all or nothing.
+    A result equal to the one already recorded is unchanged (the same file imports twice)."""
     _check_headers(df, RESULT_REQUIRED, filename)
     enrollees = _by_pid(cohort, [code for code, _ in ENROLLMENT_STATUSES])
     pass_mark = cohort.course.pass_mark
-    errors, results, seen = [], {}, {}
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        if not any(row.values()):
-            continue
+    plan, results, seen = ImportPlan(), {}, {}
+    errors = plan.errors
+    for i, row in _data_rows(df):
+        plan.rows += 1
         row_errors = []
         pid, score_text = row.get("Số định danh cá nhân", ""), row.get("Điểm", "")
         enrollment = None
@@ -291,7 +301,7 @@ def import_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
             if enrollment is None:
                 row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không có học viên số "
                                   f"{pid} trong lớp {cohort.code}")
-            elif enrollment.status not in SEAT_STATUSES:
+            elif enrollment.status not in ATTENDEE_STATUSES:
                 status = vocab.label(ENROLLMENT_STATUSES, enrollment.status)
                 row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: học viên đang ở trạng "
                                   f"thái “{status}”, không ghi được kết quả")
@@ -323,12 +333,21 @@ def import_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
                               f"{_num(pass_mark)} của khóa, không thể “Hoàn thành”")
         errors.extend(row_errors)
         if not row_errors:
-            results[enrollment.id] = (outcome, score)
-    if errors:
-        raise ImportRejected(errors)
-    if not results:
-        raise ImportRejected([f"{filename}: không có dòng dữ liệu nào"])
-    return record_results(cohort, results, assessor=assessor, on=on)
+            if enrollment.status in SEAT_STATUSES:
+                results[enrollment.id] = (outcome, score)
+                plan.created += 1
+            elif (enrollment.status, enrollment.score) == (outcome, score):
+                plan.unchanged += 1
+            else:
+                recorded = vocab.label(OUTCOMES, enrollment.status)
+                if enrollment.score is not None:
+                    recorded += f", điểm {_num(enrollment.score)}"
+                errors.append(f"dòng {i}, cột “Điểm”: học viên đã có kết quả ({recorded}); "
+                              "kết quả đã ghi không sửa bằng tệp")
+    if not plan.rows:
+        errors.append(f"{filename}: không có dòng dữ liệu nào")
+    plan.actions.append(lambda: record_results(cohort, results, assessor=assessor, on=on))
+    return plan
 
 
 # --- Certificates (Circular 01/2018/TT-BNV) ----------------------------------------------------

@@ -12,8 +12,11 @@ from trainer.cohorts import operations as ops
 from trainer.cohorts.certificate import certificate_pdf
 from trainer.cohorts.forms import CohortImportForm, SessionForm
 from trainer.extensions import db
+from trainer.interchange import operations as xops
+from trainer.interchange.forms import ConfirmForm
+from trainer.interchange.models import ImportBatch
+from trainer.interchange.operations import CLASS_KINDS
 from trainer.learning.models import CohortSession, Enrollment
-from trainer.people.operations import read_table
 from trainer.timeutil import today
 from trainer.views_util import one_commit
 
@@ -80,36 +83,58 @@ def attendance(cohort_id: int, session_id: int):
 @bp.route("/truong/lop/<int:cohort_id>/nhap", methods=["GET", "POST"])
 @role_required(*SCHOOL)
 def import_page(cohort_id: int):
+    """Upload → preview (nothing written) → confirm, as every import (docs/imports.md); the file
+    is kept with the class in an ImportBatch between the two steps."""
     cohort = get_cohort_for_school_or_404(current_user, cohort_id)
     form = CohortImportForm()
-    if request.method == "GET" and request.args.get("kind") in ("attendance", "results"):
+    if request.method == "GET" and request.args.get("kind") in CLASS_KINDS:
         form.kind.data = request.args["kind"]
-    errors, result = [], None
+    errors = []
     if form.validate_on_submit():
-        upload = form.file.data
+        upload, kind = form.file.data, form.kind.data
         with one_commit() as outcome:
-            df = read_table(upload.stream, upload.filename)
-            if form.kind.data == "attendance":
-                n = ops.import_attendance(cohort, df, upload.filename)
-                result = f"Đã ghi {n} lượt điểm danh."
-            else:
-                n = ops.import_results(cohort, df, upload.filename,
-                                       assessor=current_user.display_name)
-                result = f"Đã ghi kết quả cho {n} học viên."
+            plan, batch = xops.stage_import(kind, upload.read(), upload.filename,
+                                            user=current_user, cohort=cohort)
+        if outcome["ok"]:
+            return render_template(
+                "interchange/preview.html", plan=plan, batch=batch, kind=kind,
+                filename=upload.filename, label=f"{CLASS_KINDS[kind]} {cohort.code}",
+                summary=xops.summary_text(kind, plan.counts(), done=False),
+                confirm_form=ConfirmForm(),
+                confirm_action=url_for("cohorts.confirm_import", cohort_id=cohort.id,
+                                       batch_id=batch.id) if batch else None,
+                back=url_for("cohorts.import_page", cohort_id=cohort.id, kind=kind))
         errors = outcome.get("errors", [])
-        if not outcome["ok"]:
-            result = None
     return render_template("cohorts/import.html", cohort=cohort, form=form, errors=errors,
-                           result=result)
+                           result=None)
+
+
+@bp.route("/truong/lop/<int:cohort_id>/nhap/lo/<int:batch_id>/xac-nhan", methods=["POST"])
+@role_required(*SCHOOL)
+def confirm_import(cohort_id: int, batch_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.cohort_id != cohort.id or batch.created_by != current_user.id:
+        abort(404)
+    ConfirmForm().validate_on_submit()  # CSRF
+    kind, filename = batch.kind, batch.filename
+    with one_commit() as outcome:
+        counts = xops.confirm_import(batch, user=current_user)
+    if outcome["ok"]:
+        flash(xops.summary_text(kind, counts) + f" (tệp “{filename}”)", "success")
+        return redirect(url_for("school.cohort", cohort_id=cohort.id))
+    form = CohortImportForm(kind=kind)
+    return render_template("cohorts/import.html", cohort=cohort, form=form,
+                           errors=outcome.get("errors", []), result=None)
 
 
 @bp.route("/truong/lop/<int:cohort_id>/mau-<kind>.xlsx")
 @role_required(*SCHOOL)
 def import_template(cohort_id: int, kind: str):
     cohort = get_cohort_for_school_or_404(current_user, cohort_id)
-    if kind not in ("attendance", "results"):
+    if kind not in CLASS_KINDS:
         abort(404)
-    names = {"attendance": "diem-danh", "results": "ket-qua"}
+    names = {"attendance": "diem-danh", "class_results": "ket-qua"}
     return send_file(io.BytesIO(ops.import_template(cohort, kind)), mimetype=XLSX,
                      download_name=f"{names[kind]}-{cohort.code}.xlsx", as_attachment=True)
 

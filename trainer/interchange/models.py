@@ -19,6 +19,8 @@ class ImportBatch(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200))
     content: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The class a school's attendance or results file is for (CLASS_KINDS); None otherwise.
+    cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohorts.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(sa.String(12), default="previewed")  # → applied
     summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)

@@ -20,7 +20,9 @@ from dateutil.relativedelta import relativedelta
 from courses import vocab
 from trainer.auth.scope import is_province_hr, officials_filter, visible_unit_ids
 from trainer.errors import DomainError, ImportRejected, NotAllowed
+from trainer.cohorts import operations as cohort_ops
 from trainer.extensions import db
+from trainer.framework import operations as framework_ops
 from trainer.frames import select_frame
 from trainer.interchange.models import ImportBatch, ReviewItem
 from trainer.learning.models import (
@@ -56,9 +58,24 @@ KIND_LABELS = {
     "ratings": "Xếp loại chất lượng hằng năm",
     "results": "Ghi danh và kết quả học tập",
     "completions": "Tệp hoàn thành khóa học từ nền tảng trực tuyến (Bình dân học vụ số…)",
+    "competencies": "Danh mục năng lực (khung năng lực)",
+    "positions": "Vị trí việc làm và khung năng lực của vị trí",
+    "providers": "Cơ sở đào tạo, bồi dưỡng",
+    "courses": "Danh mục khóa học",
 }
+# The catalog is the province's: only admins and province HR import it.
+CATALOG_KINDS = ("competencies", "positions", "providers", "courses")
+# A school's files for one of its classes (class page → Nhập từ Excel), kept with the class.
+CLASS_KINDS = {"attendance": "Điểm danh của lớp", "class_results": "Kết quả học tập của lớp"}
 NOUNS = {"officials": "cán bộ", "assessments": "kết quả đánh giá", "ratings": "xếp loại",
-         "results": "kết quả học tập", "completions": "kết quả hoàn thành"}
+         "results": "kết quả học tập", "completions": "kết quả hoàn thành",
+         "competencies": "năng lực", "positions": "vị trí việc làm",
+         "providers": "cơ sở đào tạo", "courses": "khóa học",
+         "attendance": "lượt điểm danh", "class_results": "kết quả học tập"}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind) or CLASS_KINDS[kind]
 
 
 # --- Scope ------------------------------------------------------------------------------------
@@ -71,14 +88,22 @@ class ImportScope:
     unit_ids: frozenset[int] | None = None
     official_ids: frozenset[int] | None = None
     label: str = ""
+    catalog: bool = True  # may import the catalog (CATALOG_KINDS)
 
 
 def scope_for(user) -> ImportScope:
     units = visible_unit_ids(user)
+    catalog = is_province_hr(user)
     if units is None:
-        return ImportScope(label=user.display_name)
+        return ImportScope(label=user.display_name, catalog=catalog)
     ids = db.session.scalars(sa.select(Official.id).where(officials_filter(user)))
-    return ImportScope(frozenset(units), frozenset(ids), user.display_name)
+    return ImportScope(frozenset(units), frozenset(ids), user.display_name, catalog)
+
+
+def kinds_for(user) -> dict[str, str]:
+    """The kinds of data this user may import, with their labels."""
+    allowed = scope_for(user).catalog
+    return {k: v for k, v in KIND_LABELS.items() if allowed or k not in CATALOG_KINDS}
 
 
 def _pid_scope_errors(df: pd.DataFrame, scope: ImportScope) -> list[str]:
@@ -457,10 +482,23 @@ def apply_completion(official: Official, course: Course, *, passed: bool = True,
 
 # --- Preview and confirmation -------------------------------------------------------------------
 
-def plan_import(kind: str, df: pd.DataFrame, filename: str, scope: ImportScope) -> ImportPlan:
-    """Every kind's validation, with the importer's scope; writes nothing."""
-    if kind not in KIND_LABELS:
+def plan_import(kind: str, df: pd.DataFrame, filename: str, scope: ImportScope,
+                cohort: Cohort | None = None) -> ImportPlan:
+    """Every kind's validation, with the importer's scope; writes nothing. The class kinds need
+    the class (`cohort`), which the caller has checked the importer runs."""
+    if kind not in KIND_LABELS and not (kind in CLASS_KINDS and cohort is not None):
         raise DomainError(f"Loại dữ liệu “{kind}” không được hỗ trợ.")
+    if kind in CLASS_KINDS:
+        plan = (cohort_ops.plan_attendance(cohort, df, filename) if kind == "attendance" else
+                cohort_ops.plan_results(cohort, df, filename, assessor=scope.label))
+        plan.errors.sort(key=_row_of)
+        return plan
+    if kind in CATALOG_KINDS:
+        if not scope.catalog:
+            raise NotAllowed("Chỉ quản trị viên và phòng tổ chức cấp tỉnh được nhập danh mục.")
+        plan = framework_ops.plan_catalog(kind, df, filename)
+        plan.errors.sort(key=_row_of)
+        return plan
     scope_errors = [] if kind == "completions" else _pid_scope_errors(df, scope)
     if kind == "officials":
         plan = people_ops.plan_officials(df, filename, unit_scope=scope.unit_ids)
@@ -483,18 +521,20 @@ def _row_of(error: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def preview_import(kind: str, content: bytes, filename: str, scope: ImportScope) -> ImportPlan:
-    return plan_import(kind, read_table(io.BytesIO(content), filename), filename, scope)
+def preview_import(kind: str, content: bytes, filename: str, scope: ImportScope,
+                   cohort: Cohort | None = None) -> ImportPlan:
+    return plan_import(kind, read_table(io.BytesIO(content), filename), filename, scope, cohort)
 
 
-def stage_import(kind: str, content: bytes, filename: str, *, user) -> tuple[ImportPlan,
-                                                                             ImportBatch | None]:
+def stage_import(kind: str, content: bytes, filename: str, *, user,
+                 cohort: Cohort | None = None) -> tuple[ImportPlan, ImportBatch | None]:
     """Validate an upload and keep its bytes for confirmation. A file with errors is not kept
     (nothing could be confirmed): the plan lists the errors."""
-    plan = preview_import(kind, content, filename, scope_for(user))
+    plan = preview_import(kind, content, filename, scope_for(user), cohort)
     if plan.errors:
         return plan, None
     batch = ImportBatch(kind=kind, filename=filename[:200], content=content, created_by=user.id,
+                        cohort_id=cohort.id if cohort else None,
                         status="previewed", summary={**plan.counts(), "errors": []})
     db.session.add(batch)
     db.session.flush()
@@ -508,7 +548,8 @@ def confirm_import(batch: ImportBatch, *, user) -> dict[str, int]:
         raise NotAllowed("Chỉ người tải tệp lên mới xác nhận được lần nhập này.")
     if batch.status != "previewed":
         raise DomainError(f"Tệp “{batch.filename}” đã được nhập.")
-    plan = preview_import(batch.kind, batch.content, batch.filename, scope_for(user))
+    cohort = db.session.get(Cohort, batch.cohort_id) if batch.cohort_id else None
+    plan = preview_import(batch.kind, batch.content, batch.filename, scope_for(user), cohort)
     counts = plan.run()
     batch.status, batch.summary = "applied", {**counts, "errors": []}
     db.session.flush()
@@ -854,5 +895,9 @@ def template_example(kind: str) -> tuple[list[str], dict[str, str]]:
         return list(COMPLETION_COLUMNS), {PID: pid, "Mã cán bộ": "", "Email": "",
                                           "Mã khóa học": course, "Ngày hoàn thành": day,
                                           "Kết quả": "Hoàn thành", "Điểm": ""}
+    if kind in CATALOG_KINDS:
+        columns = list(framework_ops.CATALOG_COLUMNS[kind])
+        rows = framework_ops.catalog_rows(kind, limit=1)
+        return columns, rows[0] if rows else dict.fromkeys(columns, "")
     raise KeyError(kind)
 

@@ -53,10 +53,14 @@ def read_table(source, filename: str) -> pd.DataFrame:
         if suffix == ".xlsx":
             df = pd.read_excel(source, dtype=str, engine="calamine")
         elif suffix == ".csv":
-            # sep=None sniffs "," or ";" (Excel with Vietnamese settings saves ";"); blank lines
-            # are kept so that row numbers match the spreadsheet, then skipped by the importers.
-            df = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                             sep=None, engine="python", skip_blank_lines=False)
+            # "," or ";" (Excel with Vietnamese settings saves ";"), whichever the header line
+            # has more of; blank lines are kept so that row numbers match the spreadsheet, then
+            # skipped by the importers.
+            data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+            header = data.split(b"\n", 1)[0]
+            sep = ";" if header.count(b";") > header.count(b",") else ","
+            df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
+                             encoding="utf-8-sig", sep=sep, skip_blank_lines=False)
         else:
             raise DomainError(f"Tệp “{filename}”: chỉ nhận .xlsx hoặc .csv.")
     except (ValueError, UnicodeDecodeError, OSError, zipfile.BadZipFile, CalamineError) as e:
@@ -378,8 +382,9 @@ def import_assessments(df: pd.DataFrame, filename: str = "tệp", *, assessor: s
     return plan_assessments(df, filename, assessor=assessor).run(dry_run)
 
 
-def template_bytes(columns: dict[str, str], example: dict[str, str]) -> bytes:
-    """An .xlsx import template with the Vietnamese headers and one example row."""
+def template_bytes(columns, *rows: dict[str, str]) -> bytes:
+    """An .xlsx import file: the Vietnamese headers in row 1 and the rows (a template has one
+    example row)."""
     buf = io.BytesIO()
-    pd.DataFrame([example], columns=list(columns)).to_excel(buf, index=False)
+    pd.DataFrame(list(rows), columns=list(columns)).to_excel(buf, index=False)
     return buf.getvalue()

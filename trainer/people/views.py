@@ -27,6 +27,7 @@ from trainer.exports import xlsx_response
 from trainer.extensions import db
 from trainer.forms_util import options
 from trainer.framework.models import Competency, Position
+from trainer.framework.operations import CATALOG_COLUMNS, catalog_rows
 from trainer.guidance.operations import guidance_for, load_catalogue, load_population
 from trainer.interchange import operations as xops
 from trainer.interchange.forms import ConfirmForm, ImportForm
@@ -174,7 +175,9 @@ def import_page():
     """Upload → preview (nothing written: counts and every error by row and column) → confirm
     (interchange.confirm_import). The file is kept in an ImportBatch between the two steps."""
     form = ImportForm()
-    if request.method == "GET" and request.args.get("kind") in xops.KIND_LABELS:
+    kinds = xops.kinds_for(current_user)
+    form.kind.choices = options(kinds.items())
+    if request.method == "GET" and request.args.get("kind") in kinds:
         form.kind.data = request.args["kind"]
     errors = []
     if form.validate_on_submit():
@@ -192,7 +195,7 @@ def import_page():
                                    confirm_form=ConfirmForm())
         errors = outcome.get("errors", [])
     return render_template("people/import.html", form=form, errors=errors, result=None,
-                           kinds=xops.KIND_LABELS)
+                           kinds=kinds, catalog_kinds=xops.CATALOG_KINDS)
 
 
 TEMPLATES = {
@@ -209,16 +212,26 @@ TEMPLATES = {
 }
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_NAMES = {"officials": "mau-can-bo.xlsx", "assessments": "mau-danh-gia.xlsx",
                   "ratings": "mau-xep-loai.xlsx", "results": "mau-ket-qua-hoc-tap.xlsx",
-                  "completions": "mau-hoan-thanh-khoa-hoc.xlsx"}
+                  "completions": "mau-hoan-thanh-khoa-hoc.xlsx", "competencies": "mau-nang-luc.xlsx",
+                  "positions": "mau-vi-tri-viec-lam.xlsx", "providers": "mau-co-so-dao-tao.xlsx",
+                  "courses": "mau-khoa-hoc.xlsx"}
 
 
 @bp.route("/nhap-du-lieu/mau/<kind>.xlsx")
 @role_required(*HR)
 def import_template(kind: str):
-    if kind not in TEMPLATE_NAMES:
+    """The template of a kind: headers and one example row. For a catalog table, `?all=1` gives
+    the whole stored table in the same layout, to edit in Excel and import again."""
+    if kind not in TEMPLATE_NAMES or kind not in xops.kinds_for(current_user):
         abort(404)
+    if kind in xops.CATALOG_KINDS and request.args.get("all"):
+        columns = list(CATALOG_COLUMNS[kind])
+        data = ops.template_bytes(columns, *catalog_rows(kind))
+        return send_file(io.BytesIO(data), download_name=f"danh-muc-{TEMPLATE_NAMES[kind][4:]}",
+                         as_attachment=True, mimetype=XLSX)
     if kind in TEMPLATES:
         columns, example = TEMPLATES[kind]
     else:
@@ -229,4 +242,4 @@ def import_template(kind: str):
             "Ngày đánh giá": today().strftime("%d/%m/%Y")})
     data = ops.template_bytes(columns, example)
     return send_file(io.BytesIO(data), download_name=TEMPLATE_NAMES[kind], as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     mimetype=XLSX)
