@@ -460,6 +460,62 @@ def test_unknown_actor_waits_for_review_then_applies(mapped, make_official):
         ops.apply_review_match(item, official)
 
 
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def voiding(target: str, sid: str | None = None) -> dict:
+    return statement(VOIDED, email="quan.tri@binhdanhocvuso.gov.vn", sid=sid,
+                     object={"objectType": "StatementRef", "id": target})
+
+
+def test_voiding_hides_the_statement_and_closes_its_review_item(mapped, make_official):
+    queued, kept = str(uuid.uuid4()), str(uuid.uuid4())
+    assert mapped.post([statement(PASSED, email="la.mat@gmail.com", scaled=0.7, sid=queued),
+                        statement(EXPERIENCED, sid=kept)]).status_code == 200
+    void_id = str(uuid.uuid4())
+    assert mapped.post(voiding(queued.upper(), sid=void_id)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(XapiStatement, queued).voided_by == void_id
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.statement_id == queued))
+    assert item.status == "rejected" and "nền tảng đã hủy" in item.reason
+    assert mapped.get(statementId=queued).status_code == 404
+    found = mapped.get(voidedStatementId=queued)
+    assert found.status_code == 200 and found.get_json()["id"] == queued
+    assert mapped.get(voidedStatementId=kept).status_code == 404  # not voided
+    listed = [s["id"] for s in mapped.get().get_json()["statements"]]
+    assert queued not in listed and {kept, void_id} <= set(listed)  # the voiding one is listed
+    # A voiding statement cannot be voided; voiding needs a StatementRef.
+    refused = mapped.post(voiding(void_id))
+    assert refused.status_code == 400
+    assert refused.get_json()["errors"] == [
+        f"statement.object.id: {void_id} là một statement hủy; không thể hủy nó."]
+    wrong = mapped.post(statement(VOIDED))
+    assert wrong.status_code == 400 and "StatementRef" in " ".join(wrong.get_json()["errors"])
+
+
+def test_a_statement_voided_before_it_arrives_records_nothing(mapped, make_official):
+    official = _official_with_gap(make_official)
+    later = str(uuid.uuid4())
+    assert mapped.post(voiding(later)).status_code == 200
+    assert mapped.post(statement(PASSED, scaled=0.9, sid=later)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(XapiStatement, later).voided_by is not None
+    assert count(Enrollment, Enrollment.official_id == official.id) == 0
+    assert mapped.get(statementId=later).status_code == 404
+
+
+def test_voiding_an_applied_completion_keeps_the_result(mapped, make_official):
+    official = _official_with_gap(make_official)
+    sid = str(uuid.uuid4())
+    mapped.post(statement(PASSED, scaled=0.8, sid=sid))
+    mapped.post(voiding(sid))
+    db.session.expire_all()
+    assert db.session.get(XapiStatement, sid).voided_by is not None
+    enrollment = db.session.scalar(sa.select(Enrollment).where(
+        Enrollment.official_id == official.id))
+    assert enrollment.status == "completed"  # corrected by the school or HR, not by the platform
+
+
 def test_several_candidates_are_listed_never_guessed(mapped, make_official):
     first = make_official(email="chung@xa.gov.vn")
     second = make_official(email="CHUNG@xa.gov.vn")

@@ -38,3 +38,6 @@ class XapiStatement(db.Model):
     outcome: Mapped[str] = mapped_column(sa.String(10), default="ignored")
     official_id: Mapped[int | None] = mapped_column(sa.ForeignKey("officials.id"))
     enrollment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollments.id"))
+    # The id of the statement that voided this one (xAPI 1.0.3 Data 2.3.2): a voided statement
+    # is kept but no longer returned, except by `voidedStatementId`.
+    voided_by: Mapped[str | None] = mapped_column(sa.String(36))

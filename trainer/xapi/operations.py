@@ -17,6 +17,13 @@ then processed:
   completion still valid makes the statement a duplicate (`ignored`).
 
 HR resolves a queued statement with `apply_review_match(review_item, official)`.
+
+Voiding (xAPI 1.0.3 Data 2.3.2): a statement with the verb `voided` and a StatementRef object
+voids one of the same provider's statements, stored before or after it. The voided statement is
+kept but no longer returned, except by `voidedStatementId`, and does nothing from then on: if it
+was waiting in the review queue, its item is closed (rejected, "nền tảng đã hủy"); a completion it
+already recorded stays — a recorded result is corrected by the school or HR, never by a platform
+alone. A voiding statement cannot itself be voided (400).
 Functions here flush, never commit: the caller (view, CLI) commits once.
 """
 from __future__ import annotations
@@ -49,6 +56,7 @@ from trainer.xapi.models import ActivityMapping, XapiStatement
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 VERB_PASSED = "http://adlnet.gov/expapi/verbs/passed"
 VERB_FAILED = "http://adlnet.gov/expapi/verbs/failed"
+VERB_VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 REASON_UNMAPPED = "hoạt động chưa được ánh xạ"
 REASON_NO_MATCH = "không tìm thấy cán bộ khớp với người học"
@@ -278,6 +286,11 @@ def _check_statement_body(stmt: dict, path: str, errors: list[str], *, sub: bool
         errors.append(f"{path}.object: thiếu.")
     else:
         _check_object(stmt["object"], f"{path}.object", errors, sub_ok=not sub)
+        if (isinstance(verb, dict) and verb.get("id") == VERB_VOIDED
+                and isinstance(stmt["object"], dict)
+                and stmt["object"].get("objectType") != "StatementRef"):
+            errors.append(f"{path}.object: statement hủy (verb voided) phải có object là "
+                          "StatementRef trỏ tới statement cần hủy.")
     if "result" in stmt:
         _check_result(stmt["result"], f"{path}.result", errors)
     if "context" in stmt:
@@ -615,19 +628,62 @@ def store_statements(body, credential: ApiCredential, *, put_id: str | None = No
                              "không thể thay đổi (gửi statement mới với id mới).")
     if conflicts:
         raise StatementError(409, conflicts)
+    _check_voiding_targets(prepared, credential.provider_id, single)
     for stmt in prepared:
         if stmt["id"] in existing:
             continue
         obj = stmt["object"]
+        target = str(obj.get("id", ""))
         statement = XapiStatement(
             id=stmt["id"], provider_id=credential.provider_id, raw=stmt,
-            verb_id=stmt["verb"]["id"], activity_id=str(obj.get("id", ""))[:500],
+            verb_id=stmt["verb"]["id"],
+            activity_id=(target.lower() if obj.get("objectType") == "StatementRef"
+                         else target)[:500],
             actor_key=actor_key(stmt["actor"]), stored_at=stored_now(), outcome="ignored")
         db.session.add(statement)
         db.session.flush()
-        process_statement(statement)
+        if statement.verb_id == VERB_VOIDED:
+            _void(statement)
+        else:
+            statement.voided_by = db.session.scalar(sa.select(XapiStatement.id).where(
+                XapiStatement.provider_id == statement.provider_id,
+                XapiStatement.verb_id == VERB_VOIDED, XapiStatement.activity_id == statement.id)
+                .limit(1))
+            if statement.voided_by is None:  # voided before it arrived: it does nothing
+                process_statement(statement)
     db.session.flush()
     return [stmt["id"] for stmt in prepared]
+
+
+def _check_voiding_targets(prepared: list[dict], provider_id: int, single: bool) -> None:
+    """A voiding statement may not target another voiding statement (stored or in the batch)."""
+    voiding = {s["id"] for s in prepared if s["verb"]["id"] == VERB_VOIDED}
+    targets = {s["object"]["id"].lower(): i for i, s in enumerate(prepared)
+               if s["id"] in voiding}
+    if not targets:
+        return
+    stored = set(db.session.scalars(sa.select(XapiStatement.id).where(
+        XapiStatement.id.in_(list(targets)), XapiStatement.provider_id == provider_id,
+        XapiStatement.verb_id == VERB_VOIDED)))
+    bad = [f"{'statement' if single else f'statements[{i}]'}.object.id: {target} là một "
+           "statement hủy; không thể hủy nó."
+           for target, i in targets.items() if target in stored or target in voiding]
+    if bad:
+        raise StatementError(400, bad)
+
+
+def _void(voiding: XapiStatement) -> None:
+    """Void the provider's statement the voiding statement points to, if it is stored (if not,
+    it is voided when it arrives). A queued statement's review item is closed."""
+    target = db.session.get(XapiStatement, voiding.activity_id)
+    if target is None or target.provider_id != voiding.provider_id or target.voided_by:
+        return
+    target.voided_by = voiding.id
+    for item in db.session.scalars(sa.select(ReviewItem).where(
+            ReviewItem.statement_id == target.id, ReviewItem.status == "open")):
+        item.status, item.decided_at = "rejected", utcnow()
+        item.decided_by = "xAPI: nền tảng đã hủy statement"
+        item.reason = f"{item.reason} — Loại: nền tảng đã hủy (voided) statement này"[:300]
 
 
 def stored_now() -> datetime:
@@ -671,7 +727,8 @@ class Query:
 def query_statements(provider_id: int, q: Query) -> tuple[list[XapiStatement], bool]:
     """This provider's statements matching the filters, ordered by stored time (newest first
     unless ascending), at most `limit`; and whether more remain."""
-    stmt = sa.select(XapiStatement).where(XapiStatement.provider_id == provider_id)
+    stmt = sa.select(XapiStatement).where(XapiStatement.provider_id == provider_id,
+                                          XapiStatement.voided_by.is_(None))
     if q.agent_key is not None:
         stmt = stmt.where(XapiStatement.actor_key == q.agent_key)
     if q.verb is not None:

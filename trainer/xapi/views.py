@@ -162,8 +162,9 @@ def get_statements():
         if not ops.is_uuid(wanted):
             return _error(400, f"statementId “{wanted}” không phải UUID.")
         statement = db.session.get(XapiStatement, wanted.lower())
-        if "voidedStatementId" in args or statement is None \
-                or statement.provider_id != provider.id:
+        voided = "voidedStatementId" in args
+        if statement is None or statement.provider_id != provider.id \
+                or (statement.voided_by is not None) != voided:
             db.session.commit()
             return _error(404, f"Không có statement {wanted}.")
         response = jsonify(ops.as_returned(statement, provider))
