@@ -5,16 +5,35 @@ from __future__ import annotations
 
 import itertools
 import os
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from trainer import create_app
 from trainer.extensions import db
 
 PG_URL = os.environ.get("TRAINER_TEST_DATABASE_URL")
+
+# The suite runs on a fixed clock, ticking from Monday 23/11/2026 10:00 UTC (17:00 in Việt Nam):
+# every run sees the same dates, so no test changes meaning at midnight (UTC or local), at the end
+# of a month or a year, or as the real date passes the fixed dates of the seeds (a preset's
+# deadline, a statement's timestamp). Started in pytest_configure, before the test modules are
+# imported: some compute dates at import. See docs/decisions.md, "Tests".
+CLOCK = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+
+
+def pytest_configure(config):
+    config.trainer_clock = time_machine.travel(CLOCK, tick=True)
+    config.trainer_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "trainer_clock", None)
+    if clock is not None:
+        clock.stop()
 # Tests read exports back with pandas; the app reads uploads with calamine (explicitly). Say
 # which reader the tests use, as pandas asks once python-calamine is installed.
 pd.set_option("io.excel.xlsx.reader", "openpyxl")

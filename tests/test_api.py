@@ -5,7 +5,7 @@ the document with no server error."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -30,9 +30,9 @@ from trainer.guidance.operations import guidance_for
 from trainer.learning import operations as ops
 from trainer.learning.models import Course
 from trainer.targets import operations as targets
-from trainer.timeutil import utcnow
+from trainer.timeutil import today, utcnow
 
-TODAY = date.today()
+TODAY = today()
 DOC = openapi_document()
 PREFIX = DOC["servers"][0]["url"]
 

@@ -1,5 +1,5 @@
 """Who may see what: every page checks the role and the scope (issue 2 §7)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -7,6 +7,7 @@ from trainer.auth.models import User
 from trainer.extensions import db
 from trainer.learning.models import Course
 from trainer.learning.operations import create_cohort, enroll_official
+from trainer.timeutil import today
 
 
 def test_passwords_are_hashed_and_wrong_ones_refused(app, make_user, client):
@@ -73,11 +74,11 @@ def test_commune_hr_sees_its_commune_only(app, catalog, make_official, make_unit
 def test_a_school_sees_only_its_own_cohorts(app, catalog, make_user, login):
     course = db.session.scalar(sa.select(Course).where(Course.code == "TCD-KN"))
     other = db.session.scalar(sa.select(Course).where(Course.provider_id != course.provider_id))
-    mine = create_cohort(course, code="A1", start_date=date.today() + timedelta(days=2),
-                         end_date=date.today() + timedelta(days=4), capacity=5, location="",
+    mine = create_cohort(course, code="A1", start_date=today() + timedelta(days=2),
+                         end_date=today() + timedelta(days=4), capacity=5, location="",
                          mode=course.mode)
-    theirs = create_cohort(other, code="B1", start_date=date.today() + timedelta(days=2),
-                           end_date=date.today() + timedelta(days=4), capacity=5, location="",
+    theirs = create_cohort(other, code="B1", start_date=today() + timedelta(days=2),
+                           end_date=today() + timedelta(days=4), capacity=5, location="",
                            mode=other.mode)
     db.session.commit()
     c = login(make_user("school", provider_id=course.provider_id))

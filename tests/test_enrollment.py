@@ -2,7 +2,7 @@
 deadlines, cancellation, reminders, notifications and the e-mail outbox — also under
 concurrent requests."""
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +12,9 @@ from trainer.extensions import db
 from trainer.learning import operations as ops
 from trainer.learning.models import Course, Enrollment
 from trainer.notices.models import Notification, OutboxEmail
+from trainer.timeutil import today
 
-TODAY = date.today()
+TODAY = today()
 
 
 def _course(code):

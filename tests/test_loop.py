@@ -1,6 +1,6 @@
 """The core loop, end to end through the web: gap → recommendation → enroll → completion
 recorded by the school → gap closed → target progress up (issue 2 §5)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -14,6 +14,7 @@ from trainer.people.operations import record_assessment
 from trainer.targets.operations import all_progress
 from trainer.targets.presets import BY_CODE
 from trainer.targets.operations import facts_for, progress_of
+from trainer.timeutil import today
 
 
 def _by_code(model, code):
@@ -25,7 +26,7 @@ def _assess_everything_met_except(official, missing: dict[str, int]):
     for req in official.position.requirements:
         level = missing.get(req.competency.code, req.level)
         record_assessment(official, req.competency, level, source="supervisor",
-                          assessor="Trưởng phòng", on=date.today() - timedelta(days=30))
+                          assessor="Trưởng phòng", on=today() - timedelta(days=30))
 
 
 def test_gap_recommend_enroll_complete_closes_gap_and_moves_target(
@@ -62,8 +63,8 @@ def test_gap_recommend_enroll_complete_closes_gap_and_moves_target(
 
     # The platform's school records a pass: evidence at the course level closes the gap.
     course = db.session.get(Course, enrollment.course_id)
-    cohort = create_cohort(course, code="VBDT-TEST", start_date=date.today(),
-                           end_date=date.today() + timedelta(days=7), capacity=10,
+    cohort = create_cohort(course, code="VBDT-TEST", start_date=today(),
+                           end_date=today() + timedelta(days=7), capacity=10,
                            location="Trực tuyến", mode="online")
     enrollment.cohort_id = cohort.id
     school = make_user("school", provider_id=course.provider_id)
@@ -119,8 +120,8 @@ def test_completion_grants_the_course_qualification(app, catalog, make_official)
     from trainer.learning.operations import enroll_official, record_result
     official = make_official(position=_by_code(Position, "CV-VP"), political_theory="none")
     course = _by_code(Course, "LLCT-SC")
-    cohort = create_cohort(course, code="SC-1", start_date=date.today() + timedelta(days=1),
-                           end_date=date.today() + timedelta(days=90), capacity=5,
+    cohort = create_cohort(course, code="SC-1", start_date=today() + timedelta(days=1),
+                           end_date=today() + timedelta(days=90), capacity=5,
                            location="Trường Chính trị tỉnh", mode=course.mode)
     enrollment = enroll_official(official, cohort=cohort)
     if enrollment.status == "requested":
@@ -145,8 +146,8 @@ def test_cohort_never_overfills(app, catalog, make_official):
     from trainer.errors import DomainError
     from trainer.learning.operations import enroll_official
     course = _by_code(Course, "TCD-KN")
-    cohort = create_cohort(course, code="TCD-1", start_date=date.today() + timedelta(days=3),
-                           end_date=date.today() + timedelta(days=5), capacity=2,
+    cohort = create_cohort(course, code="TCD-1", start_date=today() + timedelta(days=3),
+                           end_date=today() + timedelta(days=5), capacity=2,
                            location="UBND xã", mode=course.mode)
     enroll_official(make_official(), cohort=cohort)
     second = make_official()

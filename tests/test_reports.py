@@ -23,7 +23,7 @@ from trainer.timeutil import today
 def _assess(official, levels: dict[str, int]):
     for req in official.position.requirements:
         record_assessment(official, req.competency, levels.get(req.competency.code, req.level),
-                          source="supervisor", assessor="x", on=date.today() - timedelta(days=3))
+                          source="supervisor", assessor="x", on=today() - timedelta(days=3))
 
 
 def test_gap_report_counts_per_commune_and_competency(app, catalog, make_unit, make_official):

@@ -24,6 +24,7 @@ from trainer.targets.operations import facts_for, progress_of
 from trainer.targets.presets import BY_CODE
 from trainer.xapi import operations as ops
 from trainer.xapi.models import ActivityMapping, XapiStatement
+from trainer.timeutil import today
 
 PASSED = "http://adlnet.gov/expapi/verbs/passed"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -107,7 +108,7 @@ def _official_with_gap(make_official, email="hoc.vien@xa.gov.vn"):
     for req in official.position.requirements:
         level = 0 if req.competency.code == "CDS-02" else req.level
         record_assessment(official, req.competency, level, source="supervisor",
-                          assessor="Trưởng phòng", on=date.today() - timedelta(days=30))
+                          assessor="Trưởng phòng", on=today() - timedelta(days=30))
     db.session.commit()
     return official
 

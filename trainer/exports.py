@@ -10,6 +10,7 @@ import pandas as pd
 from flask import send_file
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from trainer.timeutil import today
 
 HEADER_ROW = 3  # row 1: title, row 2: unit and date, row 3: column headers
 
@@ -18,7 +19,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, title: str, unit: str,
                on: date | None = None) -> bytes:
     """One sheet per frame (sheet names ≤ 31 characters); the frame's column names are the
     Vietnamese headers."""
-    on = on or date.today()
+    on = on or today()
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame in sheets.items():
