@@ -454,10 +454,11 @@ def test_numbers_continue_per_provider_and_year(running):
 def _pdf_text(pdf: bytes) -> str:
     """Decode the text of an uncompressed fpdf2 PDF: its strings hold 2-byte glyph ids, mapped
     back to Unicode by each font's ToUnicode CMap. Decode with every map; one of them fits."""
-    maps = []
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", pdf, re.DOTALL):
-        maps.append({int(g, 16): chr(int(u, 16)) for g, u in
-                     re.findall(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4})>", block)})
+    maps = []  # one per font; a CMap lists its glyphs in blocks of at most 100
+    for cmap in re.findall(rb"begincmap(.*?)endcmap", pdf, re.DOTALL):
+        maps.append({int(g, 16): chr(int(u, 16))
+                     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.DOTALL)
+                     for g, u in re.findall(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4})>", block)})
     escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
     def unescape(raw: bytes) -> bytes:
@@ -575,3 +576,58 @@ def test_only_verification_is_public(running, client):
     for url in (f"/chung-chi/{a.id}.pdf", f"/truong/lop/{a.cohort_id}/buoi-hoc"):
         response = client.get(url)
         assert response.status_code == 302 and "/dang-nhap" in response.location
+
+
+# --- A lost certificate: a confirmation of completion replaces it (Circular 01/2018) -----------
+
+def test_a_lost_certificate_is_replaced_by_a_numbered_verifiable_confirmation(running, make_user,
+                                                                             login, client):
+    from trainer.cohorts.certificate import confirmation_pdf
+    from trainer.cohorts.models import CertificateConfirmation
+    a = _certified(running, full_name="Lò Văn Pằng", gender="male")
+    other_school = make_user("school", provider_id=db.session.scalar(
+        sa.select(Provider.id).where(Provider.code == "PTIT")))
+    login(other_school)
+    assert client.get(f"/truong/chung-chi/{a.id}/xac-nhan-thay").status_code == 404
+    client.post("/dang-xuat")
+    login(make_user("school", provider_id=a.course.provider_id))
+    page = client.get(f"/truong/chung-chi/{a.id}/xac-nhan-thay").get_data(as_text=True)
+    assert a.certificate_no in page and "confirm(" in page
+    refused = client.post(f"/truong/chung-chi/{a.id}/xac-nhan-thay", data={"reason": ""})
+    assert "Cần ghi lý do" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CertificateConfirmation)) == 0
+    done = client.post(f"/truong/chung-chi/{a.id}/xac-nhan-thay",
+                       data={"reason": "Học viên báo mất do lũ quét"}, follow_redirects=True)
+    year = today().year
+    assert f"Đã cấp giấy xác nhận số CDLC-XN-{year}-0001." in done.get_data(as_text=True)
+    ops.confirm_lost_certificate(a, reason="Mất lần nữa", actor="x")
+    db.session.commit()
+    first, second = ops.confirmations_of(a)
+    assert (first.number, second.number) == (f"CDLC-XN-{year}-0001", f"CDLC-XN-{year}-0002")
+    assert first.code != a.certificate_code and a.certificate_no == "CDLC-2026-000001"  # kept
+    assert db.session.scalar(sa.select(Notification.link).where(
+        Notification.official_id == a.official_id, Notification.title.like("Giấy xác nhận%"))
+        .limit(1)) == f"/giay-xac-nhan/{first.id}.pdf"
+
+    pdf = confirmation_pdf(first, "http://localhost/xac-minh/" + first.code, compress=False)
+    assert re.search(rb"/MediaBox \[0 0 595\.28 841\.89\]", pdf)  # A4, portrait
+    text = " ".join(_pdf_text(pdf).split())  # paragraphs wrap
+    for expected in ("GIẤY XÁC NHẬN", "HOÀN THÀNH KHÓA BỒI DƯỠNG", f"Số: {first.number}",
+                     "ông Lò Văn Pằng", a.course.name, "chứng chỉ số CDLC-2026-000001",
+                     "ngày 05/03/2026", "Học viên báo mất do lũ quét", first.code):
+        assert expected in text, expected
+    assert client.get(f"/giay-xac-nhan/{first.id}.pdf").data.startswith(b"%PDF")
+
+    client.post("/dang-xuat")  # verification is public, for both codes
+    verified = client.get(f"/xac-minh/{first.code}").get_data(as_text=True)
+    assert "Giấy xác nhận hợp lệ" in verified and a.certificate_no in verified
+    assert a.official.pid not in verified
+    original = client.get(f"/xac-minh/{a.certificate_code}").get_data(as_text=True)
+    assert "Chứng chỉ hợp lệ" in original and first.number in original
+    assert client.get(f"/giay-xac-nhan/{first.id}.pdf").status_code == 302  # login first
+
+
+def test_no_confirmation_without_a_certificate(running):
+    cohort, (a,) = running(n=1)
+    with pytest.raises(DomainError, match="chưa được cấp chứng chỉ"):
+        ops.confirm_lost_certificate(a, reason="mất", actor="x")

@@ -13,3 +13,4 @@ from trainer.targets.models import Target  # noqa: F401,E402
 from trainer.auth.tokens import ApiCredential  # noqa: F401,E402
 from trainer.interchange.models import ImportBatch, ReviewItem  # noqa: F401,E402
 from trainer.xapi.models import ActivityMapping, XapiStatement  # noqa: F401,E402
+from trainer.cohorts.models import CertificateConfirmation  # noqa: F401,E402

@@ -20,3 +20,8 @@ class CohortImportForm(FlaskForm):
     file = FileField("Tệp .xlsx hoặc .csv", validators=[
         FileRequired("Chọn tệp cần nhập."),
         FileAllowed(["xlsx", "csv"], "Chỉ nhận tệp .xlsx hoặc .csv.")])
+
+
+class ReplaceCertificateForm(FlaskForm):
+    reason = StringField("Lý do cấp giấy xác nhận", validators=[
+        DataRequired("Cần ghi lý do (ví dụ: học viên báo mất chứng chỉ)."), Length(max=300)])

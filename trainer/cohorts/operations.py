@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from courses import vocab
 from trainer.errors import DomainError
+from trainer.cohorts.models import CertificateConfirmation
 from trainer.extensions import db
 from trainer.learning.models import (
     ENROLLMENT_STATUSES, SEAT_STATUSES, Attendance, Cohort, CohortSession, CourseModule, Enrollment,
@@ -463,6 +464,56 @@ def certificate_by_code(code: str) -> Enrollment | None:
         return None
     return db.session.scalar(sa.select(Enrollment).where(Enrollment.certificate_code == code,
                                                          Enrollment.certificate_no.is_not(None)))
+
+
+def confirmation_by_code(code: str) -> CertificateConfirmation | None:
+    if not code:
+        return None
+    return db.session.scalar(sa.select(CertificateConfirmation).where(
+        CertificateConfirmation.code == code))
+
+
+def confirmations_of(enrollment: Enrollment) -> list[CertificateConfirmation]:
+    return db.session.scalars(sa.select(CertificateConfirmation).where(
+        CertificateConfirmation.enrollment_id == enrollment.id)
+        .order_by(CertificateConfirmation.id)).all()
+
+
+def confirmation_link(confirmation: CertificateConfirmation) -> str:
+    return f"/giay-xac-nhan/{confirmation.id}.pdf"
+
+
+def confirm_lost_certificate(enrollment: Enrollment, *, reason: str, actor: str,
+                             on: date | None = None) -> CertificateConfirmation:
+    """A certificate is issued once; when it is lost the school issues a confirmation of
+    completion instead (Circular 01/2018/TT-BNV), numbered PROVIDER-XN-YEAR-NNNN, with its own
+    verification code. The certificate's number stays valid; the official is told."""
+    if not enrollment.certificate_no:
+        raise DomainError("Học viên chưa được cấp chứng chỉ nên không có gì để xác nhận thay.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Cần ghi lý do cấp giấy xác nhận (ví dụ: học viên báo mất chứng chỉ).")
+    on = on or today()
+    provider = enrollment.course.provider
+    lock_row(Provider, provider.id)  # serialise numbering, as for certificates
+    prefix = f"{provider.code}-XN-{on.year}-"
+    last = db.session.scalar(sa.select(sa.func.max(CertificateConfirmation.number)).where(
+        CertificateConfirmation.number.startswith(prefix, autoescape=True)))
+    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    confirmation = CertificateConfirmation(
+        enrollment_id=enrollment.id, number=f"{prefix}{n:04d}", code=secrets.token_urlsafe(9),
+        issued_on=on, reason=reason[:300], issued_by=actor[:120])
+    db.session.add(confirmation)
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        raise DomainError("Số giấy xác nhận bị trùng do cấp đồng thời: vui lòng thử lại.") from e
+    notify(enrollment.official, "certificate",
+           f"Giấy xác nhận hoàn thành khóa “{enrollment.course.name}”",
+           f"Số {confirmation.number}, cấp ngày {on:%d/%m/%Y}, thay chứng chỉ số "
+           f"{enrollment.certificate_no}. Tải bản PDF từ đường dẫn kèm theo.",
+           link=confirmation_link(confirmation))
+    return confirmation
 
 
 def import_template(cohort: Cohort, kind: str) -> bytes:

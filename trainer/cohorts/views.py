@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from trainer.auth.scope import get_cohort_for_school_or_404, get_official_or_404, role_required
 from trainer.cohorts import operations as ops
-from trainer.cohorts.certificate import certificate_pdf
-from trainer.cohorts.forms import CohortImportForm, SessionForm
+from trainer.cohorts.certificate import certificate_pdf, confirmation_pdf
+from trainer.cohorts.forms import CohortImportForm, ReplaceCertificateForm, SessionForm
+from trainer.cohorts.models import CertificateConfirmation
 from trainer.extensions import db
 from trainer.interchange import operations as xops
 from trainer.interchange.forms import ConfirmForm
@@ -186,12 +187,45 @@ def certificate(enrollment_id: int):
                      download_name=f"chung-chi-{enrollment.certificate_no}.pdf")
 
 
+@bp.route("/truong/chung-chi/<int:enrollment_id>/xac-nhan-thay", methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def replace_certificate(enrollment_id: int):
+    """A lost certificate: the school issues a confirmation of completion instead (a certificate
+    is issued once). The page shows what exists; issuing asks for a reason and a confirmation."""
+    enrollment = _certificate_or_404(enrollment_id)
+    form = ReplaceCertificateForm()
+    if form.validate_on_submit():
+        with one_commit() as outcome:
+            confirmation = ops.confirm_lost_certificate(enrollment, reason=form.reason.data,
+                                                        actor=current_user.display_name)
+        if outcome["ok"]:
+            flash(f"Đã cấp giấy xác nhận số {confirmation.number}.", "success")
+            return redirect(url_for("cohorts.replace_certificate", enrollment_id=enrollment.id))
+    return render_template("cohorts/replace.html", enrollment=enrollment, form=form,
+                           confirmations=ops.confirmations_of(enrollment))
+
+
+@bp.route("/giay-xac-nhan/<int:confirmation_id>.pdf")
+@role_required("official", "school", "hr", "admin")
+def confirmation(confirmation_id: int):
+    confirmation = db.session.get(CertificateConfirmation, confirmation_id)
+    if confirmation is None:
+        abort(404)
+    _certificate_or_404(confirmation.enrollment_id)
+    url = url_for("cohorts.verify", code=confirmation.code, _external=True)
+    return send_file(io.BytesIO(confirmation_pdf(confirmation, url)), mimetype="application/pdf",
+                     download_name=f"giay-xac-nhan-{confirmation.number}.pdf")
+
+
 @bp.route("/xac-minh/<code>")
 def verify(code: str):
     """Public (no login): anyone holding the paper can check it. Shows only what is printed as
-    proof of completion — no birth date, identity number or unit."""
-    enrollment = ops.certificate_by_code(code)
-    if enrollment is None:
-        return render_template("cohorts/verify.html", enrollment=None), 404
-    return render_template("cohorts/verify.html", enrollment=enrollment)
+    proof of completion — no birth date, identity number or unit. The code may be a
+    certificate's or that of a confirmation replacing it."""
+    confirmation = ops.confirmation_by_code(code)
+    enrollment = confirmation.enrollment if confirmation else ops.certificate_by_code(code)
+    replaced = ops.confirmations_of(enrollment) if enrollment and not confirmation else []
+    return render_template("cohorts/verify.html", enrollment=enrollment,
+                           confirmation=confirmation, replaced=replaced), \
+        200 if enrollment else 404
 
