@@ -383,7 +383,7 @@ def test_a_bad_competency_row_does_not_cascade_into_unknown_references(data):
 def test_shipped_degree_programmes_have_modules_that_add_up_to_their_hours(catalog):
     """LC-T1 / LC-T2: degrees are taught module by module, term by term."""
     expected = {"PTIT-DH-CNTT": (16, 4), "DH-QLNN": (8, 4), "DH-LUAT-VB2": (8, 4),
-                "THS-QLC": (6, 3), "THS-QLKT": (6, 3)}
+                "THS-QLC": (6, 3), "THS-QLKT": (6, 3), "CD-VTLT": (6, 3)}
     for code, (count, terms) in expected.items():
         modules = catalog.modules_of(code)
         assert len(modules) == count, code

@@ -97,14 +97,14 @@ def test_catalog_modules_load_and_a_broken_file_names_file_row_and_column(tmp_pa
 
 def test_sync_upserts_modules_by_course_and_code_and_is_idempotent(app, catalog):
     count = sa.select(sa.func.count(CourseModule.id))
-    assert db.session.scalar(count) == 44
+    assert db.session.scalar(count) == 50
     first = {(m.course_id, m.code): m.id for m in db.session.scalars(sa.select(CourseModule))}
     renamed = [dataclasses.replace(m, name="Toán rời rạc 1", hours=95)
                if m.code == "CNTT-TRR" else m for m in catalog.modules]
     counts = sync_catalog(dataclasses.replace(catalog, modules=renamed))
     sync_catalog(dataclasses.replace(catalog, modules=renamed))
     db.session.commit()
-    assert counts["modules"] == 44 and db.session.scalar(count) == 44
+    assert counts["modules"] == 50 and db.session.scalar(count) == 50
     again = {(m.course_id, m.code): m.id for m in db.session.scalars(sa.select(CourseModule))}
     assert again == first                         # same rows, updated in place
     trr = _by_code(Course, "PTIT-DH-CNTT")
@@ -275,6 +275,8 @@ def test_degree_candidates_are_below_standard_with_more_than_six_years_left(
                                   birth_date=date(1992, 6, 1), gender="female")
     young_office = make_official(unit=unit, position=office, education="cao_dang",
                                  birth_date=date(1991, 2, 3))
+    clerk = make_official(unit=unit, position=_by_code(Position, "CV-VTLT"), education="trung_cap",
+                          birth_date=date(1994, 4, 4), gender="female")  # standard: cao đẳng
     make_official(unit=unit, position=it, education="cao_dang",
                   birth_date=today().replace(year=today().year - 58))    # ≤ 6 years left
     make_official(unit=unit, position=it, education="dai_hoc")           # meets the standard
@@ -283,11 +285,12 @@ def test_degree_candidates_are_below_standard_with_more_than_six_years_left(
     db.session.commit()
 
     df = ops.degree_candidates()
-    assert set(df["id"]) == {young_it.id, young_justice.id, young_office.id, other.id}
+    assert set(df["id"]) == {young_it.id, young_justice.id, young_office.id, clerk.id, other.id}
     suggested = dict(zip(df["id"], df["course_code"]))
     assert suggested[young_it.id] == "PTIT-DH-CNTT"        # LC-T1 / LC-T2: suitable field
     assert suggested[young_justice.id] == "DH-LUAT-VB2"
     assert suggested[young_office.id] == "DH-QLNN"
+    assert suggested[clerk.id] == "CD-VTLT"                 # the lowest sufficient level
     row = df[df["id"] == young_it.id].iloc[0]
     assert (row["education_label"], row["min_education_label"]) == ("Cao đẳng", "Đại học")
     assert row["retirement_date"] == date(2052, 1, 31) and row["years_left"] > 6
