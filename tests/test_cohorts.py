@@ -263,6 +263,10 @@ def test_class_files_are_previewed_then_confirmed_and_import_twice_unchanged(run
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
     assert "Đã thêm 2, cập nhật 0, giữ nguyên 0 lượt điểm danh." in confirm(page)
     assert ops.session_attendance(session) == {a.id: True, b.id: False}
+    template = pd.read_excel(io.BytesIO(client.get(
+        f"/truong/lop/{cohort.id}/mau-attendance.xlsx").data), dtype=str)
+    assert dict(zip(template["Số định danh cá nhân"], template["Có mặt"])) == {
+        a.official.pid: "có", b.official.pid: "không"}  # the marks taken
     marks[1]["Có mặt"] = "có"
     page = upload("attendance", marks)
     assert "Sẽ thêm 0, cập nhật 1, giữ nguyên 1 lượt điểm danh." in page
@@ -631,3 +635,16 @@ def test_no_confirmation_without_a_certificate(running):
     cohort, (a,) = running(n=1)
     with pytest.raises(DomainError, match="chưa được cấp chứng chỉ"):
         ops.confirm_lost_certificate(a, reason="mất", actor="x")
+
+
+def test_a_certified_enrollees_attendance_imports_unchanged_but_cannot_change(running):
+    a = _certified(running)
+    session = a.cohort.sessions[0]
+    same = _csv([{"Số định danh cá nhân": a.official.pid, "Ngày": f"{session.day:%d/%m/%Y}",
+                  "Có mặt": "có"}])
+    assert ops.plan_attendance(a.cohort, same).run() == {
+        "rows": 1, "created": 0, "updated": 0, "unchanged": 1, "queued": 0}
+    other = _csv([{"Số định danh cá nhân": a.official.pid, "Ngày": f"{session.day:%d/%m/%Y}",
+                   "Có mặt": "không"}])
+    assert ops.plan_attendance(a.cohort, other).errors == [
+        "dòng 2, cột “Có mặt”: học viên đã được cấp chứng chỉ, không sửa điểm danh"]

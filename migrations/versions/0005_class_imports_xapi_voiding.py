@@ -1,5 +1,8 @@
-"""import batches of a class (attendance and results files are previewed before they are
-written); voided xAPI statements; confirmations replacing lost certificates
+"""class import batches, voided xAPI statements, confirmations replacing lost certificates
+
+Attendance and results files of a class are previewed before they are written (the batch keeps
+its class); a voided statement records what voided it; a lost certificate is replaced by a
+numbered confirmation of completion.
 
 Revision ID: 0c1a55e5a7d1
 Revises: 7372c86a9881

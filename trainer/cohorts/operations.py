@@ -217,6 +217,10 @@ def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -
         sessions_by_day.setdefault(s.day, []).append(s)
     plan, marks, seen = ImportPlan(), {}, {}
     errors = plan.errors
+    stored = {(sid, eid): present for sid, eid, present in db.session.execute(
+        sa.select(Attendance.session_id, Attendance.enrollment_id, Attendance.present)
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort.id))}
     for i, row in _data_rows(df):
         plan.rows += 1
         row_errors = [f"dòng {i}, cột “{h}”: không được để trống"
@@ -228,9 +232,6 @@ def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -
             if enrollment is None:
                 row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không có học viên số "
                                   f"{pid} trong lớp {cohort.code}")
-            elif enrollment.certificate_no:
-                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: học viên đã được cấp "
-                                  f"chứng chỉ, không sửa điểm danh")
         day = None
         if day_text is not None:
             try:
@@ -254,14 +255,19 @@ def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -
             if key in seen:
                 row_errors.append(f"dòng {i}: trùng học viên và ngày với dòng {seen[key]}")
             seen.setdefault(key, i)
+        if not row_errors and enrollment.certificate_no:
+            # The certificate was issued on this attendance: the same marks again are unchanged
+            # (the class's file imports twice), another mark is refused.
+            if any(stored.get((s.id, enrollment.id)) != present for s in sessions_by_day[day]):
+                row_errors.append(f"dòng {i}, cột “Có mặt”: học viên đã được cấp chứng chỉ, "
+                                  "không sửa điểm danh")
+            else:
+                plan.unchanged += len(sessions_by_day[day])
+                continue
         errors.extend(row_errors)
         if not row_errors:
             for session in sessions_by_day[day]:
                 marks.setdefault(session.id, {})[enrollment.id] = present
-    stored = {(sid, eid): present for sid, eid, present in db.session.execute(
-        sa.select(Attendance.session_id, Attendance.enrollment_id, Attendance.present)
-        .join(CohortSession, CohortSession.id == Attendance.session_id)
-        .where(CohortSession.cohort_id == cohort.id))}
     for session_id, by_enrollment in marks.items():
         for enrollment_id, present in by_enrollment.items():
             before = stored.get((session_id, enrollment_id))
@@ -517,13 +523,21 @@ def confirm_lost_certificate(enrollment: Enrollment, *, reason: str, actor: str,
 
 
 def import_template(cohort: Cohort, kind: str) -> bytes:
-    """An .xlsx to fill in, one row per enrollee (and per session day held, for attendance).
-    "Họ và tên" is there for the reader; the importers ignore columns they do not know."""
+    """An .xlsx to fill in, one row per enrollee (and per session day held, for attendance, with
+    the marks already taken — "có" where none is). "Họ và tên" is there for the reader; the
+    importers ignore columns they do not know."""
     people = attendees(cohort)
     if kind == "attendance":
-        days = sorted({s.day for s in cohort.sessions if s.day <= today()})
+        held = [s for s in cohort.sessions if s.day <= today()]
+        taken = {(a.session_id, a.enrollment_id): a.present for a in db.session.scalars(
+            sa.select(Attendance).where(Attendance.session_id.in_([s.id for s in held])))}
+
+        def mark(day: date, enrollment: Enrollment) -> str:
+            present = [taken.get((s.id, enrollment.id), True) for s in held if s.day == day]
+            return "có" if all(present) else "không"
+        days = sorted({s.day for s in held})
         rows = [{"Số định danh cá nhân": e.official.pid, "Họ và tên": e.official.full_name,
-                 "Ngày": f"{d:%d/%m/%Y}", "Có mặt": "có"} for d in days for e in people]
+                 "Ngày": f"{d:%d/%m/%Y}", "Có mặt": mark(d, e)} for d in days for e in people]
         columns = ["Số định danh cá nhân", "Họ và tên", "Ngày", "Có mặt"]
     else:
         rows = [{"Số định danh cá nhân": e.official.pid, "Họ và tên": e.official.full_name,
