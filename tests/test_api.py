@@ -273,6 +273,39 @@ def test_an_official_enrolls_and_withdraws_through_the_same_rules(api, world):
     assert {e["course"]["code"] for e in mine["items"]} == {"TCD-KN", "BDHVS-KNS"}
 
 
+def _approval_cohort():
+    """A class of a course that needs HR approval (LLCT-SC)."""
+    course = db.session.scalar(sa.select(Course).where(Course.code == "LLCT-SC"))
+    assert course.requires_approval
+    cohort = ops.create_cohort(course, code="LLCT-SC-API", start_date=TODAY + timedelta(days=10),
+                               end_date=TODAY + timedelta(days=40), capacity=5,
+                               location="Trung tâm chính trị", mode=course.mode)
+    db.session.commit()
+    return cohort
+
+
+def test_hr_approves_or_rejects_requests_of_its_officials(api, world):
+    cohort = _approval_cohort()
+    t = world.tokens
+    asked = api("POST", "/enrollments", t["official"], json={"cohort_id": cohort.id}).get_json()
+    assert asked["status"] == "requested"
+    carol = ops.enroll_official(world.carol, cohort=cohort)  # another commune
+    db.session.commit()
+    url = f"/enrollments/{asked['id']}/decision"
+    assert api("POST", url, t["official"], json={"decision": "approve"}).status_code == 403
+    for bad in ({}, {"decision": "yes"}, {"decision": "reject", "reason": 5}):
+        assert api("POST", url, t["hr"], json=bad).status_code == 400, bad
+    assert api("POST", f"/enrollments/{carol.id}/decision", t["hr"],
+               json={"decision": "approve"}).status_code == 404  # outside the scope
+    approved = api("POST", url, t["hr"], json={"decision": "approve"})
+    assert approved.status_code == 200 and approved.get_json()["status"] == "enrolled"
+    again = api("POST", url, t["hr"], json={"decision": "reject"})
+    assert again.status_code == 409 and "đang chờ duyệt" in again.get_json()["error"]
+    rejected = api("POST", f"/enrollments/{carol.id}/decision", t["hr_province"],
+                   json={"decision": "reject", "reason": "Chưa đủ điều kiện về thời gian công tác"})
+    assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+
+
 def test_an_unreadable_enrollment_request_is_400(api, world):
     for payload in (None, [], {}, {"cohort_id": "1"}, {"cohort_id": True}, {"cohort_id": 0},
                     {"cohort_id": 1, "course_id": 1}, {"cohort_id": 2**40}):
@@ -370,6 +403,9 @@ def test_every_operation_answers_as_the_document_says(api, world):
     api("POST", "/enrollments", t["official"], json={"cohort_id": cohort.id})  # 409
     assert api("POST", f"/enrollments/{created.get_json()['id']}/withdraw",
                t["official"]).status_code == 200
+    asked = api("POST", "/enrollments", t["official"], json={"cohort_id": _approval_cohort().id})
+    assert api("POST", f"/enrollments/{asked.get_json()['id']}/decision", t["hr"],
+               json={"decision": "approve"}).status_code == 200
     assert api("POST", f"/cohorts/{cohort.id}/results", t["school"], json={"results": [
         {"enrollment_id": world.bob_enrollment.id, "outcome": "failed", "score": 2}]}
     ).status_code == 200
@@ -401,7 +437,8 @@ FUZZ_CONFIG = SchemathesisConfig.from_dict({
 # Who fuzzes what: HR reads; the write operations are fuzzed by the role allowed to call them,
 # so that generated bodies reach the operations' rules, not only the role check.
 FUZZ_ROLE = {"POST /enrollments": "official", "POST /enrollments/{enrollment_id}/withdraw":
-             "official", "POST /cohorts/{cohort_id}/results": "school"}
+             "official", "POST /cohorts/{cohort_id}/results": "school",
+             "POST /enrollments/{enrollment_id}/decision": "hr"}
 
 
 # Loaded from the same function that serves the document: schemathesis.pytest.from_fixture (which

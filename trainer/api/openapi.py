@@ -132,6 +132,11 @@ def _schemas() -> dict:
             "oneOf": [_obj({"cohort_id": ID_SCHEMA}, strict=False),
                       _obj({"course_id": ID_SCHEMA}, strict=False)],
             "example": {"cohort_id": 1}},
+        "DecisionRequest": _obj({
+            "decision": {"type": "string", "enum": ["approve", "reject"]},
+            "reason": {"type": "string", "maxLength": 300,
+                       "description": "Lý do từ chối (gửi cho cán bộ)."}},
+            required=["decision"], strict=False),
         "ResultsRequest": _obj({"results": {"type": "array", "minItems": 1, "items": _obj({
             "enrollment_id": ID_SCHEMA,
             "outcome": {"type": "string", "enum": ["completed", "failed"]},
@@ -271,6 +276,13 @@ def _paths() -> dict:
             (401, 403, 404, 409), tag="learning",
             params=[_path("enrollment_id", ID_SCHEMA, "Mã số (id) của đăng ký.")],
             description="Role: official (their own enrollment; another's is 404).")},
+        "/enrollments/{enrollment_id}/decision": {"post": _op(
+            "decideEnrollment", "Phòng tổ chức duyệt hoặc từ chối một đăng ký chờ duyệt",
+            (200, "Enrollment", "Đã duyệt (có chỗ hoặc vào danh sách chờ) hoặc đã từ chối."),
+            (400, 401, 403, 404, 409), tag="learning", body="DecisionRequest",
+            params=[_path("enrollment_id", ID_SCHEMA, "Mã số (id) của đăng ký.")],
+            description="Roles: hr (officials of its unit subtree; others are 404), admin. "
+                        "409 when the enrollment is not waiting for approval.")},
         "/targets": {"get": _op(
             "listTargets", "Các mục tiêu và tiến độ trong phạm vi",
             (200, "TargetList", "Theo thứ tự văn bản."), (401, 403), tag="targets",

@@ -412,6 +412,28 @@ def withdraw(enrollment_id: int):
     return jsonify(serialize.enrollment(enrollment))
 
 
+@bp.route("/enrollments/<int:enrollment_id>/decision", methods=["POST"])
+@roles("hr", "admin")
+def decide(enrollment_id: int):
+    """HR of the official's unit approves or rejects a request, as on the web (Duyệt đăng ký)."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        abort(404)
+    get_official_or_404(_user(), enrollment.official_id)  # outside the scope: 404
+    body = _body()
+    decision, reason = body.get("decision"), body.get("reason", "")
+    if decision not in ("approve", "reject"):
+        raise BadRequest("Trường “decision” phải là “approve” hoặc “reject”.")
+    if not isinstance(reason, str) or len(reason) > 300:
+        raise BadRequest("Trường “reason” phải là chuỗi tối đa 300 ký tự.")
+    if decision == "approve":
+        ops.approve_enrollment(enrollment, actor=_user().display_name)
+    else:
+        ops.reject_enrollment(enrollment, actor=_user().display_name, reason=reason.strip())
+    db.session.commit()
+    return jsonify(serialize.enrollment(enrollment))
+
+
 # ---------------------------------------------------------------------------- targets
 def _facts():
     """Progress over the user's scope, as the targets dashboard computes it."""
