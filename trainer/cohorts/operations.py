@@ -25,7 +25,7 @@ from trainer.learning.operations import lock_row, record_results
 from trainer.notices.operations import notify
 from trainer.people.models import Official
 from trainer.people.operations import (
-    ImportPlan, _check_headers, _data_rows, parse_date, parse_score, parse_yes_no)
+    ImportPlan, check_headers, data_rows, parse_date, parse_score, parse_yes_no)
 from trainer.timeutil import today
 
 # Circular 01/2018/TT-BNV: every assessment must reach 5 on the 0–10 scale.
@@ -210,7 +210,7 @@ def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -
     with two sessions (morning and afternoon) marks both. Worked out without writing: the plan
     counts marks created, changed and unchanged, lists every error by row (numbered as in the
     spreadsheet, header = row 1) and, when run, writes every mark or none."""
-    _check_headers(df, ATTENDANCE_COLUMNS, filename)
+    check_headers(df, ATTENDANCE_COLUMNS, filename)
     enrollees = _by_pid(cohort, ATTENDEE_STATUSES)
     sessions_by_day: dict[date, list[CohortSession]] = {}
     for s in cohort.sessions:
@@ -221,7 +221,7 @@ def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -
         sa.select(Attendance.session_id, Attendance.enrollment_id, Attendance.present)
         .join(CohortSession, CohortSession.id == Attendance.session_id)
         .where(CohortSession.cohort_id == cohort.id))}
-    for i, row in _data_rows(df):
+    for i, row in data_rows(df):
         plan.rows += 1
         row_errors = [f"dòng {i}, cột “{h}”: không được để trống"
                       for h in ATTENDANCE_COLUMNS if row.get(h, "") == ""]
@@ -291,12 +291,12 @@ def plan_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
     optionally "Kết quả" (Hoàn thành / Không đạt; by default from the course's pass mark).
     Checked row by row without writing; when run, written by `record_results`, all or nothing.
     A result equal to the one already recorded is unchanged (the same file imports twice)."""
-    _check_headers(df, RESULT_REQUIRED, filename)
+    check_headers(df, RESULT_REQUIRED, filename)
     enrollees = _by_pid(cohort, [code for code, _ in ENROLLMENT_STATUSES])
     pass_mark = cohort.course.pass_mark
     plan, results, seen = ImportPlan(), {}, {}
     errors = plan.errors
-    for i, row in _data_rows(df):
+    for i, row in data_rows(df):
         plan.rows += 1
         row_errors = []
         pid, score_text = row.get("Số định danh cá nhân", ""), row.get("Điểm", "")

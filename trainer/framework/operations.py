@@ -10,7 +10,7 @@ from courses.catalog import OPTIONAL_COLUMNS
 from trainer.extensions import db
 from trainer.framework.models import Competency, Position, PositionRequirement, RegionPriority
 from trainer.learning.models import Course, CourseCompetency, CourseModule, Provider
-from trainer.people.operations import ImportPlan, _check_headers, _data_rows
+from trainer.people.operations import ImportPlan, check_headers, data_rows
 
 
 def _by_code(model) -> dict:
@@ -182,10 +182,10 @@ def plan_catalog(table: str, df, filename: str = "tệp") -> ImportPlan:
     framework) from an import file, keyed by code, validated with the rules of the catalog files:
     references may name codes of the file or of the stored catalog. Writes nothing; the plan's
     action upserts the new and changed rows (nothing is deleted)."""
-    _check_headers(df, catalog_required(table), filename)
+    check_headers(df, catalog_required(table), filename)
     columns = CATALOG_COLUMNS[table]
     records = [(i, {columns[h]: v for h, v in row.items() if h in columns})
-               for i, row in _data_rows(df)]
+               for i, row in data_rows(df)]
     stored = _stored(table)
     known_courses = {c.code: tuple(p.code for p in c.prerequisites)
                      for c in db.session.scalars(sa.select(Course))}

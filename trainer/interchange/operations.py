@@ -19,8 +19,8 @@ from dateutil.relativedelta import relativedelta
 
 from courses import vocab
 from trainer.auth.scope import is_province_hr, officials_filter, visible_unit_ids
-from trainer.errors import DomainError, ImportRejected, NotAllowed
 from trainer.cohorts import operations as cohort_ops
+from trainer.errors import DomainError, ImportRejected, NotAllowed
 from trainer.extensions import db
 from trainer.framework import operations as framework_ops
 from trainer.frames import select_frame
@@ -136,11 +136,11 @@ def _num(value: float) -> str:
 def plan_ratings(df: pd.DataFrame, filename: str = "tệp") -> ImportPlan:
     """Annual ratings (Decree 335/2025) keyed by (official, year): same rating again is
     unchanged, another rating replaces it."""
-    people_ops._check_headers(df, tuple(RATING_COLUMNS), filename)
+    people_ops.check_headers(df, tuple(RATING_COLUMNS), filename)
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
     existing = {(r.official_id, r.year): r for r in db.session.scalars(sa.select(Rating))}
     plan, seen, new, changes = ImportPlan(), {}, [], []
-    for i, row in people_ops._data_rows(df):
+    for i, row in people_ops.data_rows(df):
         plan.rows += 1
         errs = [f"dòng {i}, cột “{h}”: không được để trống" for h in RATING_COLUMNS if not row.get(h)]
         pid, year_text, rating_text = (row.get(h, "") for h in RATING_COLUMNS)
@@ -290,13 +290,13 @@ def plan_results(df: pd.DataFrame, filename: str = "tệp", *, assessor: str = "
     """Enrollments and results of known officials (by identity number): a result for an
     enrollment under way completes it; an official without one in the course gets a self-paced
     enrollment with source "import"; the same result again is unchanged."""
-    people_ops._check_headers(df, RESULT_REQUIRED, filename)
+    people_ops.check_headers(df, RESULT_REQUIRED, filename)
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
     courses = {c.code: c for c in db.session.scalars(sa.select(Course))}
     cohorts = {c.code: c for c in db.session.scalars(sa.select(Cohort))}
     parsed, seen = [], {}
     plan = ImportPlan()
-    for i, row in people_ops._data_rows(df):
+    for i, row in people_ops.data_rows(df):
         plan.rows += 1
         errs = [f"dòng {i}, cột “{h}”: không được để trống" for h in (PID, "Mã khóa học")
                 if not row.get(h)]
@@ -406,7 +406,7 @@ def plan_completions(df: pd.DataFrame, filename: str = "tệp", *, assessor: str
     queued_keys = {(item.payload or {}).get("key") for item in db.session.scalars(
         sa.select(ReviewItem).where(ReviewItem.source == "completion_file"))}
     plan, seen, matched, queue = ImportPlan(), {}, [], []
-    for i, row in people_ops._data_rows(df):
+    for i, row in people_ops.data_rows(df):
         plan.rows += 1
         errs = []
         identifiers = {key: row.get(h, "").strip() for h, key in

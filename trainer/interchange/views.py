@@ -47,7 +47,7 @@ def confirm(batch_id: int):
     # The data changed since the preview: show the preview again with the new errors.
     plan = ops.ImportPlan(errors=outcome["errors"])
     return render_template("interchange/preview.html", plan=plan, batch=None, kind=kind,
-                           filename=filename, label=ops.KIND_LABELS[kind], summary="",
+                           filename=filename, label=ops.kind_label(kind), summary="",
                            confirm_form=ConfirmForm())
 
 

@@ -108,7 +108,7 @@ def parse_yes_no(text: str) -> bool:
     raise ValueError(f"“{text}” phải là “có” hoặc “không”")
 
 
-def _check_headers(df: pd.DataFrame, required, filename) -> None:
+def check_headers(df: pd.DataFrame, required, filename) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise ImportRejected([f"{filename}: thiếu cột " + ", ".join(f"“{c}”" for c in missing)])
@@ -143,7 +143,7 @@ class ImportPlan:
         return self.counts()
 
 
-def _data_rows(df: pd.DataFrame):
+def data_rows(df: pd.DataFrame):
     """(spreadsheet row number, cells) for each non-blank row; the header is row 1."""
     for i, row in enumerate(df.to_dict("records"), start=2):
         if any(row.values()):
@@ -155,7 +155,7 @@ def plan_officials(df: pd.DataFrame, filename: str = "tệp", *,
     """Create or update officials keyed by the identification number; a row equal to the record
     is `unchanged` (re-importing a file changes nothing). `unit_scope`: unit ids the importer
     may place officials in (None: any)."""
-    _check_headers(df, OFFICIAL_REQUIRED, filename)
+    check_headers(df, OFFICIAL_REQUIRED, filename)
     units = {u.code: u.id for u in db.session.scalars(sa.select(Unit))}
     positions = {p.code: p.id for p in db.session.scalars(sa.select(Position))}
     existing = {o.pid: o for o in db.session.scalars(sa.select(Official))}
@@ -166,7 +166,7 @@ def plan_officials(df: pd.DataFrame, filename: str = "tệp", *,
             email_owner.setdefault(o.email.casefold(), set()).add(o.pid)
     plan = ImportPlan()
     errors, parsed, seen_pid, seen_code, seen_email = plan.errors, [], {}, {}, {}
-    for i, row in _data_rows(df):
+    for i, row in data_rows(df):
         plan.rows += 1
         values, row_errors = {}, []
 
@@ -297,13 +297,13 @@ def plan_assessments(df: pd.DataFrame, filename: str = "tệp", *,
                      assessor: str = "") -> ImportPlan:
     """Assessments keyed by (official, competency, source, date): the same level again is
     `unchanged`, another level corrects the recorded one (`updated`), else a new one."""
-    _check_headers(df, ASSESSMENT_REQUIRED, filename)
+    check_headers(df, ASSESSMENT_REQUIRED, filename)
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
     comps = dict(db.session.execute(sa.select(Competency.code, Competency.id)).all())
     manual = tuple((c, l) for c, l in vocab.ASSESSMENT_SOURCES if c in MANUAL_SOURCES)
     plan = ImportPlan()
     errors, rows, seen = plan.errors, [], {}
-    for i, row in _data_rows(df):
+    for i, row in data_rows(df):
         plan.rows += 1
         row_errors = []
 
