@@ -21,7 +21,7 @@ PG_URL = os.environ.get("TRAINER_TEST_DATABASE_URL")
 # every run sees the same dates, so no test changes meaning at midnight (UTC or local), at the end
 # of a month or a year, or as the real date passes the fixed dates of the seeds (a preset's
 # deadline, a statement's timestamp). Started in pytest_configure, before the test modules are
-# imported: some compute dates at import. See docs/decisions.md, "Tests".
+# imported: some compute dates at import. See docs/decisions.md, "Tests and databases".
 CLOCK = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
 
