@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from courses import vocab
-from trainer.errors import DomainError
 from trainer.cohorts.models import CertificateConfirmation
+from trainer.errors import DomainError
 from trainer.extensions import db
 from trainer.learning.models import (
     ENROLLMENT_STATUSES, SEAT_STATUSES, Attendance, Cohort, CohortSession, CourseModule, Enrollment,

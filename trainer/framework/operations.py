@@ -4,6 +4,7 @@ import of one catalog table from an .xlsx/.csv file with Vietnamese headers (`pl
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from courses import Catalog, parse_rows, vocab
 from courses.catalog import OPTIONAL_COLUMNS
@@ -156,11 +157,23 @@ def _stored(table: str) -> dict[str, tuple]:
                          if c.qualification_kind else None,
                          sorted(p.code for p in c.prerequisites), c.validity_months,
                          c.requires_approval, c.cost, c.description or "")
-                for c in db.session.scalars(sa.select(Course))}
+                for c in db.session.scalars(_with_links(Course))}
     comps = {c.id: c.code for c in db.session.scalars(sa.select(Competency))}
     return {p.code: (p.name, p.group, {comps[r.competency_id]: r.level for r in p.requirements},
                      p.min_education, p.min_political_theory, p.min_state_management, p.min_it)
-            for p in db.session.scalars(sa.select(Position))}
+            for p in db.session.scalars(_with_links(Position))}
+
+
+def _with_links(model):
+    """A catalog table with what each row links to, loaded in a few queries (not one per row)."""
+    if model is Course:
+        return sa.select(Course).options(
+            selectinload(Course.provider), selectinload(Course.prerequisites),
+            selectinload(Course.teaches).selectinload(CourseCompetency.competency))
+    if model is Position:
+        return sa.select(Position).options(
+            selectinload(Position.requirements).selectinload(PositionRequirement.competency))
+    return sa.select(model)
 
 
 def _shape(table: str, item) -> tuple:
@@ -188,7 +201,7 @@ def plan_catalog(table: str, df, filename: str = "tệp") -> ImportPlan:
                for i, row in data_rows(df)]
     stored = _stored(table)
     known_courses = {c.code: tuple(p.code for p in c.prerequisites)
-                     for c in db.session.scalars(sa.select(Course))}
+                     for c in db.session.scalars(_with_links(Course))}
     items, errors = parse_rows(
         table, records, labels={c: h for h, c in columns.items()}, refs=REFERENCES,
         competencies=set(db.session.scalars(sa.select(Competency.code))),
@@ -226,7 +239,7 @@ def catalog_rows(table: str, limit: int | None = None) -> list[dict[str, str]]:
     headers = {c: h for h, c in CATALOG_COLUMNS[table].items()}
     order = {"competencies": Competency, "providers": Provider, "courses": Course,
              "positions": Position}[table]
-    query = sa.select(order).order_by(order.code).limit(limit)
+    query = _with_links(order).order_by(order.code).limit(limit)
     out = []
     for row in db.session.scalars(query):
         if table == "competencies":
