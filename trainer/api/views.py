@@ -426,10 +426,8 @@ def decide(enrollment_id: int):
         raise BadRequest("Trường “decision” phải là “approve” hoặc “reject”.")
     if not isinstance(reason, str) or len(reason) > 300:
         raise BadRequest("Trường “reason” phải là chuỗi tối đa 300 ký tự.")
-    if decision == "approve":
-        ops.approve_enrollment(enrollment, actor=_user().display_name)
-    else:
-        ops.reject_enrollment(enrollment, actor=_user().display_name, reason=reason.strip())
+    ops.decide_enrollment(enrollment, approve=decision == "approve",
+                          actor=_user().display_name, reason=reason)
     db.session.commit()
     return jsonify(serialize.enrollment(enrollment))
 

@@ -161,6 +161,15 @@ def reject_enrollment(enrollment: Enrollment, *, actor: str, reason: str = "") -
     db.session.flush()
 
 
+def decide_enrollment(enrollment: Enrollment, *, approve: bool, actor: str,
+                      reason: str = "") -> None:
+    """HR's decision on a request (web and API)."""
+    if approve:
+        approve_enrollment(enrollment, actor=actor)
+    else:
+        reject_enrollment(enrollment, actor=actor, reason=reason.strip())
+
+
 def promote_waitlisted(cohort: Cohort) -> list[Enrollment]:
     """Fill free seats from the waitlist, first come first served, and tell those promoted."""
     lock_row(Cohort, cohort.id)

@@ -85,11 +85,8 @@ def decide(enrollment_id: int):
         abort(404)
     get_official_or_404(current_user, enrollment.official_id)  # in the HR's scope, or 404
     name, course = enrollment.official.full_name, enrollment.course.name
-    if request.form.get("decision") == "approve":
-        with one_commit(f"Đã duyệt đăng ký của {name} (“{course}”)."):
-            ops.approve_enrollment(enrollment, actor=current_user.display_name)
-    else:
-        with one_commit(f"Đã từ chối đăng ký của {name} (“{course}”)."):
-            ops.reject_enrollment(enrollment, actor=current_user.display_name,
-                                  reason=request.form.get("reason", "").strip())
+    approve = request.form.get("decision") == "approve"
+    with one_commit(f"Đã {'duyệt' if approve else 'từ chối'} đăng ký của {name} (“{course}”)."):
+        ops.decide_enrollment(enrollment, approve=approve, actor=current_user.display_name,
+                              reason=request.form.get("reason", ""))
     return redirect(url_for("learning.approvals"))
