@@ -5,10 +5,11 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PG_URL  ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test test-sqlite test-postgres setup chromium postgres bench clean
+.PHONY: run test test-sqlite test-postgres setup chromium postgres redis bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,9 +19,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The demo, on the development settings (a random secret key kept in instance/secret_key).
 run: $(STAMP)
-	$(BIN)/trainer setup
-	$(BIN)/trainer run --host $(HOST) --port $(PORT)
+	TRAINER_ENV=development $(BIN)/trainer setup --demo
+	TRAINER_ENV=development $(BIN)/trainer run --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the browser tests (never `playwright install`: it downloads a browser).
 chromium:
@@ -30,16 +32,22 @@ chromium:
 postgres:
 	@bash scripts/ensure-postgres.sh "$(PG_URL)"
 
-test-sqlite: $(STAMP) chromium
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+# Redis is the shared store (rate limits, caches): the suite uses it for real, never skips it.
+redis:
+	@bash scripts/ensure-redis.sh "$(REDIS_URL)"
 
-test-postgres: $(STAMP) chromium postgres
-	TRAINER_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider
+test-sqlite: $(STAMP) chromium redis
+	TRAINER_TEST_REDIS_URL="$(REDIS_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-postgres: $(STAMP) chromium postgres redis
+	TRAINER_TEST_REDIS_URL="$(REDIS_URL)" TRAINER_TEST_DATABASE_URL="$(PG_URL)" \
+		$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test: test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_province.py
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -39,7 +39,7 @@ def main() -> None:
     from trainer import create_app
     from trainer.extensions import db
     reset_schema(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True})
+    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         from courses import load_catalog
         from trainer.demo.generate import generate_demo

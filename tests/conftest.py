@@ -1,6 +1,10 @@
 """Test fixtures. The suite runs on SQLite by default and on PostgreSQL when
 TRAINER_TEST_DATABASE_URL is set (`make test` does both). The schema is built once per run by the
-Alembic migrations from an empty database; each test then starts from empty tables."""
+Alembic migrations from an empty database; each test then starts from empty tables.
+
+Redis is real too (TRAINER_TEST_REDIS_URL, default redis://127.0.0.1:6379/0): every app of the
+suite shares it under a key prefix of this run's own, and the run stops at once, saying so, when
+it does not answer — it is never skipped."""
 from __future__ import annotations
 
 import itertools
@@ -16,6 +20,8 @@ from trainer import create_app
 from trainer.extensions import db
 
 PG_URL = os.environ.get("TRAINER_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TRAINER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_PREFIX = f"trainer-test-{os.getpid()}"
 
 # The suite runs on a fixed clock, ticking from Monday 23/11/2026 10:00 UTC (17:00 in Việt Nam):
 # every run sees the same dates, so no test changes meaning at midnight (UTC or local), at the end
@@ -34,6 +40,27 @@ def pytest_unconfigure(config):
     clock = getattr(config, "trainer_clock", None)
     if clock is not None:
         clock.stop()
+
+
+def redis_or_exit():
+    """This run's Redis client; stops the run when Redis does not answer (never a silent skip)."""
+    import redis
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as e:
+        pytest.exit(f"Redis không phản hồi tại {REDIS_URL} ({e}): `make test` khởi động Redis "
+                    "(scripts/ensure-redis.sh); bộ kiểm thử không bỏ qua Redis.", returncode=3)
+    return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis():
+    client = redis_or_exit()
+    yield client
+    keys = list(client.scan_iter(f"*{REDIS_PREFIX}*"))
+    if keys:
+        client.delete(*keys)
 # Tests read exports back with pandas; the app reads uploads with calamine (explicitly). Say
 # which reader the tests use, as pandas asks once python-calamine is installed.
 pd.set_option("io.excel.xlsx.reader", "openpyxl")
@@ -58,9 +85,15 @@ def database_url(tmp_path_factory):
     admin.dispose()
 
 
-def make_app(url: str):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                       "PASSWORD_HASH_FAST": True, "SECRET_KEY": "test"})
+def make_app(url: str, **overrides):
+    """An app of the test environment on `url`, sharing this run's Redis (rate limits are off
+    unless a test turns them on)."""
+    config = {"ENV": "test", "TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+              "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_FAST": True, "SECRET_KEY": "test",
+              "REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL,
+              "RATELIMIT_KEY_PREFIX": REDIS_PREFIX, "RATELIMIT_ENABLED": False,
+              "LOG_LEVEL": "WARNING"}
+    return create_app(config | overrides)
 
 
 def reset_schema(url: str) -> None:

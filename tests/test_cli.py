@@ -487,11 +487,11 @@ def test_demo_refuses_without_catalog(runner):
 
 
 def test_setup_on_existing_database_lists_demo_logins(runner, catalog, make_user, make_unit):
-    """A database that already has users: setup only migrates and reloads the catalog, then
-    lists the accounts (it must not generate a province)."""
+    """A database that already has users: setup --demo only migrates and reloads the catalog,
+    then lists the accounts (it must not generate a province)."""
     from trainer.people.models import Official
     user = make_user("hr", unit_id=make_unit().id)
-    result = runner.invoke(args=["setup"])
+    result = runner.invoke(args=["setup", "--demo"])
     assert result.exit_code == 0, (result.output, result.exception)
     assert "CSDL đã có dữ liệu" in result.output
     assert "Tài khoản dùng thử" in result.output and user.username in result.output

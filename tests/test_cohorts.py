@@ -63,7 +63,7 @@ def _session(cohort, days_ago, hour=8):
 
 def _csv(rows: list[dict]) -> pd.DataFrame:
     """What read_table returns for an uploaded CSV."""
-    from trainer.people.operations import read_table
+    from trainer.imports import read_table
     return read_table(io.BytesIO(pd.DataFrame(rows).to_csv(index=False).encode()), "tep.csv")
 
 

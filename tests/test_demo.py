@@ -18,7 +18,7 @@ SEED = 7
 
 
 def _fresh_app():
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    app = create_app({"ENV": "test", "TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         from courses import load_catalog

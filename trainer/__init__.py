@@ -1,43 +1,41 @@
 """trainer — training management for commune-level officials ("thiếu gì học nấy", LC-P1)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from trainer.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from trainer import logs, settings
+from trainer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    """The app, configured from trainer.settings (defaults, instance/settings.toml, TRAINER_*
+    variables, then `test_config`). Raises settings.ConfigError, in Vietnamese, when a setting
+    is wrong — in production, when the secret key is missing."""
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.from_mapping(
-        SECRET_KEY=os.environ.get("TRAINER_SECRET_KEY", "dev-only-change-me"),
-        SQLALCHEMY_DATABASE_URI=os.environ.get("TRAINER_DATABASE_URL", "sqlite:///trainer.db"),
+    app.config.from_mapping(  # fixed: not settings a deployment changes
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
         BOOTSTRAP_SERVE_LOCAL=True,
-        PASSWORD_HASH_FAST=False,
+        PASSWORD_HASH_FAST=False,  # cheap hashes, for the test suite and benchmarks only
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
-        # Outgoing mail (notifications): written to the outbox always, sent by `trainer notices
-        # send` when a server is configured.
-        MAIL_SERVER=os.environ.get("TRAINER_MAIL_SERVER", ""),
-        MAIL_PORT=int(os.environ.get("TRAINER_MAIL_PORT", "25")),
-        MAIL_USERNAME=os.environ.get("TRAINER_MAIL_USERNAME", ""),
-        MAIL_PASSWORD=os.environ.get("TRAINER_MAIL_PASSWORD", ""),
-        MAIL_USE_TLS=os.environ.get("TRAINER_MAIL_USE_TLS", "") == "1",
-        MAIL_FROM=os.environ.get("TRAINER_MAIL_FROM", "dao-tao@localhost"),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
     )
-    if test_config:
-        app.config.update(test_config)
+    settings.load(app.config, app.instance_path, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    logs.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -54,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "vi")
     bootstrap.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -76,6 +75,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from trainer.api.views import bp as api_bp
     from trainer.auth.views import bp as auth_bp
+    from trainer.health import bp as health_bp
+    from trainer.org.views import bp as org_bp
     from trainer.cohorts.views import bp as cohorts_bp
     from trainer.degrees.views import bp as degrees_bp
     from trainer.demand.views import bp as demand_bp
@@ -89,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from trainer.targets.views import bp as targets_bp
     from trainer.xapi.views import bp as xapi_bp
 
-    for bp in (auth_bp, people_bp, learning_bp, school_bp, targets_bp, reports_bp, notices_bp,
+    for bp in (health_bp, auth_bp, org_bp, people_bp, learning_bp, school_bp, targets_bp, reports_bp, notices_bp,
                cohorts_bp, demand_bp, degrees_bp, plans_bp, interchange_bp, api_bp, xapi_bp):
         app.register_blueprint(bp)
     # Machines authenticate by token or key, not by a session cookie: no CSRF there.
@@ -102,7 +103,7 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         return render_template("errors.html", code=code), code
 
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
 

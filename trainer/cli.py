@@ -74,7 +74,8 @@ def import_cli():
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm, không ghi.")
 @with_appcontext
 def import_officials_cmd(file, dry_run):
-    from trainer.people.operations import import_officials, read_table
+    from trainer.imports import read_table
+    from trainer.people.operations import import_officials
     counts = _commit_or_fail(lambda: import_officials(read_table(file, file.name), file.name,
                                                       dry_run=dry_run))
     if dry_run:
@@ -89,7 +90,8 @@ def import_officials_cmd(file, dry_run):
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm, không ghi.")
 @with_appcontext
 def import_assessments_cmd(file, dry_run):
-    from trainer.people.operations import import_assessments, read_table
+    from trainer.imports import read_table
+    from trainer.people.operations import import_assessments
     counts = _commit_or_fail(lambda: import_assessments(read_table(file, file.name), file.name,
                                                         dry_run=dry_run))
     if dry_run:
@@ -148,30 +150,47 @@ def targets_cmd(as_json):
                    f"{r['threshold']:g}%) {r['title']}")
 
 
-@click.command("setup", help="Tạo/cập nhật CSDL, nạp danh mục, sinh dữ liệu mô phỏng nếu CSDL trống.")
-@click.option("--officials", "n", default=1500, show_default=True)
+@click.command("setup", help="Tạo/cập nhật CSDL, nạp danh mục và mục tiêu; --demo: thêm tỉnh mô phỏng.")
+@click.option("--demo", is_flag=True, help="Sinh tỉnh mô phỏng khi CSDL chưa có tài khoản nào "
+              "(không dùng ở production).")
+@click.option("--officials", "n", default=1500, show_default=True,
+              help="Số cán bộ của tỉnh mô phỏng.")
 @with_appcontext
-def setup_cmd(n):
+def setup_cmd(demo, n):
+    """A real province starts from `trainer setup` (schema, catalog, target presets, nothing
+    else); `make run` adds `--demo`, whose accounts share one known password."""
+    from flask import current_app
     from flask_migrate import upgrade
 
     from courses import load_catalog
     from trainer.auth.models import User
-    from trainer.demo.generate import generate_demo
+    from trainer.demo.generate import DEMO_PASSWORD, generate_demo
     from trainer.framework.operations import sync_catalog
     from trainer.targets.operations import seed_presets
+    if demo and current_app.config["ENV"] == "production":
+        _fail("Không sinh dữ liệu mô phỏng ở môi trường production (TRAINER_ENV=production): "
+              "tài khoản mô phỏng dùng chung một mật khẩu ai cũng biết.")
     upgrade()
     _commit_or_fail(sync_catalog, load_catalog())
     _commit_or_fail(seed_presets)
-    if db.session.scalar(sa.select(sa.func.count(User.id))) == 0:
-        click.echo(f"CSDL trống: sinh tỉnh mô phỏng với {n} cán bộ…")
-        _commit_or_fail(generate_demo, n, 2026)
-    else:
-        click.echo("CSDL đã có dữ liệu: dùng lại.")
-    click.echo("\nTài khoản dùng thử (mật khẩu của dữ liệu mô phỏng: demo1234):")
-    users = db.session.scalars(sa.select(User).order_by(User.id).limit(12))
-    for user in users:
-        click.echo(f"  {user.role:<9} {user.username:<18} {user.display_name}")
-    click.echo("")
+    accounts = db.session.scalar(sa.select(sa.func.count(User.id)))
+    if demo:
+        if accounts == 0:
+            click.echo(f"CSDL trống: sinh tỉnh mô phỏng với {n} cán bộ…")
+            _commit_or_fail(generate_demo, n, 2026)
+        else:
+            click.echo("CSDL đã có dữ liệu: dùng lại.")
+        click.echo(f"\nTài khoản dùng thử (mật khẩu của dữ liệu mô phỏng: {DEMO_PASSWORD}):")
+        users = db.session.scalars(sa.select(User).order_by(User.id).limit(12))
+        for user in users:
+            click.echo(f"  {user.role:<9} {user.username:<18} {user.display_name}")
+        click.echo("")
+        return
+    click.echo("CSDL đã sẵn sàng: lược đồ, danh mục chuẩn và các mục tiêu.")
+    if accounts == 0:
+        click.echo("Chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên:\n"
+                   "  trainer accounts create-admin TÊN_ĐĂNG_NHẬP\n"
+                   "rồi nạp đơn vị, cán bộ và tài khoản (docs/deploy.md).")
 
 
 @click.group("notices", help="Thông báo và thư điện tử.")
@@ -184,9 +203,14 @@ def notices_cli():
 def notices_remind():
     """Nhắc lớp sắp khai giảng (7 ngày) và chứng chỉ sắp hết hiệu lực (60 ngày). Chạy hằng ngày."""
     from trainer.degrees.operations import remind_expiring
+    from trainer.jobs import job_lock
     from trainer.learning.operations import remind_starting_cohorts
-    starting = _commit_or_fail(remind_starting_cohorts)
-    expiring = _commit_or_fail(remind_expiring)
+    with job_lock("notices-remind") as mine:
+        if not mine:
+            click.echo("Một lượt nhắc khác đang chạy: bỏ qua lượt này.")
+            return
+        starting = _commit_or_fail(remind_starting_cohorts)
+        expiring = _commit_or_fail(remind_expiring)
     click.echo(f"Đã nhắc {starting} học viên sắp khai giảng, {expiring} chứng chỉ sắp hết hạn.")
 
 
@@ -196,23 +220,109 @@ def notices_send():
     """Gửi thư trong hộp thư đi qua SMTP (MAIL_SERVER); thư lỗi được giữ lại để gửi lại."""
     from flask import current_app
 
+    from trainer.jobs import job_lock
     from trainer.notices.operations import send_outbox
     if not current_app.config.get("MAIL_SERVER"):
         _fail("Chưa cấu hình máy chủ thư (TRAINER_MAIL_SERVER).")
-    sent, failed = send_outbox(current_app.config)
+    with job_lock("notices-send") as mine:
+        if not mine:
+            click.echo("Một lượt gửi thư khác đang chạy: bỏ qua lượt này.")
+            return
+        sent, failed = send_outbox(current_app.config)
     click.echo(f"Đã gửi {sent} thư, {failed} thư lỗi (sẽ gửi lại lần sau).")
+
+
+@click.group("accounts", help="Tài khoản người dùng.")
+def accounts_cli():
+    pass
+
+
+def _read_new_password(password_stdin: bool, *, username: str) -> str:
+    from trainer.auth.passwords import password_problem
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=
+                                "Nhập lại mật khẩu")
+    problem = password_problem(password, username=username)
+    if problem:
+        _fail(problem)
+    return password
+
+
+@accounts_cli.command("create-admin")
+@click.argument("username")
+@click.option("--name", "display_name", default="Quản trị hệ thống", show_default=True)
+@click.option("--email", default=None, help="Để nhận liên kết “Quên mật khẩu”.")
+@click.option("--password-stdin", is_flag=True,
+              help="Đọc mật khẩu từ dòng đầu của đầu vào chuẩn (không hỏi).")
+@with_appcontext
+def create_admin_cmd(username, display_name, email, password_stdin):
+    """Tạo tài khoản quản trị USERNAME (mật khẩu hỏi hai lần, không hiện trên màn hình)."""
+    from trainer.auth.operations import create_user
+    password = _read_new_password(password_stdin, username=username)
+    user = _commit_or_fail(create_user, username, password, "admin", display_name, email=email,
+                           created_by="trainer accounts create-admin")
+    click.echo(f"Đã tạo tài khoản quản trị “{user.username}”.")
+
+
+@accounts_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True,
+              help="Đọc mật khẩu từ dòng đầu của đầu vào chuẩn (không hỏi).")
+@with_appcontext
+def set_password_cmd(username, password_stdin):
+    """Đặt mật khẩu mới cho USERNAME (khi quản trị viên quên mật khẩu); các phiên của tài khoản
+    kết thúc."""
+    from trainer.auth.operations import change_password, find_user
+    user = find_user(username)
+    if user is None:
+        _fail(f"Không có tài khoản “{username}”.")
+    password = _read_new_password(password_stdin, username=user.username)
+    _commit_or_fail(change_password, user, password, current_password=None)
+    click.echo(f"Đã đặt mật khẩu mới cho “{user.username}”.")
+
+
+@click.command("serve", help="Chạy ứng dụng dưới gunicorn (production).")
+@click.option("--bind", default=None, help="HOST:PORT (mặc định 127.0.0.1:8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Số tiến trình (mặc định: số lõi CPU, ít nhất 2).")
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="Số luồng mỗi tiến trình (mặc định 4).")
+@click.option("--timeout", type=click.IntRange(10, 3600), default=120, show_default=True,
+              help="Giây tối đa cho một yêu cầu.")
+@with_appcontext
+def serve_cmd(bind, workers, threads, timeout):
+    """The app has been built once here with the deployment's settings: a wrong or missing
+    setting stops before any worker starts."""
+    from flask import current_app
+
+    from trainer import serve
+    serve.run(bind=bind or serve.DEFAULT_BIND, workers=workers or serve.default_workers(),
+              threads=threads or serve.DEFAULT_THREADS, timeout=timeout,
+              log_level=current_app.config["LOG_LEVEL"])
 
 
 def register_commands(app: Flask) -> None:
     from trainer.api.cli import api_cli
     from trainer.interchange.cli import data_cli
+    from trainer.org.cli import units_cli
     from trainer.xapi.cli import xapi_cli
     for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
-                    notices_cli, data_cli, xapi_cli, api_cli):
+                    notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, serve_cmd,
+                    units_cli):
         app.cli.add_command(command)
 
 
 def main() -> None:
     from trainer import create_app
-    cli = FlaskGroup(create_app=lambda: create_app(), help="trainer — thiếu gì học nấy")
+    from trainer.settings import ConfigError
+
+    def make():
+        try:
+            return create_app()
+        except ConfigError as e:  # a Vietnamese sentence, not a traceback
+            click.echo(f"Lỗi cấu hình: {e}", err=True)
+            sys.exit(2)
+    cli = FlaskGroup(create_app=make, help="trainer — thiếu gì học nấy")
     cli.main(args=sys.argv[1:], prog_name="trainer")

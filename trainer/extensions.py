@@ -2,6 +2,8 @@
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+# Counters live in RATELIMIT_STORAGE_URI: Redis when TRAINER_REDIS_URL is set (every worker on
+# every machine counts together), else each process's memory (trainer.settings).
+limiter = Limiter(key_func=get_remote_address)

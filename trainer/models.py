@@ -3,7 +3,7 @@ from trainer.auth.models import User  # noqa: F401
 from trainer.framework.models import Competency, Position, PositionRequirement, RegionPriority  # noqa: F401
 from trainer.learning.models import (  # noqa: F401
     Cohort, Course, CourseCompetency, Enrollment, Provider, course_prerequisites)
-from trainer.org.models import Unit  # noqa: F401
+from trainer.org.models import Unit, UnitMerge  # noqa: F401
 from trainer.people.models import Assessment, Official, Rating  # noqa: F401
 from trainer.learning.models import (  # noqa: F401,E402
     Attendance, CohortRequest, CohortSession, CourseModule, ModuleResult)

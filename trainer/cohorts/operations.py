@@ -24,7 +24,7 @@ from trainer.learning.models import (
 from trainer.learning.operations import lock_row, record_results
 from trainer.notices.operations import notify
 from trainer.people.models import Official
-from trainer.people.operations import (
+from trainer.imports import (
     ImportPlan, check_headers, data_rows, parse_date, parse_score, parse_yes_no)
 from trainer.timeutil import today
 

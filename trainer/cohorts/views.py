@@ -120,7 +120,7 @@ def confirm_import(cohort_id: int, batch_id: int):
     ConfirmForm().validate_on_submit()  # CSRF
     kind, filename = batch.kind, batch.filename
     with one_commit() as outcome:
-        counts = xops.confirm_import(batch, user=current_user)
+        counts = xops.confirm_import(batch, user=current_user).counts()
     if outcome["ok"]:
         flash(xops.summary_text(kind, counts) + f" (tệp “{filename}”)", "success")
         return redirect(url_for("school.cohort", cohort_id=cohort.id))

@@ -33,11 +33,12 @@ from trainer.org.models import Unit
 from trainer.org.queries import unit_table
 from trainer.people.models import Official
 from trainer.people.queries import MIN_COLUMNS, QUAL_COLUMNS, officials_frame
+from trainer.settings import DEFAULTS
 from trainer.timeutil import today, utcnow
 
 # Settings (docs/demand.md): config keys PRIORITY_WEIGHTS and YOUNG_AGE_LIMIT override them.
-DEFAULT_WEIGHTS = {"gap": 1.0, "mandatory": 1.0, "young": 0.3, "female": 0.3, "minority": 0.3}
-DEFAULT_YOUNG_AGE_LIMIT = 35  # "young" has no single legal definition (DOMAIN.md): a setting
+DEFAULT_WEIGHTS = DEFAULTS["PRIORITY_WEIGHTS"]
+DEFAULT_YOUNG_AGE_LIMIT = DEFAULTS["YOUNG_AGE_LIMIT"]  # "young" has no legal definition (DOMAIN.md)
 MANDATORY_LEVEL = 3  # a gap on a competency required at this level or above is a must
 NO_REGION = "none"
 REGION_LABELS = dict(vocab.REGIONS) | {NO_REGION: "Chưa xác định vùng"}

@@ -11,7 +11,7 @@ from courses.catalog import OPTIONAL_COLUMNS
 from trainer.extensions import db
 from trainer.framework.models import Competency, Position, PositionRequirement, RegionPriority
 from trainer.learning.models import Course, CourseCompetency, CourseModule, Provider
-from trainer.people.operations import ImportPlan, check_headers, data_rows
+from trainer.imports import ImportPlan, check_headers, data_rows
 
 
 def _by_code(model) -> dict:

@@ -21,13 +21,18 @@ def data_cli():
 @data_cli.command("import")
 @click.argument("kind", type=click.Choice(["officials", "assessments", "ratings", "results",
                                            "completions", "competencies", "positions",
-                                           "providers", "courses"]))
+                                           "providers", "courses", "units", "accounts"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm (xem trước), không ghi.")
+@click.option("--passwords", "passwords_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Tài khoản: ghi mật khẩu ban đầu của tài khoản mới vào tệp .xlsx này (mặc "
+                   "định: in ra màn hình).")
 @with_appcontext
-def import_cmd(kind, file, dry_run):
+def import_cmd(kind, file, dry_run, passwords_out):
     """Nhập tệp FILE loại KIND trong một giao dịch: có lỗi là không ghi gì."""
     from trainer.interchange.operations import import_file, summary_text
+    if passwords_out is not None and passwords_out.suffix.lower() != ".xlsx":
+        raise click.ClickException("Tệp mật khẩu phải là .xlsx.")
     try:
         plan = import_file(kind, file, dry_run=dry_run, actor=f"Nhập từ tệp {file.name}")
         if dry_run:
@@ -43,6 +48,19 @@ def import_cmd(kind, file, dry_run):
         db.session.rollback()
         raise click.ClickException(str(e)) from None
     click.echo(f"{plan.rows} dòng. " + summary_text(kind, plan.counts(), done=not dry_run))
+    if plan.issued:  # one-time passwords of the new accounts: shown (or written) this once
+        from trainer.auth.operations import issued_frame
+        if passwords_out is not None:
+            from trainer.exports import xlsx_bytes
+            passwords_out.write_bytes(xlsx_bytes(
+                {"Tài khoản": issued_frame(plan.issued)}, unit="",
+                title="Tài khoản và mật khẩu ban đầu (đổi ở lần đăng nhập đầu tiên)"))
+            passwords_out.chmod(0o600)
+            click.echo(f"Mật khẩu ban đầu của {len(plan.issued)} tài khoản: {passwords_out}")
+        else:
+            click.echo("Mật khẩu ban đầu (chỉ hiện lần này; đổi ở lần đăng nhập đầu tiên):")
+            for i in plan.issued:
+                click.echo(f"  {i.username}\t{i.password}\t{i.display_name}")
 
 
 @data_cli.command("export")
@@ -52,7 +70,7 @@ def export_cmd(out):
     """Xuất quá trình đào tạo của mọi cán bộ sang OUT (.json hoặc .xlsx) cho CSDL quốc gia."""
     from trainer.exports import xlsx_bytes
     from trainer.interchange.operations import export_frames, national_export
-    data = national_export(stale_months=int(current_app.config.get("STALE_MONTHS", 12)))
+    data = national_export(stale_months=int(current_app.config["STALE_MONTHS"]))
     if out.suffix.lower() == ".json":
         out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     elif out.suffix.lower() == ".xlsx":
@@ -70,7 +88,7 @@ def export_cmd(out):
 def check_cmd(as_json):
     """Kiểm tra chất lượng dữ liệu trước khi đồng bộ: đúng, đủ, sạch, sống."""
     from trainer.interchange.operations import QUALITY_CHECKS, quality_issues
-    issues = quality_issues(stale_months=int(current_app.config.get("STALE_MONTHS", 12)))
+    issues = quality_issues(stale_months=int(current_app.config["STALE_MONTHS"]))
     if as_json:
         click.echo(json.dumps(issues.drop(columns="official_id").to_dict("records"),
                               ensure_ascii=False, indent=1))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from courses import vocab
+from trainer.auth import operations as auth_ops
 from trainer.auth.scope import is_province_hr, officials_filter, visible_unit_ids
 from trainer.cohorts import operations as cohort_ops
 from trainer.errors import DomainError, ImportRejected, NotAllowed
@@ -28,11 +29,13 @@ from trainer.interchange.models import ImportBatch, ReviewItem
 from trainer.learning.models import (
     ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort, Course, Enrollment, Provider)
 from trainer.learning.operations import record_result
+from trainer.org import operations as org_ops
 from trainer.org.models import Unit
 from trainer.people import operations as people_ops
 from trainer.people.identity import pid_problem
 from trainer.people.models import Official, Rating
-from trainer.people.operations import ImportPlan, parse_choice, parse_date, parse_score, read_table
+from trainer.imports import (ImportPlan, check_headers, data_rows, parse_choice, parse_date,
+                             parse_score, read_table)
 from trainer.people.queries import officials_frame
 from trainer.timeutil import today, utcnow
 
@@ -62,15 +65,20 @@ KIND_LABELS = {
     "positions": "Vị trí việc làm và khung năng lực của vị trí",
     "providers": "Cơ sở đào tạo, bồi dưỡng",
     "courses": "Danh mục khóa học",
+    "units": "Đơn vị hành chính (tỉnh, xã, phường, đặc khu, phòng ban)",
+    "accounts": "Tài khoản người dùng",
 }
 # The catalog is the province's: only admins and province HR import it.
 CATALOG_KINDS = ("competencies", "positions", "providers", "courses")
+# So is the unit tree (docs/units.md).
+PROVINCE_KINDS = CATALOG_KINDS + ("units",)
 # A school's files for one of its classes (class page → Nhập từ Excel), kept with the class.
 CLASS_KINDS = {"attendance": "Điểm danh của lớp", "class_results": "Kết quả học tập của lớp"}
 NOUNS = {"officials": "cán bộ", "assessments": "kết quả đánh giá", "ratings": "xếp loại",
          "results": "kết quả học tập", "completions": "kết quả hoàn thành",
          "competencies": "năng lực", "positions": "vị trí việc làm",
-         "providers": "cơ sở đào tạo", "courses": "khóa học",
+         "providers": "cơ sở đào tạo", "courses": "khóa học", "units": "đơn vị",
+         "accounts": "tài khoản",
          "attendance": "lượt điểm danh", "class_results": "kết quả học tập"}
 
 
@@ -88,7 +96,7 @@ class ImportScope:
     unit_ids: frozenset[int] | None = None
     official_ids: frozenset[int] | None = None
     label: str = ""
-    catalog: bool = True  # may import the catalog (CATALOG_KINDS)
+    catalog: bool = True  # may import the catalog and the unit tree (PROVINCE_KINDS)
 
 
 def scope_for(user) -> ImportScope:
@@ -103,7 +111,7 @@ def scope_for(user) -> ImportScope:
 def kinds_for(user) -> dict[str, str]:
     """The kinds of data this user may import, with their labels."""
     allowed = scope_for(user).catalog
-    return {k: v for k, v in KIND_LABELS.items() if allowed or k not in CATALOG_KINDS}
+    return {k: v for k, v in KIND_LABELS.items() if allowed or k not in PROVINCE_KINDS}
 
 
 def _pid_scope_errors(df: pd.DataFrame, scope: ImportScope) -> list[str]:
@@ -136,11 +144,11 @@ def _num(value: float) -> str:
 def plan_ratings(df: pd.DataFrame, filename: str = "tệp") -> ImportPlan:
     """Annual ratings (Decree 335/2025) keyed by (official, year): same rating again is
     unchanged, another rating replaces it."""
-    people_ops.check_headers(df, tuple(RATING_COLUMNS), filename)
+    check_headers(df, tuple(RATING_COLUMNS), filename)
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
     existing = {(r.official_id, r.year): r for r in db.session.scalars(sa.select(Rating))}
     plan, seen, new, changes = ImportPlan(), {}, [], []
-    for i, row in people_ops.data_rows(df):
+    for i, row in data_rows(df):
         plan.rows += 1
         errs = [f"dòng {i}, cột “{h}”: không được để trống" for h in RATING_COLUMNS if not row.get(h)]
         pid, year_text, rating_text = (row.get(h, "") for h in RATING_COLUMNS)
@@ -290,13 +298,13 @@ def plan_results(df: pd.DataFrame, filename: str = "tệp", *, assessor: str = "
     """Enrollments and results of known officials (by identity number): a result for an
     enrollment under way completes it; an official without one in the course gets a self-paced
     enrollment with source "import"; the same result again is unchanged."""
-    people_ops.check_headers(df, RESULT_REQUIRED, filename)
+    check_headers(df, RESULT_REQUIRED, filename)
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
     courses = {c.code: c for c in db.session.scalars(sa.select(Course))}
     cohorts = {c.code: c for c in db.session.scalars(sa.select(Cohort))}
     parsed, seen = [], {}
     plan = ImportPlan()
-    for i, row in people_ops.data_rows(df):
+    for i, row in data_rows(df):
         plan.rows += 1
         errs = [f"dòng {i}, cột “{h}”: không được để trống" for h in (PID, "Mã khóa học")
                 if not row.get(h)]
@@ -406,7 +414,7 @@ def plan_completions(df: pd.DataFrame, filename: str = "tệp", *, assessor: str
     queued_keys = {(item.payload or {}).get("key") for item in db.session.scalars(
         sa.select(ReviewItem).where(ReviewItem.source == "completion_file"))}
     plan, seen, matched, queue = ImportPlan(), {}, [], []
-    for i, row in people_ops.data_rows(df):
+    for i, row in data_rows(df):
         plan.rows += 1
         errs = []
         identifiers = {key: row.get(h, "").strip() for h, key in
@@ -493,10 +501,16 @@ def plan_import(kind: str, df: pd.DataFrame, filename: str, scope: ImportScope,
                 cohort_ops.plan_results(cohort, df, filename, assessor=scope.label))
         plan.errors.sort(key=_row_of)
         return plan
-    if kind in CATALOG_KINDS:
+    if kind in PROVINCE_KINDS:
         if not scope.catalog:
-            raise NotAllowed("Chỉ quản trị viên và phòng tổ chức cấp tỉnh được nhập danh mục.")
-        plan = framework_ops.plan_catalog(kind, df, filename)
+            raise NotAllowed("Chỉ quản trị viên và phòng tổ chức cấp tỉnh được nhập danh mục và "
+                             "cây đơn vị.")
+        plan = (org_ops.plan_units(df, filename) if kind == "units" else
+                framework_ops.plan_catalog(kind, df, filename))
+        plan.errors.sort(key=_row_of)
+        return plan
+    if kind == "accounts":
+        plan = auth_ops.plan_accounts(df, filename, unit_ids=scope.unit_ids, actor=scope.label)
         plan.errors.sort(key=_row_of)
         return plan
     scope_errors = [] if kind == "completions" else _pid_scope_errors(df, scope)
@@ -541,9 +555,10 @@ def stage_import(kind: str, content: bytes, filename: str, *, user,
     return plan, batch
 
 
-def confirm_import(batch: ImportBatch, *, user) -> dict[str, int]:
+def confirm_import(batch: ImportBatch, *, user) -> ImportPlan:
     """Re-run the validation on the stored bytes (the data may have changed since the preview)
-    and apply every row, or none (ImportRejected). Returns the counts applied."""
+    and apply every row, or none (ImportRejected). Returns the plan applied: its counts, and the
+    one-time passwords of accounts it created (`issued`), to be shown once."""
     if batch.created_by != user.id:
         raise NotAllowed("Chỉ người tải tệp lên mới xác nhận được lần nhập này.")
     if batch.status != "previewed":
@@ -553,7 +568,7 @@ def confirm_import(batch: ImportBatch, *, user) -> dict[str, int]:
     counts = plan.run()
     batch.status, batch.summary = "applied", {**counts, "errors": []}
     db.session.flush()
-    return counts
+    return plan
 
 
 def import_file(kind: str, path, *, dry_run: bool = False, actor: str = "") -> ImportPlan:
@@ -895,6 +910,10 @@ def template_example(kind: str) -> tuple[list[str], dict[str, str]]:
         return list(COMPLETION_COLUMNS), {PID: pid, "Mã cán bộ": "", "Email": "",
                                           "Mã khóa học": course, "Ngày hoàn thành": day,
                                           "Kết quả": "Hoàn thành", "Điểm": ""}
+    if kind == "units":
+        return org_ops.unit_template()
+    if kind == "accounts":
+        return auth_ops.account_template()
     if kind in CATALOG_KINDS:
         columns = list(framework_ops.CATALOG_COLUMNS[kind])
         rows = framework_ops.catalog_rows(kind, limit=1)

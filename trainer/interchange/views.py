@@ -11,6 +11,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user
 
 from trainer.auth.scope import get_official_or_404, officials_filter, role_required
+from trainer.auth.views import issued_passwords_page
 from trainer.extensions import db
 from trainer.interchange import operations as ops
 from trainer.interchange.forms import ConfirmForm, MatchForm, RejectForm
@@ -24,7 +25,7 @@ HR = ("hr", "admin")
 
 
 def stale_months() -> int:
-    return int(current_app.config.get("STALE_MONTHS", 12))
+    return int(current_app.config["STALE_MONTHS"])
 
 
 # --- Import confirmation ------------------------------------------------------------------------
@@ -38,9 +39,11 @@ def confirm(batch_id: int):
     kind, filename = batch.kind, batch.filename
     ConfirmForm().validate_on_submit()  # CSRF
     with one_commit() as outcome:
-        counts = ops.confirm_import(batch, user=current_user)
+        plan = ops.confirm_import(batch, user=current_user)
     if outcome["ok"]:
-        flash(ops.summary_text(kind, counts) + f" (tệp “{filename}”)", "success")
+        flash(ops.summary_text(kind, plan.counts()) + f" (tệp “{filename}”)", "success")
+        if plan.issued:  # new accounts: their one-time passwords, shown this once
+            return issued_passwords_page(plan.issued)
         return redirect(url_for("people.import_page", kind=kind))
     if not outcome.get("errors"):
         return redirect(url_for("people.import_page", kind=kind))

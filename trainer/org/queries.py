@@ -1,21 +1,52 @@
-"""The unit tree as a small table (a province has at most a few hundred units)."""
+"""The unit tree as a small table (a province has at most a few hundred units), today or as it
+stood on a past date: merges recorded after that date are undone (docs/units.md)."""
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
 
 from trainer.extensions import db
-from trainer.org.models import Unit
+from trainer.org.models import Unit, UnitMerge
+from trainer.people.models import Official
 
 COMMUNE_KINDS = ("commune", "ward", "special_zone")
 
 
-def unit_table() -> pd.DataFrame:
-    """One row per unit with the commune it belongs to (itself, or its nearest commune ancestor)
-    and its region (its own, or inherited from an ancestor: a department has its commune's)."""
+def merges_after(on: date) -> list:
+    """Merges dated after `on`, newest first: the order in which to undo them."""
+    return db.session.execute(sa.select(UnitMerge.from_unit_id, UnitMerge.official_ids,
+                                        UnitMerge.child_unit_ids)
+                              .where(UnitMerge.merged_on > on)
+                              .order_by(UnitMerge.merged_on.desc(), UnitMerge.id.desc())).all()
+
+
+def official_units_on(on: date) -> dict[int, int]:
+    """Officials that merges after `on` moved, and the unit each was in on `on` (undoing the
+    newest merge first, so an official moved twice ends in the first unit)."""
+    back: dict[int, int] = {}
+    for m in merges_after(on):
+        for official_id in m.official_ids or []:
+            back[int(official_id)] = m.from_unit_id
+    return back
+
+
+def unit_table(on: date | None = None) -> pd.DataFrame:
+    """One row per unit with the commune it belongs to (itself, or its nearest commune ancestor),
+    its region (its own, or inherited from an ancestor: a department has its commune's) and
+    whether it is open. With `on`, the tree as it stood that day: every merge dated after `on`
+    is undone (the units it moved are back under the merged unit, which is open again)."""
     rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id,
-                                        Unit.region)).all()
+                                        Unit.region, Unit.closed_on)).all()
     by_id = {r.id: r for r in rows}
+    parent = {r.id: r.parent_id for r in rows}
+    is_open = {r.id: r.closed_on is None or (on is not None and r.closed_on > on) for r in rows}
+    if on is not None:
+        for m in merges_after(on):
+            is_open[m.from_unit_id] = True
+            for child in m.child_unit_ids or []:
+                parent[int(child)] = m.from_unit_id
 
     def walk(uid):
         commune = region = None
@@ -26,16 +57,48 @@ def unit_table() -> pd.DataFrame:
             region = region or r.region
             if commune is None and r.kind in COMMUNE_KINDS:
                 commune = r.id
-            uid = r.parent_id
+            uid = parent[uid]
         return commune, region
 
     data = []
     for r in rows:
         commune, region = walk(r.id)
-        data.append((r.id, r.code, r.name, r.kind, r.parent_id, region,
-                     commune if commune is not None else r.id))
+        data.append((r.id, r.code, r.name, r.kind, parent[r.id], region,
+                     commune if commune is not None else r.id, is_open[r.id]))
     table = pd.DataFrame(data, columns=["unit_id", "unit_code", "unit_name", "kind", "parent_id",
-                                        "region", "commune_id"])
+                                        "region", "commune_id", "is_open"])
+    table["is_open"] = table["is_open"].astype(bool)
     names = dict(zip(table["unit_id"], table["unit_name"]))
     table["commune_name"] = table["commune_id"].map(names)
     return table
+
+
+def official_counts() -> dict[int, int]:
+    """Officials per unit (placed in the unit itself), in one grouped query."""
+    return dict(db.session.execute(sa.select(Official.unit_id, sa.func.count())
+                                   .group_by(Official.unit_id)).all())
+
+
+def subtree_totals(units: list[Unit], direct: dict[int, int]) -> dict[int, int]:
+    """Officials in each unit and everything under it."""
+    below: dict[int | None, list[int]] = {}
+    for u in units:
+        below.setdefault(u.parent_id, []).append(u.id)
+    totals: dict[int, int] = {}
+
+    def total(uid: int) -> int:
+        if uid not in totals:
+            totals[uid] = direct.get(uid, 0) + sum(total(c) for c in below.get(uid, []))
+        return totals[uid]
+
+    for u in units:
+        total(u.id)
+    return totals
+
+
+def merges_of(unit: Unit) -> tuple[list[UnitMerge], list[UnitMerge]]:
+    """(merges into the unit, merges out of it), oldest first."""
+    def q(column):
+        return list(db.session.scalars(sa.select(UnitMerge).where(column == unit.id)
+                                       .order_by(UnitMerge.merged_on, UnitMerge.id)))
+    return q(UnitMerge.into_unit_id), q(UnitMerge.from_unit_id)

@@ -2,20 +2,16 @@
 Vietnamese error naming the row and the column, and then nothing is written."""
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import pandas as pd
-from python_calamine import CalamineError
 import sqlalchemy as sa
 
 from courses import vocab
-from trainer.errors import DomainError, ImportRejected
+from trainer.errors import DomainError
 from trainer.extensions import db
+from trainer.imports import (ImportPlan, check_headers, data_rows, parse_choice, parse_date,
+                             parse_yes_no)
 from trainer.framework.models import Competency, Position
 from trainer.org.models import Unit
 from trainer.people.identity import pid_problem
@@ -38,116 +34,11 @@ ASSESSMENT_COLUMNS = {
     "Ngày đánh giá": "assessed_on", "Nguồn": "source", "Người đánh giá": "assessor",
 }
 ASSESSMENT_REQUIRED = tuple(list(ASSESSMENT_COLUMNS)[:5])
-YES, NO = {"có", "co", "x", "1", "true", "yes"}, {"không", "khong", "", "0", "false", "no"}
 MANUAL_SOURCES = ("self", "supervisor", "test")
 # What an optional cell left empty becomes on a new official (the model's defaults).
 OFFICIAL_DEFAULTS = {"ethnicity": "Kinh", "position_id": None, "email": None, "education": "none",
                      "education_field": "", "political_theory": "none", "state_management": "none",
                      "it_level": "none", "digital_signature": False, "record_digitised": False}
-
-
-def read_table(source, filename: str) -> pd.DataFrame:
-    """Read an .xlsx or .csv upload (path or file object) as text cells, headers stripped."""
-    suffix = Path(filename).suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            df = pd.read_excel(source, dtype=str, engine="calamine")
-        elif suffix == ".csv":
-            # "," or ";" (Excel with Vietnamese settings saves ";"), whichever the header line
-            # has more of; blank lines are kept so that row numbers match the spreadsheet, then
-            # skipped by the importers.
-            data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-            header = data.split(b"\n", 1)[0]
-            sep = ";" if header.count(b";") > header.count(b",") else ","
-            df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                             encoding="utf-8-sig", sep=sep, skip_blank_lines=False)
-        else:
-            raise DomainError(f"Tệp “{filename}”: chỉ nhận .xlsx hoặc .csv.")
-    except (ValueError, UnicodeDecodeError, OSError, zipfile.BadZipFile, CalamineError) as e:
-        raise DomainError(f"Không đọc được tệp “{filename}”: {e}") from e
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.fillna("").map(lambda v: str(v).strip())
-
-
-def parse_date(text: str) -> date:
-    """dd/mm/yyyy (what Vietnamese users type) or ISO yyyy-mm-dd (what Excel exports)."""
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"“{text}” không phải ngày hợp lệ (dd/mm/yyyy)")
-
-
-def parse_choice(text: str, scale, what: str) -> str:
-    """A scale code from its code or its Vietnamese label, ignoring case."""
-    folded = text.casefold()
-    for code, label in scale:
-        if folded in (code.casefold(), label.casefold()):
-            return code
-    allowed = ", ".join(label for _, label in scale)
-    raise ValueError(f"“{text}” không phải {what} hợp lệ ({allowed})")
-
-
-def parse_score(text: str) -> float:
-    """A score on the 0–10 scale; a decimal comma is accepted (“7,5”)."""
-    try:
-        score = float(text.replace(",", "."))
-    except ValueError:
-        raise ValueError(f"“{text}” không phải là số") from None
-    if not 0 <= score <= 10:
-        raise ValueError(f"{text} phải trong khoảng 0–10")
-    return score
-
-
-def parse_yes_no(text: str) -> bool:
-    if text.casefold() in YES:
-        return True
-    if text.casefold() in NO:
-        return False
-    raise ValueError(f"“{text}” phải là “có” hoặc “không”")
-
-
-def check_headers(df: pd.DataFrame, required, filename) -> None:
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise ImportRejected([f"{filename}: thiếu cột " + ", ".join(f"“{c}”" for c in missing)])
-
-
-@dataclass
-class ImportPlan:
-    """What an import would do, worked out without writing anything (the preview of issue 5):
-    counts per outcome, every error by row and column, and the writes to make on confirmation.
-    `queued` counts rows sent to the identity review queue (external sources)."""
-
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    queued: int = 0
-    errors: list[str] = field(default_factory=list)
-    actions: list[Callable[[], None]] = field(default_factory=list, repr=False)
-
-    def counts(self) -> dict[str, int]:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "queued": self.queued}
-
-    def run(self, dry_run: bool = False) -> dict[str, int]:
-        """Raise with every error, or (unless `dry_run`) make all the writes; flush once."""
-        if self.errors:
-            raise ImportRejected(self.errors)
-        if not dry_run:
-            for action in self.actions:
-                action()
-            db.session.flush()
-        return self.counts()
-
-
-def data_rows(df: pd.DataFrame):
-    """(spreadsheet row number, cells) for each non-blank row; the header is row 1."""
-    for i, row in enumerate(df.to_dict("records"), start=2):
-        if any(row.values()):
-            yield i, row
 
 
 def plan_officials(df: pd.DataFrame, filename: str = "tệp", *,
@@ -156,7 +47,10 @@ def plan_officials(df: pd.DataFrame, filename: str = "tệp", *,
     is `unchanged` (re-importing a file changes nothing). `unit_scope`: unit ids the importer
     may place officials in (None: any)."""
     check_headers(df, OFFICIAL_REQUIRED, filename)
-    units = {u.code: u.id for u in db.session.scalars(sa.select(Unit))}
+    stored_units = list(db.session.scalars(sa.select(Unit)))
+    units = {u.code: u.id for u in stored_units}
+    unit_by_id = {u.id: u for u in stored_units}
+    closed = {u.code: u for u in stored_units if not u.is_open}
     positions = {p.code: p.id for p in db.session.scalars(sa.select(Position))}
     existing = {o.pid: o for o in db.session.scalars(sa.select(Official))}
     code_owner = {o.code: o.pid for o in existing.values()}
@@ -208,6 +102,11 @@ def plan_officials(df: pd.DataFrame, filename: str = "tệp", *,
         unit = cell("Mã đơn vị", required=True)
         if unit is not None and unit not in units:
             row_errors.append(f"dòng {i}, cột “Mã đơn vị”: không có đơn vị mã “{unit}”")
+        elif unit in closed:  # a merged unit holds nobody (docs/units.md)
+            into = unit_by_id[closed[unit].merged_into_id]
+            row_errors.append(f"dòng {i}, cột “Mã đơn vị”: đơn vị “{unit}” đã sáp nhập vào "
+                              f"“{into.name}” (mã {into.code}) ngày "
+                              f"{closed[unit].closed_on:%d/%m/%Y}: ghi mã đơn vị mới")
         elif unit is not None and unit_scope is not None and units[unit] not in unit_scope:
             row_errors.append(f"dòng {i}, cột “Mã đơn vị”: đơn vị “{unit}” ngoài phạm vi quản lý "
                               f"của bạn")
@@ -380,11 +279,3 @@ def import_assessments(df: pd.DataFrame, filename: str = "tệp", *, assessor: s
                        dry_run: bool = False) -> dict[str, int]:
     """Returns the counts (created, updated, unchanged)."""
     return plan_assessments(df, filename, assessor=assessor).run(dry_run)
-
-
-def template_bytes(columns, *rows: dict[str, str]) -> bytes:
-    """An .xlsx import file: the Vietnamese headers in row 1 and the rows (a template has one
-    example row)."""
-    buf = io.BytesIO()
-    pd.DataFrame(list(rows), columns=list(columns)).to_excel(buf, index=False)
-    return buf.getvalue()

@@ -12,7 +12,7 @@ from trainer.extensions import db
 from trainer.frames import select_frame
 from trainer.framework.models import Position
 from trainer.learning.models import Course, Enrollment
-from trainer.org.queries import unit_table
+from trainer.org.queries import official_units_on, unit_table
 from trainer.people.models import Official, Rating
 from trainer.timeutil import today
 
@@ -44,7 +44,9 @@ def completions_frame(where=None) -> pd.DataFrame:
 
 def officials_frame(where=None, on: date | None = None) -> pd.DataFrame:
     """One row per official: identity, unit (and its commune), region, position group, and each
-    qualification as a rank — the higher of the recorded one and what completed courses granted."""
+    qualification as a rank — the higher of the recorded one and what completed courses granted.
+    With `on` in the past, units as they stood that day: an official a later merge moved is back
+    in the merged unit (org.queries; docs/units.md)."""
     cond = where if where is not None else sa.true()
     df = select_frame(sa.select(
         Official.id, Official.code, Official.full_name, Official.birth_date, Official.gender,
@@ -55,7 +57,9 @@ def officials_frame(where=None, on: date | None = None) -> pd.DataFrame:
          "education", "political_theory", "state_management", "it_level", "digital_signature",
          "record_digitised"])
     df["position_id"] = df["position_id"].astype("Int64")  # None when not yet placed
-    units = unit_table()
+    if on is not None and (back := official_units_on(on)):
+        df["unit_id"] = df["id"].map(back).fillna(df["unit_id"]).astype("int64")
+    units = unit_table(on)
     df = df.merge(units[["unit_id", "unit_name", "commune_id", "commune_name", "region"]],
                   on="unit_id", how="left")
     positions = select_frame(sa.select(

@@ -20,6 +20,7 @@ from trainer.auth.scope import (
     get_official_or_404,
     officials_filter,
     role_required,
+    unit_subtree_ids,
     visible_unit_ids,
 )
 from trainer.display import fold, name_key
@@ -31,9 +32,11 @@ from trainer.framework.operations import CATALOG_COLUMNS, catalog_rows
 from trainer.guidance.operations import guidance_for, load_catalogue, load_population
 from trainer.interchange import operations as xops
 from trainer.interchange.forms import ConfirmForm, ImportForm
+from trainer.imports import template_bytes
 from trainer.interchange.operations import template_example
 from trainer.learning.models import Course, Enrollment
 from trainer.learning.operations import open_cohorts
+from trainer.org import operations as org_ops
 from trainer.org.models import Unit
 from trainer.people import operations as ops
 from trainer.people.forms import AssessmentForm, OfficialFilterForm
@@ -80,7 +83,8 @@ def officials():
     form = OfficialFilterForm(request.args)
     unit_ids = visible_unit_ids(current_user)
     units = db.session.scalars(sa.select(Unit).where(
-        Unit.id.in_(unit_ids) if unit_ids is not None else sa.true()).order_by(Unit.code)).all()
+        Unit.id.in_(unit_ids) if unit_ids is not None else sa.true(),
+        Unit.closed_on.is_(None)).order_by(Unit.code)).all()  # a merged unit holds nobody
     form.unit.choices = options([(0, "Tất cả")] + [(u.id, u.name) for u in units])
     form.position.choices = options([(0, "Tất cả")] + [
         (p.id, p.name) for p in db.session.scalars(sa.select(Position).order_by(Position.name))])
@@ -91,9 +95,8 @@ def officials():
     group = request.args.get("group") if request.args.get("group") in groups else ""
     region = request.args.get("region") or None
     where = officials_filter(current_user)
-    if form.unit.data:
-        sub = [u.id for u in units if u.id == form.unit.data
-               or (u.parent_id == form.unit.data and not request.args.get("exact"))]
+    if form.unit.data:  # the unit and everything under it (`exact`: the unit alone)
+        sub = [form.unit.data] if request.args.get("exact") else unit_subtree_ids(form.unit.data)
         where = sa.and_(where, Official.unit_id.in_(sub))
     if form.position.data:
         where = sa.and_(where, Official.position_id == form.position.data)
@@ -195,7 +198,7 @@ def import_page():
                                    confirm_form=ConfirmForm())
         errors = outcome.get("errors", [])
     return render_template("people/import.html", form=form, errors=errors, result=None,
-                           kinds=kinds, catalog_kinds=xops.CATALOG_KINDS)
+                           kinds=kinds, catalog_kinds=xops.PROVINCE_KINDS)
 
 
 TEMPLATES = {
@@ -217,19 +220,23 @@ TEMPLATE_NAMES = {"officials": "mau-can-bo.xlsx", "assessments": "mau-danh-gia.x
                   "ratings": "mau-xep-loai.xlsx", "results": "mau-ket-qua-hoc-tap.xlsx",
                   "completions": "mau-hoan-thanh-khoa-hoc.xlsx", "competencies": "mau-nang-luc.xlsx",
                   "positions": "mau-vi-tri-viec-lam.xlsx", "providers": "mau-co-so-dao-tao.xlsx",
-                  "courses": "mau-khoa-hoc.xlsx"}
+                  "courses": "mau-khoa-hoc.xlsx", "units": "mau-don-vi.xlsx",
+                  "accounts": "mau-tai-khoan.xlsx"}
 
 
 @bp.route("/nhap-du-lieu/mau/<kind>.xlsx")
 @role_required(*HR)
 def import_template(kind: str):
-    """The template of a kind: headers and one example row. For a catalog table, `?all=1` gives
-    the whole stored table in the same layout, to edit in Excel and import again."""
+    """The template of a kind: headers and one example row. For a catalog table or the unit
+    tree, `?all=1` gives the whole stored table in the same layout, to edit in Excel and import
+    again."""
     if kind not in TEMPLATE_NAMES or kind not in xops.kinds_for(current_user):
         abort(404)
-    if kind in xops.CATALOG_KINDS and request.args.get("all"):
-        columns = list(CATALOG_COLUMNS[kind])
-        data = ops.template_bytes(columns, *catalog_rows(kind))
+    if kind in xops.PROVINCE_KINDS and request.args.get("all"):
+        if kind == "units":
+            data = template_bytes(org_ops.UNIT_COLUMNS, *org_ops.unit_rows())
+        else:
+            data = template_bytes(list(CATALOG_COLUMNS[kind]), *catalog_rows(kind))
         return send_file(io.BytesIO(data), download_name=f"danh-muc-{TEMPLATE_NAMES[kind][4:]}",
                          as_attachment=True, mimetype=XLSX)
     if kind in TEMPLATES:
@@ -240,6 +247,6 @@ def import_template(kind: str):
         example = dict(example, **{"Mã năng lực": db.session.scalar(
             sa.select(Competency.code).order_by(Competency.code)) or "",
             "Ngày đánh giá": today().strftime("%d/%m/%Y")})
-    data = ops.template_bytes(columns, example)
+    data = template_bytes(columns, example)
     return send_file(io.BytesIO(data), download_name=TEMPLATE_NAMES[kind], as_attachment=True,
                      mimetype=XLSX)

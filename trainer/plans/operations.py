@@ -33,9 +33,10 @@ from trainer.people.models import Official
 from trainer.people.operations import record_assessment
 from trainer.plans.models import (PLAN_STATUSES, REVIEW_OUTCOMES, PostTrainingReview, TrainingPlan,
                                   TrainingPlanItem, plan_item_officials)
+from trainer.settings import DEFAULTS
 from trainer.timeutil import today, utcnow
 
-DEFAULT_REVIEW_AFTER_MONTHS = 3  # config key REVIEW_AFTER_MONTHS overrides it
+DEFAULT_REVIEW_AFTER_MONTHS = DEFAULTS["REVIEW_AFTER_MONTHS"]  # the setting (trainer.settings)
 QUARTERS = (1, 2, 3, 4)
 QUARTER_LABELS = {1: "Quý I", 2: "Quý II", 3: "Quý III", 4: "Quý IV"}
 EDITABLE = ("draft", "returned")
@@ -538,7 +539,8 @@ def plans_overview(year: int, unit_ids: list[int] | None = None) -> list[dict]:
     plans["late"] = [today() > deadline if pd.isna(at) else at.date() > deadline
                      for at in plans["submitted_at"]]  # one per unit: a few hundred at most
     communes = select_frame(sa.select(Unit.id, Unit.name).where(Unit.kind.in_(
-        ("commune", "ward", "special_zone"))), ["unit_id", "unit_name"])
+        ("commune", "ward", "special_zone")), Unit.closed_on.is_(None)),  # merged: no plan due
+        ["unit_id", "unit_name"])
     if unit_ids is not None:
         communes = communes[communes["unit_id"].isin(unit_ids)]
     missing = communes[~communes["unit_id"].isin(plans["unit_id"])].assign(status="none")

@@ -100,7 +100,8 @@ def _item_or_404(plan: TrainingPlan, item_id: int) -> TrainingPlanItem:
 def _draft_units() -> list[Unit]:
     """Units the user may draft a plan for: the communes in scope (or their own unit)."""
     scope = visible_unit_ids(current_user)
-    q = sa.select(Unit).where(Unit.kind != "province").order_by(Unit.name)
+    q = (sa.select(Unit).where(Unit.kind != "province", Unit.closed_on.is_(None))
+         .order_by(Unit.name))  # a merged unit drafts nothing
     if scope is not None:
         q = q.where(Unit.id.in_(scope))
     units = db.session.scalars(q).all()

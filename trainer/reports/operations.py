@@ -29,10 +29,11 @@ from trainer.org.queries import COMMUNE_KINDS, unit_table
 from trainer.people.models import Assessment, Official
 from trainer.people.queries import MIN_COLUMNS, QUAL_COLUMNS, officials_frame
 from trainer.plans.models import PostTrainingReview
+from trainer.settings import DEFAULTS
 from trainer.timeutil import today
 
-DEFAULT_YOUNG_AGE_LIMIT = 35  # config YOUNG_AGE_LIMIT; "young" has no single legal definition
-DEFAULT_REVIEW_PERIOD_MONTHS = 12  # config REVIEW_PERIOD_MONTHS (KH-2, DL-a: reviewed each year)
+DEFAULT_YOUNG_AGE_LIMIT = DEFAULTS["YOUNG_AGE_LIMIT"]  # settings: "young" has no legal definition
+DEFAULT_REVIEW_PERIOD_MONTHS = DEFAULTS["REVIEW_PERIOD_MONTHS"]  # KH-2, DL-a: reviewed each year
 MANAGER_GROUPS = ("leadership", "manager")  # KH-11 "managers": leaders and heads of departments
 # Sources that count as a review against the framework (KH-2, DL-a): not self-assessment, not the
 # level a course grants on completion.

@@ -27,9 +27,10 @@ from trainer.learning.models import Cohort, Course, CourseCompetency, Enrollment
 from trainer.org.queries import unit_table
 from trainer.people.models import Assessment, Official, Rating
 from trainer.people.queries import completions_frame, officials_frame
+from trainer.settings import DEFAULTS
 from trainer.timeutil import today
 
-DEFAULT_YOUNG_AGE_LIMIT = 35  # "young" has no single definition (DOMAIN.md): config YOUNG_AGE_LIMIT
+DEFAULT_YOUNG_AGE_LIMIT = DEFAULTS["YOUNG_AGE_LIMIT"]  # "young" has no single definition (DOMAIN.md)
 SCHEDULED_ENROLLMENT_STATUSES = ("approved", "enrolled", "in_progress")
 SCHEDULED_COHORT_STATUSES = ("open", "running")
 
@@ -321,8 +322,11 @@ class Facts:
     # ------------------------------------------------------------------ units (HT-7)
     def headcount_units(self, crit: dict) -> pd.DataFrame:
         """The units a per-unit headcount target is evaluated on: units in scope whose name
-        contains `unit_name_contains` (diacritics ignored), else every commune in scope."""
-        table = unit_table()
+        contains `unit_name_contains` (diacritics ignored), else every commune in scope — open
+        on the facts' date (a unit merged into another is no longer one that fails the target;
+        before its merge date it still counts, docs/units.md)."""
+        table = unit_table(self.on)
+        table = table[table["is_open"]]
         if self.unit_ids is not None:
             table = table[table["unit_id"].isin(self.unit_ids)]
         if crit.get("unit_name_contains"):

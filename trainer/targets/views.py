@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from trainer.auth.scope import officials_filter, role_required, visible_unit_ids
@@ -11,21 +12,52 @@ from trainer.exports import xlsx_response
 from trainer.extensions import db
 from trainer.forms_util import options
 from trainer.framework.models import Competency, Position
+from trainer.imports import parse_date
 from trainer.learning.models import Course
 from trainer.org.models import Unit
 from trainer.targets import operations as ops
+from trainer.targets.criteria import UNDATED_KINDS
+from trainer.targets.facts import Facts
 from trainer.targets.forms import TargetForm
+from trainer.timeutil import today
 from trainer.views_util import one_commit
 
 bp = Blueprint("targets", __name__, url_prefix="/muc-tieu")
 HR = ("hr", "admin")
 MISSING_SHOWN = 200
+EARLIEST_AS_OF = date(2000, 1, 1)  # `?ngay=`: older than any record (and within pandas' dates)
 
 
-def _facts():
+def _facts(on: date | None = None):
     if ops.ensure_presets():  # a database set up before targets were data: seed once
         db.session.commit()
+    if on is not None:  # a past date (the detail page's `?ngay=`)
+        return Facts.load(officials_filter(current_user), unit_ids=visible_unit_ids(current_user),
+                          young_age=ops.young_age_limit(), on=on)
     return ops.facts_for(officials_filter(current_user), unit_ids=visible_unit_ids(current_user))
+
+
+def _as_of_arg() -> date | None:
+    """`?ngay=dd/mm/yyyy` (or yyyy-mm-dd): a past date to show a target as of; None for today.
+    A bad or future date says so and shows today."""
+    text = (request.args.get("ngay") or "").strip()
+    if not text:
+        return None
+    try:
+        on = parse_date(text)
+    except ValueError:
+        flash(f"“{text[:20]}” không phải ngày hợp lệ (dd/mm/yyyy): đang hiện số liệu hôm nay.",
+              "warning")
+        return None
+    if on > today():
+        flash("Không xem được số liệu của một ngày ở tương lai: đang hiện số liệu hôm nay.",
+              "warning")
+        return None
+    if on < EARLIEST_AS_OF:
+        flash(f"Chỉ xem được số liệu từ {EARLIEST_AS_OF:%d/%m/%Y}: đang hiện số liệu hôm nay.",
+              "warning")
+        return None
+    return on if on < today() else None
 
 
 def _scope_name() -> str:
@@ -89,16 +121,34 @@ def units_chart(p: ops.Progress) -> dict:
 @bp.route("/<code>")
 @role_required(*HR)
 def detail(code: str):
-    facts = _facts()
+    """A target's progress, trend, forecast, per-unit ranking and who is missing; `?ngay=` shows
+    them as of a past date, on the unit tree of that day (docs/units.md), without a forecast."""
+    as_of = _as_of_arg()
+    facts = _facts(as_of)
     target = _target_or_404(code)
+    if as_of is not None and target.criterion.get("kind") in UNDATED_KINDS:
+        flash("Tiêu chí này (hồ sơ số hóa, chữ ký số) không có ngày ghi nhận nên không có số liệu "
+              "của ngày đã qua: đang hiện số liệu hôm nay.", "warning")
+        as_of, facts = None, _facts()
     p = ops.progress_of(target, facts)
     o = ops.outlook_of(p, facts)
+    if as_of is not None:  # what is scheduled now says nothing about a past day
+        o = replace(o, pace=None, forecast=None, gains=[], forecast_with_cohorts=None)
     missing = ops.missing_of(p, facts)
     population_text, criterion_text = ops.describe(target, young_age=facts.young_age)
     return render_template("targets/detail.html", p=p, o=o, missing=missing.head(MISSING_SHOWN),
                            missing_total=len(missing), population_text=population_text,
                            criterion_text=criterion_text, chart=chart_data(o),
-                           units=units_chart(p), can_manage=ops.can_manage_targets(current_user))
+                           units=units_chart(p), can_manage=ops.can_manage_targets(current_user),
+                           as_of=as_of, today=today(),
+                           recorded_levels=_reads_recorded_levels(target))
+
+
+def _reads_recorded_levels(target) -> bool:
+    """Whether the target reads a recorded qualification (undated: held since always)."""
+    crit, pop = target.criterion or {}, target.population or {}
+    return (crit.get("kind") == "qualification" or bool(crit.get("qualification"))
+            or bool(pop.get("qualification")))
 
 
 @bp.route("/bao-cao.xlsx")
@@ -116,8 +166,9 @@ def export():
 
 
 def _form_choices(form: TargetForm) -> None:
-    units = db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.kind != "department")
-                               .order_by(Unit.parent_id.is_not(None), Unit.name)).all()
+    units = db.session.execute(sa.select(Unit.id, Unit.name).where(
+        Unit.kind != "department", Unit.closed_on.is_(None))
+        .order_by(Unit.parent_id.is_not(None), Unit.name)).all()
     form.unit_id.choices = options([("", "Toàn tỉnh (không lọc)")]
                                    + [(str(i), n) for i, n in units])
     form.position_codes.choices = options(db.session.execute(
