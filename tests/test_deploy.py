@@ -23,6 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "9f2c4e6a8b0d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d"
 
 
+class Config(dict):
+    """The two methods of Flask's Config that settings.load calls, without the environment."""
+
+    def from_mapping(self, m):
+        self.update(m)
+
+    def from_prefixed_env(self, prefix):
+        pass
+
+
 def _prod(tmp_path, **extra):
     return {"ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db", **extra}
 
@@ -66,12 +76,6 @@ def test_development_makes_a_random_key_once_and_keeps_it(tmp_path, monkeypatch)
     monkeypatch.delenv("TRAINER_SECRET_KEY", raising=False)
     from trainer import settings
 
-    class Config(dict):
-        def from_mapping(self, m):
-            self.update(m)
-
-        def from_prefixed_env(self, prefix):
-            pass
     first, second = Config(), Config()
     settings.load(first, str(tmp_path), {"ENV": "development"})
     settings.load(second, str(tmp_path), {"ENV": "development"})
@@ -105,12 +109,6 @@ def test_the_settings_file_in_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("TRAINER_STALE_MONTHS", raising=False)
     from trainer import settings
 
-    class Config(dict):
-        def from_mapping(self, m):
-            self.update(m)
-
-        def from_prefixed_env(self, prefix):
-            pass
     (tmp_path / "settings.toml").write_text('STALE_MONTHS = 6\nPUBLIC_URL = "https://x.vn"\n')
     config = Config()
     settings.load(config, str(tmp_path), {"ENV": "test"})

@@ -110,6 +110,19 @@ class ImportPlan:
     actions: list[Callable[[], None]] = field(default_factory=list, repr=False)
     issued: list = field(default_factory=list, repr=False)
 
+    def count_row(self, record, values: dict) -> dict | None:
+        """Count a valid row against the stored `record` (None: none yet): created, updated
+        when a field differs, else unchanged. Returns the fields to write (None: nothing)."""
+        if record is None:
+            self.created += 1
+            return values
+        diff = {k: v for k, v in values.items() if getattr(record, k) != v}
+        if diff:
+            self.updated += 1
+            return diff
+        self.unchanged += 1
+        return None
+
     def counts(self) -> dict[str, int]:
         return {"rows": self.rows, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "queued": self.queued}

@@ -514,16 +514,11 @@ def plan_accounts(df: pd.DataFrame, filename: str = "tệp", *, unit_ids=None,
                   "official_id": scope.official_id, "provider_id": scope.provider_id,
                   "unit_id": scope.unit_id}
         user = existing.get(username)
+        diff = plan.count_row(user, values)
         if user is None:
             new.append((username, values))
-            plan.created += 1
-        else:
-            diff = {k: v for k, v in values.items() if getattr(user, k) != v}
-            if diff:
-                changes.append((user, diff))
-                plan.updated += 1
-            else:
-                plan.unchanged += 1
+        elif diff:
+            changes.append((user, diff))
 
     def apply() -> None:
         for user, diff in changes:

@@ -145,16 +145,11 @@ def plan_officials(df: pd.DataFrame, filename: str = "tệp", *,
     new_rows, changes = [], []
     for pid, values in parsed:
         official = existing.get(pid)
+        diff = plan.count_row(official, values)
         if official is None:
             new_rows.append({"pid": pid, **values})
-            plan.created += 1
-        else:
-            diff = {k: v for k, v in values.items() if getattr(official, k) != v}
-            if diff:
-                changes.append((official, diff))
-                plan.updated += 1
-            else:
-                plan.unchanged += 1
+        elif diff:
+            changes.append((official, diff))
 
     def apply() -> None:
         # One multi-row INSERT (a 10,000-row roster in well under a second); every row carries
