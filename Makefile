@@ -9,7 +9,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test test-sqlite test-postgres setup chromium postgres redis bench clean
+.PHONY: run test test-sqlite test-postgres setup install chromium postgres redis bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# A server: the app and what it needs to run, without the test tools (docs/deploy.md).
+install:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -e .
 
 # The demo, on the development settings (a random secret key kept in instance/secret_key).
 run: $(STAMP)

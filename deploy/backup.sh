@@ -4,12 +4,14 @@
 #   PostgreSQL: pg_dump, custom format (compressed; restored with pg_restore).
 #   SQLite (a single small machine): SQLite's online backup, safe while the app runs.
 set -euo pipefail
-: "${TRAINER_DATABASE_URL:?TRAINER_DATABASE_URL chưa được đặt}"
+umask 077   # backups hold personal data: readable by their owner only
+: "${TRAINER_DATABASE_URL:?TRAINER_DATABASE_URL chưa được đặt (chạy với tệp môi trường của dịch vụ)}"
 dir="${BACKUP_DIR:-/var/backups/trainer}"
 keep="${KEEP_DAYS:-30}"
 url="$TRAINER_DATABASE_URL"
 mkdir -p "$dir"
 stamp="$(date +%Y%m%d-%H%M%S)"
+trap 'rm -f "${file:-}.part"' EXIT   # a failed run leaves no half-written file behind
 case "$url" in
   postgresql*)
     file="$dir/trainer-$stamp.dump"

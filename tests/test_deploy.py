@@ -374,3 +374,37 @@ def test_overlapping_reminder_processes_notify_each_official_once(app, catalog, 
     starting = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.kind == "starting"))
     assert starting == 30, outputs
+
+
+def test_no_demo_data_in_production_by_any_command(app, runner):
+    from trainer.auth.models import User
+    app.config["ENV"] = "production"
+    result = runner.invoke(args=["demo", "--officials", "20"])
+    assert result.exit_code != 0 and "production" in result.output
+    assert count(User) == 0
+
+
+def test_sending_mail_without_a_server_is_not_a_failure(app, runner):
+    app.config["MAIL_SERVER"] = ""
+    result = runner.invoke(args=["notices", "send"])
+    assert result.exit_code == 0 and "chờ trong hộp thư đi" in result.output
+
+
+def test_static_urls_carry_the_file_version(app, client):
+    page = client.get("/dang-nhap").get_data(as_text=True)
+    version = int((ROOT / "static/app.js").stat().st_mtime)
+    assert f"/static/app.js?v={version}" in page
+
+
+def test_a_refused_form_says_why_in_vietnamese_and_logs_the_reason(_schema):
+    app = make_app(_schema, WTF_CSRF_ENABLED=True)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    app.logger.addHandler(handler)
+    try:
+        response = app.test_client().post("/dang-nhap", data={"username": "a", "password": "b"})
+    finally:
+        app.logger.removeHandler(handler)
+    assert response.status_code == 400
+    assert "mã chống giả mạo không khớp" in response.get_data(as_text=True)
+    assert "CSRF refused on /dang-nhap" in stream.getvalue()

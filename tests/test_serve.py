@@ -89,6 +89,25 @@ def test_serve_runs_two_workers_with_health_login_and_pages(server, make_officia
     assert "Vàng Thị Sông" not in lines
 
 
+def test_the_master_never_loads_the_app_so_a_reload_brings_new_code(server):
+    """`trainer serve` becomes gunicorn serving trainer.wsgi:app (same process); HUP replaces
+    the workers, which import the app afresh."""
+    base, process, log = server
+    cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+    assert b"trainer.wsgi:app" in cmdline and any(b"gunicorn" in c for c in cmdline)
+    before = set(children(process.pid))
+    assert len(before) == 2, log.read_text()
+    os.kill(process.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = set(children(process.pid))
+        if len(now) == 2 and not now & before:
+            break
+        time.sleep(0.3)
+    assert len(now) == 2 and not now & before, (before, now)
+    assert requests.get(base + "/healthz", timeout=30).status_code == 200
+
+
 def test_serve_refuses_to_start_in_production_without_a_key(tmp_path, database_url):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TRAINER_ENV": "production",
            "TRAINER_DATABASE_URL": database_url}

@@ -1,6 +1,7 @@
 """trainer — training management for commune-level officials ("thiếu gì học nấy", LC-P1)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -99,12 +100,26 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
     def render_error(error):
         code = getattr(error, "code", 500)
         return render_template("errors.html", code=code), code
 
+    def csrf_error(error):
+        # Why, for the administrator (a proxy that strips the Referer, an expired page…).
+        app.logger.warning("CSRF refused on %s: %s", request.path[:120], error.description)
+        return render_template("errors.html", code=400, csrf=True), 400
+
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, csrf_error)
+
+
+@functools.cache
+def _asset_version(folder: str, filename: str) -> int:
+    path = Path(folder) / filename
+    return int(path.stat().st_mtime) if path.is_file() else 0
 
 
 def register_commands(app: Flask) -> None:
@@ -130,4 +145,11 @@ def register_template_helpers(app: Flask) -> None:
                                  cohort_statuses=COHORT_STATUSES, vn_unread=vn_unread,
                                  waitlist_position=waitlist_position)
     app.jinja_env.filters["vndate"] = display.vndate
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        """Static URLs carry the file's modification time (`?v=`): nginx lets browsers keep
+        them a week, and a new version of app.js or app.css is a new URL."""
+        if endpoint == "static" and "filename" in values:
+            values.setdefault("v", _asset_version(app.static_folder, values["filename"]))
     app.jinja_env.filters["vnnum"] = display.vnnum

@@ -59,7 +59,12 @@ def catalog_load(directory):
 @click.option("--seed", default=2026, show_default=True)
 @with_appcontext
 def demo_cmd(n, seed):
+    from flask import current_app
+
     from trainer.demo.generate import generate_demo
+    if current_app.config["ENV"] == "production":
+        _fail("Không sinh dữ liệu mô phỏng ở môi trường production (TRAINER_ENV=production): "
+              "tài khoản mô phỏng dùng chung một mật khẩu ai cũng biết.")
     summary = _commit_or_fail(generate_demo, n, seed)
     click.echo(f"Đã sinh dữ liệu mô phỏng: {summary}")
 
@@ -222,8 +227,9 @@ def notices_send():
 
     from trainer.jobs import job_lock
     from trainer.notices.operations import send_outbox
-    if not current_app.config.get("MAIL_SERVER"):
-        _fail("Chưa cấu hình máy chủ thư (TRAINER_MAIL_SERVER).")
+    if not current_app.config.get("MAIL_SERVER"):  # the timer must not fail every 5 minutes
+        click.echo("Chưa cấu hình máy chủ thư (TRAINER_MAIL_SERVER): thư chờ trong hộp thư đi.")
+        return
     with job_lock("notices-send") as mine:
         if not mine:
             click.echo("Một lượt gửi thư khác đang chạy: bỏ qua lượt này.")
@@ -291,16 +297,21 @@ def set_password_cmd(username, password_stdin):
               help="Số luồng mỗi tiến trình (mặc định 4).")
 @click.option("--timeout", type=click.IntRange(10, 3600), default=120, show_default=True,
               help="Giây tối đa cho một yêu cầu.")
-@with_appcontext
 def serve_cmd(bind, workers, threads, timeout):
-    """The app has been built once here with the deployment's settings: a wrong or missing
-    setting stops before any worker starts."""
-    from flask import current_app
+    """Registered on the command group itself, so that running it does not build the app in
+    this process (trainer.serve): only the settings are checked here."""
+    from flask import Config
 
-    from trainer import serve
+    from trainer import ROOT, serve, settings
+    config = Config(str(ROOT))
+    try:
+        settings.load(config, str(ROOT / "instance"))
+    except settings.ConfigError as e:
+        click.echo(f"Lỗi cấu hình: {e}", err=True)
+        sys.exit(2)
     serve.run(bind=bind or serve.DEFAULT_BIND, workers=workers or serve.default_workers(),
               threads=threads or serve.DEFAULT_THREADS, timeout=timeout,
-              log_level=current_app.config["LOG_LEVEL"])
+              log_level=config["LOG_LEVEL"])
 
 
 def register_commands(app: Flask) -> None:
@@ -309,8 +320,7 @@ def register_commands(app: Flask) -> None:
     from trainer.org.cli import units_cli
     from trainer.xapi.cli import xapi_cli
     for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
-                    notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, serve_cmd,
-                    units_cli):
+                    notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, units_cli):
         app.cli.add_command(command)
 
 
@@ -325,4 +335,5 @@ def main() -> None:
             click.echo(f"Lỗi cấu hình: {e}", err=True)
             sys.exit(2)
     cli = FlaskGroup(create_app=make, help="trainer — thiếu gì học nấy")
+    cli.add_command(serve_cmd)
     cli.main(args=sys.argv[1:], prog_name="trainer")

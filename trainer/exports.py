@@ -28,7 +28,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, title: str, unit: str,
             ws = writer.sheets[sheet_name]
             ws["A1"] = title
             ws["A1"].font = Font(bold=True, size=14)
-            ws["A2"] = f"Đơn vị: {unit} — ngày {on:%d/%m/%Y}"
+            ws["A2"] = f"Đơn vị: {unit} — ngày {on:%d/%m/%Y}" if unit else f"Ngày {on:%d/%m/%Y}"
             for cell in ws[HEADER_ROW]:
                 cell.font = Font(bold=True)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

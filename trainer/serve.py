@@ -1,14 +1,17 @@
 """`trainer serve`: the app under gunicorn, as production runs it (docs/deploy.md).
 
-Each worker builds its own app (no state shared between processes except PostgreSQL and Redis)
-and limits numpy's BLAS to BLAS_THREADS threads: with two threads per worker, the workers of a
-2-core machine fight over the cores (measured: the engine under load took 9.5 s wall with two
-threads, 2.6 s with one)."""
+The command checks the settings (a wrong or missing one stops here, in Vietnamese), then
+becomes gunicorn (exec: the same process, so systemd's PID is the master's) serving
+`trainer.wsgi:app`. The master never imports the app: each worker builds its own, so that
+`systemctl reload` (HUP) starts workers on the new code, and no state is shared between
+processes except PostgreSQL and Redis. Each worker limits numpy's BLAS to BLAS_THREADS threads
+(trainer.wsgi): with two threads per worker, the workers of a 2-core machine fight over the
+cores (measured in benchmarks/bench_serve.py)."""
 from __future__ import annotations
 
 import os
-
-from gunicorn.app.base import BaseApplication
+import sys
+from pathlib import Path
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_THREADS = 4
@@ -24,38 +27,20 @@ def limit_blas(threads: int) -> None:
     threadpool_limits(limits=threads, user_api="openmp")
 
 
-def _post_worker_init(worker) -> None:
-    limit_blas(int(worker.app.callable.config["BLAS_THREADS"]))
-
-
-class Server(BaseApplication):
-    def __init__(self, options: dict):
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        from trainer import create_app
-        return create_app()
-
-
-def options(*, bind: str, workers: int, threads: int, log_level: str, timeout: int) -> dict:
-    return {
-        "bind": bind, "workers": workers, "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        "timeout": timeout, "graceful_timeout": 30,
-        # Recycle workers now and then: pandas-heavy pages let a process grow.
-        "max_requests": 2000, "max_requests_jitter": 200,
-        "accesslog": None,  # the app writes one line per request itself (trainer.logs)
-        "errorlog": "-", "loglevel": log_level.lower(),
-        "control_socket_disable": True,  # gunicorn 27's ~/.gunicorn socket: not needed here
-        "post_worker_init": _post_worker_init,
-        "proc_name": "trainer",
-    }
+def gunicorn_argv(*, bind: str, workers: int, threads: int, log_level: str,
+                  timeout: int) -> list[str]:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    return [gunicorn, "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", "gthread" if threads > 1 else "sync",
+            "--timeout", str(timeout), "--graceful-timeout", "30",
+            # Recycle workers now and then: pandas-heavy pages let a process grow.
+            "--max-requests", "2000", "--max-requests-jitter", "200",
+            # The app writes one line per request itself (trainer.logs): no access log here.
+            "--error-logfile", "-", "--log-level", log_level.lower(),
+            "--no-control-socket",  # gunicorn 27's ~/.gunicorn socket: not needed
+            "--name", "trainer", "trainer.wsgi:app"]
 
 
 def run(**kwargs) -> None:
-    Server(options(**kwargs)).run()
+    argv = gunicorn_argv(**kwargs)
+    os.execv(argv[0], argv)

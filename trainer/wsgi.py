@@ -1,5 +1,5 @@
-"""For a WSGI server started by hand (`gunicorn trainer.wsgi:app`); `trainer serve` is the
-usual way and does the same."""
+"""The WSGI app gunicorn's workers load (`trainer serve` runs `gunicorn … trainer.wsgi:app`):
+imported in each worker, never in the master, so a reload brings in new code."""
 from trainer import create_app
 from trainer.serve import limit_blas
 

@@ -170,7 +170,9 @@ def reset_with_link(token: str):
             logout_user()
             return redirect(url_for("auth.login"))
     response = make_response(render_template("auth/reset.html", form=form, user=user))
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    # The token is in this page's address: no other site may see it in a Referer. Our own form
+    # still gets one (Flask-WTF checks it over HTTPS).
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
