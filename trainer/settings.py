@@ -73,6 +73,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESET_LINK_MINUTES", 60, "how long a “Quên mật khẩu” link stays valid"),
     Setting("FORGOT_PASSWORD_LIMIT", "5 per 15 minutes", "“Quên mật khẩu” requests allowed per "
             "address and per account (Flask-Limiter syntax)"),
+    Setting("SESSION_IDLE_MINUTES", 60, "an official's or a school's session ends after this "
+            "long without a request"),
+    Setting("SESSION_IDLE_MINUTES_STAFF", 30, "the same for HR and admin accounts"),
+    Setting("SESSION_MAX_HOURS", 12, "a session ends this long after sign-in, whatever happens"),
+    Setting("SESSION_MAX_HOURS_STAFF", 8, "the same for HR and admin accounts"),
+    Setting("LOGIN_LIMIT", "20 per 10 minutes", "sign-in attempts allowed per address "
+            "(Flask-Limiter syntax); over it: 429"),
+    Setting("LOGIN_LOCK_AFTER", 5, "wrong passwords in a row that lock an account"),
+    Setting("LOGIN_LOCK_MINUTES", 15, "how long such a lock lasts (an admin can lift it)"),
+    Setting("API_TOKEN_DAYS", 365, "JSON API tokens and xAPI keys expire after this many days"),
+    Setting("API_RATE_LIMIT", "600 per minute", "requests allowed per API token or xAPI key"),
+    Setting("IMPORT_MAX_ROWS", 50_000, "rows an import file may hold (checked before parsing)"),
+    Setting("IMPORT_MAX_UNCOMPRESSED_MB", 50, "megabytes an .xlsx may hold once unzipped "
+            "(checked before parsing: a zip bomb is refused)"),
+    Setting("XAPI_MAX_DEPTH", 32, "nesting depth of a JSON body the xAPI and JSON API accept"),
+    Setting("XAPI_MAX_ARRAY", 1000, "items of any JSON array (statements in one POST…)"),
+    Setting("XAPI_MAX_STRING", 20_000, "characters of any JSON string"),
+    Setting("AUDIT_RETENTION_DAYS", 1095, "audit rows older than this are deleted by "
+            "`trainer audit prune`"),
     Setting("YOUNG_AGE_LIMIT", 35, "below this age an official counts as young (KH-11 priority, "
             "reports)"),
     Setting("PRIORITY_WEIGHTS", {"gap": 1.0, "mandatory": 1.0, "young": 0.3, "female": 0.3,
