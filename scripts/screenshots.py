@@ -13,6 +13,8 @@ SHOTS = [("canbo", "/toi", "official.png", 1280), ("canbo", "/toi", "official-ph
          ("truong.chinhtri", "/truong/", "school.png", 1280),
          ("hr.tinh", "/muc-tieu/", "hr.png", 1280), ("hr.xa", "/can-bo", "hr-officials.png", 1280),
          ("hr.tinh", "/muc-tieu/DL-d", "target.png", 1280),
+         ("admin", "/don-vi", "units.png", 1280), ("hr.xa", "/tai-khoan", "accounts.png", 1280),
+         ("admin", "/nhat-ky", "audit.png", 1280),
          ("hr.tinh", "/bao-cao/thieu-hut", "heatmap.png", 1280)]
 
 def finished_cohort_and_code() -> tuple[int, str]:
@@ -22,7 +24,7 @@ def finished_cohort_and_code() -> tuple[int, str]:
     from trainer import create_app
     from trainer.extensions import db
     from trainer.learning.models import Cohort, Course, Enrollment, Provider
-    with create_app().app_context():
+    with create_app({"ENV": "development"}).app_context():
         return db.session.execute(
             sa.select(Cohort.id, Enrollment.certificate_code).join(Enrollment)
             .join(Course, Course.id == Cohort.course_id).join(Provider)

@@ -1,8 +1,14 @@
-/* Behaviour that templates ask for with data-* attributes: templates carry no JavaScript, so a
-   Content-Security-Policy without 'unsafe-inline' holds and no name can become code.
+/* Behaviour that templates ask for with data-* attributes: templates carry no JavaScript and no
+   style="…", so a Content-Security-Policy without 'unsafe-inline' holds and no name can become
+   code (trainer/security.py, docs/security.md).
    - data-confirm="…" on a form or its submit button: ask before sending (destructive actions);
    - data-busy="…" on a form: while it is sent, its button shows a spinner and cannot be pressed
-     twice (large imports take a few seconds). */
+     twice (large imports take a few seconds);
+   - data-print on a button: print the page;
+   - data-check-all="name" on a checkbox: ticks or clears every checkbox named `name`;
+   - sizes and colours the page computes per element (set here through the CSSOM, which the
+     policy allows): data-percent="42.5" (a progress bar's width), data-height-rem="12",
+     data-indent-rem="2" (padding-left), data-heat="35" (the heat map's colour for a share). */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -25,4 +31,49 @@
       button.replaceChildren(spinner, text);
     }
   });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    var name = all.getAttribute && all.getAttribute("data-check-all");
+    if (!name) return;
+    document.querySelectorAll("input[type=checkbox][name='" + CSS.escape(name) + "']")
+      .forEach(function (box) { box.checked = all.checked; });
+  });
+
+  /* Green when nobody lacks it, then yellow → red as the share lacking grows (0–100): the colours
+     the page had, rounded half to even as Jinja's round did. */
+  function roundEven(x) {
+    var r = Math.round(x);
+    return (r - x === 0.5 && r % 2 !== 0) ? r - 1 : r;
+  }
+  function heat(share) {
+    if (share <= 0) return "#d1e7dd";
+    return "hsl(" + roundEven(48 - 48 * share / 100) + ", 90%, " + roundEven(86 - 28 * share / 100) + "%)";
+  }
+
+  function each(attribute, apply) {
+    document.querySelectorAll("[" + attribute + "]").forEach(function (element) {
+      var value = parseFloat(element.getAttribute(attribute));
+      if (isFinite(value)) apply(element.style, value);
+    });
+  }
+
+  function sizes() {
+    each("data-percent", function (style, v) { style.width = Math.min(Math.max(v, 0), 100) + "%"; });
+    each("data-height-rem", function (style, v) { style.height = v + "rem"; });
+    each("data-indent-rem", function (style, v) { style.paddingLeft = v + "rem"; });
+    each("data-heat", function (style, v) { style.backgroundColor = heat(v); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", sizes);
+  } else {
+    sizes();
+  }
 })();

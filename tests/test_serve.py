@@ -44,17 +44,17 @@ def server(app, database_url, tmp_path):
          "--workers", "2", "--threads", "2"], env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.3)
     try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:  # a worker still loading the app may not answer in time: ask again
+                if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None:
+                break
+            time.sleep(0.3)
         yield base, process, tmp_path / "serve.log"
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from trainer import logs, settings
+from trainer import logs, security, settings
+from trainer.audit import operations as audit
 from trainer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,8 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: "vi")
     bootstrap.init_app(app)
     limiter.init_app(app)
+    audit.init_app(app)
+    security.init_app(app)  # CSP, security headers
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -75,6 +78,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from trainer.api.views import bp as api_bp
+    from trainer.audit.views import bp as audit_bp
     from trainer.auth.views import bp as auth_bp
     from trainer.health import bp as health_bp
     from trainer.org.views import bp as org_bp
@@ -91,27 +95,95 @@ def register_blueprints(app: Flask) -> None:
     from trainer.targets.views import bp as targets_bp
     from trainer.xapi.views import bp as xapi_bp
 
-    for bp in (health_bp, auth_bp, org_bp, people_bp, learning_bp, school_bp, targets_bp, reports_bp, notices_bp,
+    for bp in (health_bp, auth_bp, org_bp, audit_bp, people_bp, learning_bp, school_bp, targets_bp, reports_bp, notices_bp,
                cohorts_bp, demand_bp, degrees_bp, plans_bp, interchange_bp, api_bp, xapi_bp):
         app.register_blueprint(bp)
-    # Machines authenticate by token or key, not by a session cookie: no CSRF there.
+    # Machines authenticate by token or key, not by a session cookie: no CSRF there (their rate
+    # limit per credential is set where their blueprints are made, trainer.auth.tokens).
     csrf.exempt(api_bp)
     csrf.exempt(xapi_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    """Every error answers a Vietnamese page (JSON under /api and /xapi). The page extends
+    base.html, which reads the signed-in user from the database: when that fails (the database
+    is down) the standalone errors_plain.html, which needs nothing, answers instead — never
+    Flask's bare English page. Bad parameters become 400/404 here too (trainer/params.py)."""
+    from flask import jsonify
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+    from werkzeug.exceptions import HTTPException
+
+    from trainer import params
+
+    app.url_value_preprocessor(params.ids_in_range)
+    app.before_request(params.refuse_nul)
+    messages = {
+        400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.",
+        403: "Bạn không có quyền xem trang này.", 404: "Không tìm thấy trang hoặc hồ sơ.",
+        405: "Thao tác không được phép.", 409: "Yêu cầu mâu thuẫn với dữ liệu hiện có.",
+        413: "Tệp hoặc dữ liệu gửi lên quá lớn (tối đa {mb} MB).",
+        415: "Kiểu dữ liệu gửi lên không được hỗ trợ.",
+        429: "Bạn đã thử quá nhiều lần trong một thời gian ngắn. Vui lòng đợi rồi thử lại.",
+        500: "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
+        503: "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít "
+             "phút.",
+    }
+
+    def database_down(error) -> bool:
+        """The server error came from a database that does not answer (refused, timed out,
+        connection lost, locked): 503, try again later."""
+        return isinstance(getattr(error, "original_exception", None), (
+            OperationalError, InterfaceError, DisconnectionError, PoolTimeout))
+
+    def page(code: int, message: str, **context):
+        try:
+            db.session.rollback()  # a failed statement must not spoil what the page reads
+        except Exception as e:  # noqa: BLE001 — the database may be unreachable
+            app.logger.debug("rollback before the error page failed: %s", type(e).__name__)
+        try:
+            return render_template("errors.html", code=code, message=message, **context)
+        except Exception as e:  # noqa: BLE001 — what broke the request may break base.html
+            app.logger.warning("error page %s shown without base.html (%s)", code,
+                               type(e).__name__)
+            # Straight from the environment: render_template would run the context processors,
+            # and Flask-Login's loads the user from the database again.
+            return app.jinja_env.get_template("errors_plain.html").render(
+                code=code, message=message, **context)
 
     def render_error(error):
-        code = getattr(error, "code", 500)
-        return render_template("errors.html", code=code), code
+        code = getattr(error, "code", None) or 500
+        if code == 500 and database_down(error):
+            code = 503
+        message = messages.get(code, "Có lỗi xảy ra.").format(
+            mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
+        if isinstance(error, params.BadParameter):
+            message = error.description
+        if request.path.startswith(("/api/", "/xapi/")) or request.path in ("/api", "/xapi"):
+            # Machines read JSON (an unknown path, a method no route takes, a body too large).
+            response = jsonify({"error": message} if request.path.startswith("/api")
+                               else {"error": code, "message": message, "errors": [message]})
+        else:
+            response = app.make_response(page(code, message))
+        response.status_code = code
+        if isinstance(error, HTTPException):  # Allow (405), Retry-After (429)…
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+        if code == 405 and request.path.startswith("/api/v1/"):
+            from trainer.api.views import allowed_methods  # not the catch-all's methods
+            response.headers["Allow"] = ", ".join(allowed_methods())
+        if code == 503:
+            response.headers["Retry-After"] = "60"
+        return response
 
     def csrf_error(error):
         # Why, for the administrator (a proxy that strips the Referer, an expired page…).
         app.logger.warning("CSRF refused on %s: %s", request.path[:120], error.description)
-        return render_template("errors.html", code=400, csrf=True), 400
+        return page(400, messages[400], csrf=True), 400
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in messages:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, csrf_error)
 
@@ -141,10 +213,14 @@ def register_template_helpers(app: Flask) -> None:
             return unread_count(current_user.official_id)
         return 0
 
+    from trainer.auth.scope import is_province_hr
+
     app.jinja_env.globals.update(vn=display, statuses=ENROLLMENT_STATUSES,
+                                 is_province_hr=is_province_hr,
                                  cohort_statuses=COHORT_STATUSES, vn_unread=vn_unread,
                                  waitlist_position=waitlist_position)
     app.jinja_env.filters["vndate"] = display.vndate
+    app.jinja_env.filters["vntime"] = display.vntime
 
     @app.url_defaults
     def _static_version(endpoint, values):

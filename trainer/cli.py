@@ -238,6 +238,26 @@ def notices_send():
     click.echo(f"Đã gửi {sent} thư, {failed} thư lỗi (sẽ gửi lại lần sau).")
 
 
+@click.command("prune", help="Xóa nhật ký quá thời hạn lưu và phiên đăng nhập cũ (chạy hằng ngày).")
+@with_appcontext
+def prune_cmd():
+    """Audit rows older than AUDIT_RETENTION_DAYS; sessions ended (or idle) for 30 days."""
+    from flask import current_app
+
+    from trainer.audit.operations import prune
+    from trainer.auth.sessions import prune_sessions
+    from trainer.jobs import job_lock
+    with job_lock("prune") as mine:
+        if not mine:
+            click.echo("Một lượt dọn dẹp khác đang chạy: bỏ qua lượt này.")
+            return
+        days = int(current_app.config["AUDIT_RETENTION_DAYS"])
+        events = _commit_or_fail(prune, days)
+        old_sessions = _commit_or_fail(prune_sessions)
+    click.echo(f"Đã xóa {events} dòng nhật ký cũ hơn {days} ngày và {old_sessions} phiên đăng "
+               f"nhập cũ.")
+
+
 @click.group("accounts", help="Tài khoản người dùng.")
 def accounts_cli():
     pass
@@ -320,7 +340,8 @@ def register_commands(app: Flask) -> None:
     from trainer.org.cli import units_cli
     from trainer.xapi.cli import xapi_cli
     for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
-                    notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, units_cli):
+                    notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, units_cli,
+                    prune_cmd):
         app.cli.add_command(command)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from courses import vocab
 
@@ -15,6 +15,19 @@ def vndate(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%d/%m/%Y")
+
+
+VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh (no daylight saving)
+
+
+def vntime(value: datetime | None) -> str:
+    """A moment as people in Việt Nam read it: dd/mm/yyyy HH:MM, local time (stored in UTC;
+    SQLite gives it back without its zone)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 def vnnum(value, digits: int = 0) -> str:

@@ -42,10 +42,32 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, title: str, unit: str,
             ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
             ws.sheet_properties.pageSetUpPr.fitToPage = True
             ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+            plain_text(ws)
     return buf.getvalue()
 
 
+def plain_text(ws) -> int:
+    """No cell of a file the product writes is a formula (issue 9). openpyxl makes every text
+    that starts with "=" a formula, so an official named `=HYPERLINK("http://…"&A4,"bấm")`
+    would be a live link in Excel. Such cells are written as text instead: Excel shows them as
+    typed, and an import of the file reads back exactly the same text. (Text starting with +,
+    - or @ stays text in an .xlsx; only a CSV would need the leading apostrophe.) Returns how
+    many cells it changed."""
+    changed = 0
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+                changed += 1
+    return changed
+
+
 def xlsx_response(sheets: dict[str, pd.DataFrame], *, title: str, unit: str, filename: str):
+    """The .xlsx as a download; every download is an audit row (what, for which unit, rows)."""
+    from trainer.audit.operations import record_access
+    rows = sum(len(frame) for frame in sheets.values())
+    record_access("export", subject_type="report", detail=f"{filename}: {title} — {unit}, "
+                                                          f"{rows} dòng")
     return send_file(io.BytesIO(xlsx_bytes(sheets, title=title, unit=unit)),
                      download_name=filename, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -6,16 +6,21 @@ Errors name the row and the column: `cell_error(i, header, message)` formats the
 from __future__ import annotations
 
 import io
+import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+from flask import current_app, has_app_context
 from python_calamine import CalamineError
 
 from trainer.errors import DomainError, ImportRejected
+from trainer.exports import plain_text
 from trainer.extensions import db
 
 YES, NO = {"có", "co", "x", "1", "true", "yes"}, {"không", "khong", "", "0", "false", "no"}
@@ -26,27 +31,182 @@ def cell_error(row: int, header: str, message: str) -> str:
     return f"dòng {row}, cột “{header}”: {message}"
 
 
+# Excel keeps the workbook in a handful of entries; a zip of thousands is not a workbook.
+MAX_ZIP_ENTRIES = 1000
+# Sheet XML compresses 10–50×, rarely 100×; deflate cannot exceed ~1,030×. A large entry
+# beyond this ratio is a zip bomb, however small the upload.
+MAX_RATIO, RATIO_FROM_BYTES = 200, 1024 * 1024
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*(\d*)(?::[A-Z]*(\d+))?\"")
+_FIRST_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
+
+
+def _limits() -> tuple[int, int]:
+    """(rows, uncompressed bytes) an import file may hold: IMPORT_MAX_ROWS and
+    IMPORT_MAX_UNCOMPRESSED_MB of the app (settings.py's defaults outside one)."""
+    from trainer.settings import DEFAULTS
+    config = current_app.config if has_app_context() else DEFAULTS
+    return (int(config["IMPORT_MAX_ROWS"]),
+            int(config["IMPORT_MAX_UNCOMPRESSED_MB"]) * 1024 * 1024)
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # 50.000, as Vietnamese writes it
+
+
+def _too_many_rows(filename: str, lines: int, max_rows: int) -> DomainError:
+    return DomainError(f"Tệp “{filename}” có {_n(lines)} dòng (kể cả dòng tiêu đề), quá giới "
+                       f"hạn {_n(max_rows)} dòng mỗi tệp — hãy chia tệp.")
+
+
+def _entry_bytes(data: bytes, info: zipfile.ZipInfo, budget: int, keep: int) -> tuple[int, bytes]:
+    """Decompress one entry as far as `budget` bytes allow, without ever holding more than a
+    chunk: (its real uncompressed size, or budget + 1 when over; its first `keep` bytes). The
+    real size, not the header's: a zip can declare 1 KB and inflate to gigabytes."""
+    start = info.header_offset
+    header = data[start:start + zipfile.sizeFileHeader]
+    if len(header) < zipfile.sizeFileHeader:
+        raise zipfile.BadZipFile("truncated local header")
+    fields = struct.unpack(zipfile.structFileHeader, header)
+    offset = (start + zipfile.sizeFileHeader + fields[zipfile._FH_FILENAME_LENGTH]
+              + fields[zipfile._FH_EXTRA_FIELD_LENGTH])
+    raw = memoryview(data)[offset:offset + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return len(raw), bytes(raw[:keep])
+    if info.compress_type != zipfile.ZIP_DEFLATED:  # what Excel and LibreOffice write
+        raise zipfile.BadZipFile(f"compression {info.compress_type}")
+    inflater, size, head = zlib.decompressobj(-15), 0, b""
+    pending = bytes(raw)
+    while not inflater.eof:
+        chunk = inflater.decompress(pending, 1024 * 1024)  # at most 1 MB at a time
+        pending = inflater.unconsumed_tail
+        size += len(chunk)
+        if len(head) < keep:
+            head += chunk[:keep - len(head)]
+        if size > budget:
+            return budget + 1, head
+        if not chunk and not pending:
+            break
+    return size, head
+
+
+def _first_sheet(zf: zipfile.ZipFile) -> str:
+    """The path of the workbook's first sheet (what pandas reads): workbook.xml names it,
+    its relationships give the file."""
+    try:
+        workbook = zf.read("xl/workbook.xml")[:1024 * 1024]
+        rels = zf.read("xl/_rels/workbook.xml.rels")[:1024 * 1024]
+    except KeyError:
+        return "xl/worksheets/sheet1.xml"
+    match = _FIRST_SHEET.search(workbook)
+    if match:
+        for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+            tag = rel.group()
+            if re.search(rb'\bId="' + re.escape(match.group(1)) + rb'"', tag):
+                target = re.search(rb'\bTarget="([^"]+)"', tag)
+                if target:
+                    path = target.group(1).decode("utf-8", "replace").lstrip("/")
+                    return path if path.startswith("xl/") else "xl/" + path
+    return "xl/worksheets/sheet1.xml"
+
+
+def check_xlsx(data: bytes, filename: str) -> None:
+    """Refuse, before any parser sees it, an .xlsx that would take the server's memory: a first
+    sheet whose <dimension> says more than IMPORT_MAX_ROWS rows, more than
+    IMPORT_MAX_UNCOMPRESSED_MB once unzipped (declared, then counted by inflating — a zip may
+    lie in its headers), or an entry compressed beyond any real sheet's ratio."""
+    max_rows, max_bytes = _limits()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        entries = zf.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise DomainError(f"Tệp “{filename}” không phải bảng tính Excel hợp lệ (có "
+                              f"{_n(len(entries))} tệp nén bên trong).")
+        sheet = _first_sheet(zf)
+        for info in entries:  # the rows first: the message a person can act on
+            if info.filename == sheet:
+                _, head = _entry_bytes(data, info, 64 * 1024, 64 * 1024)
+                match = _DIMENSION.search(head)
+                last = int(match.group(2) or match.group(1) or 0) if match else 0
+                if last - 1 > max_rows:
+                    raise _too_many_rows(filename, last, max_rows)
+        declared = sum(info.file_size for info in entries)
+        if declared > max_bytes:
+            raise DomainError(f"Tệp “{filename}” khi giải nén có {_n(declared // 2**20)} MB, "
+                              f"quá giới hạn {_n(max_bytes // 2**20)} MB — hãy chia tệp.")
+        total = 0
+        for info in entries:
+            if info.file_size > RATIO_FROM_BYTES and \
+                    info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise DomainError(
+                    f"Tệp “{filename}” bị nén bất thường (tỉ lệ "
+                    f"{_n(info.file_size // max(info.compress_size, 1))}:1): không phải bảng "
+                    "tính Excel thông thường, hệ thống không mở.")
+            size, _ = _entry_bytes(data, info, max_bytes - total, 0)
+            total += size
+            if total > max_bytes:
+                raise DomainError(f"Tệp “{filename}” khi giải nén vượt quá giới hạn "
+                                  f"{_n(max_bytes // 2**20)} MB — hãy chia tệp.")
+    except (zipfile.BadZipFile, zlib.error, struct.error, OSError, EOFError) as e:
+        raise DomainError(f"Không đọc được tệp “{filename}”: không phải tệp .xlsx hợp lệ "
+                          "(tệp hỏng hoặc chỉ đổi tên đuôi).") from e
+
+
 def read_table(source, filename: str) -> pd.DataFrame:
-    """Read an .xlsx or .csv upload (path or file object) as text cells, headers stripped."""
+    """Read an .xlsx or .csv upload (path or file object) as text cells, headers stripped.
+    The limits come first (IMPORT_MAX_ROWS, IMPORT_MAX_UNCOMPRESSED_MB): a file over them is
+    refused before pandas reads it, so it costs the server no more than its own bytes."""
     suffix = Path(filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise DomainError(f"Tệp “{filename}”: chỉ nhận .xlsx hoặc .csv.")
+    max_rows, _ = _limits()
+    data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
     try:
         if suffix == ".xlsx":
-            df = pd.read_excel(source, dtype=str, engine="calamine")
-        elif suffix == ".csv":
+            check_xlsx(data, filename)
+            df = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+        else:
+            # Counted before parsing: a quoted cell with line breaks only counts high.
+            lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            if lines - 1 > max_rows:
+                raise _too_many_rows(filename, lines, max_rows)
+            text = _csv_text(data, filename)
             # "," or ";" (Excel with Vietnamese settings saves ";"), whichever the header line
             # has more of; blank lines are kept so that row numbers match the spreadsheet, then
             # skipped by the importers.
-            data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-            header = data.split(b"\n", 1)[0]
-            sep = ";" if header.count(b";") > header.count(b",") else ","
-            df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                             encoding="utf-8-sig", sep=sep, skip_blank_lines=False)
-        else:
-            raise DomainError(f"Tệp “{filename}”: chỉ nhận .xlsx hoặc .csv.")
-    except (ValueError, UnicodeDecodeError, OSError, zipfile.BadZipFile, CalamineError) as e:
-        raise DomainError(f"Không đọc được tệp “{filename}”: {e}") from e
+            header = text.split("\n", 1)[0]
+            sep = ";" if header.count(";") > header.count(",") else ","
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
+                             skip_blank_lines=False)
+    except pd.errors.EmptyDataError as e:
+        raise DomainError(f"Không đọc được tệp “{filename}”: tệp trống, không có dòng tiêu "
+                          "đề.") from e
+    except pd.errors.ParserError as e:
+        where = re.search(r"line (\d+), saw (\d+)", str(e))
+        detail = (f"dòng {where[1]} có {where[2]} cột, nhiều hơn dòng tiêu đề" if where
+                  else "các dòng không cùng số cột")
+        raise DomainError(f"Không đọc được tệp “{filename}”: {detail}.") from e
+    except (ValueError, OSError, zipfile.BadZipFile, CalamineError) as e:
+        raise DomainError(f"Không đọc được tệp “{filename}”: tệp hỏng hoặc không đúng định "
+                          "dạng .xlsx/.csv.") from e
+    if len(df) > max_rows:  # a sheet without <dimension>, or one that understated it
+        raise _too_many_rows(filename, len(df) + 1, max_rows)
     df.columns = [str(c).strip() for c in df.columns]
     return df.fillna("").map(lambda v: str(v).strip())
+
+
+def _csv_text(data: bytes, filename: str) -> str:
+    """UTF-8 (with or without the BOM Excel writes); anything else says how to save it."""
+    how = ("Trong Excel chọn Lưu thành (Save As) → kiểu “CSV UTF-8 (Comma delimited) (*.csv)” "
+           "rồi tải tệp lên lại.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DomainError(f"Không đọc được tệp “{filename}”: tệp được lưu dạng Unicode "
+                          f"(UTF-16), không phải CSV UTF-8. {how}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(f"Không đọc được tệp “{filename}”: tệp không phải CSV UTF-8 (có thể "
+                          f"đang ở bảng mã Windows-1258 hoặc TCVN3, chữ tiếng Việt sẽ bị lỗi). "
+                          f"{how}") from None
 
 
 def parse_date(text: str) -> date:
@@ -149,5 +309,8 @@ def template_bytes(columns, *rows: dict[str, str]) -> bytes:
     """An .xlsx import file: the Vietnamese headers in row 1 and the rows (a template has one
     example row)."""
     buf = io.BytesIO()
-    pd.DataFrame(list(rows), columns=list(columns)).to_excel(buf, index=False)
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        pd.DataFrame(list(rows), columns=list(columns)).to_excel(writer, index=False)
+        for ws in writer.sheets.values():
+            plain_text(ws)  # a stored name starting with "=" is text, not a formula
     return buf.getvalue()

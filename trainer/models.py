@@ -1,5 +1,6 @@
 """Every model, imported once so the metadata (and Alembic) sees all tables."""
-from trainer.auth.models import User  # noqa: F401
+from trainer.audit.models import AuditEvent  # noqa: F401
+from trainer.auth.models import User, UserSession  # noqa: F401
 from trainer.framework.models import Competency, Position, PositionRequirement, RegionPriority  # noqa: F401
 from trainer.learning.models import (  # noqa: F401
     Cohort, Course, CourseCompetency, Enrollment, Provider, course_prerequisites)

@@ -186,6 +186,8 @@ def _derive(config, instance_path: str) -> None:
     config.setdefault("TESTING", env == "test")
     # Flask-Limiter: the shared store when there is one (several workers must count together).
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    # A moving window: 5 tries are 5 tries in any 15 minutes, not 10 across a window's edge.
+    config.setdefault("RATELIMIT_STRATEGY", "moving-window")
 
 
 def _development_key(instance_path: str) -> str:

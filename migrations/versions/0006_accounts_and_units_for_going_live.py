@@ -1,7 +1,6 @@
 """accounts and units for going live (issue 8)
 
-Accounts get an e-mail, a forced password change, a session version (raising it ends every open
-session) and dates; a unit can be closed by a merge into another, and the merge keeps what it
+Accounts get an e-mail, a forced password change and dates; a unit can be closed by a merge into another, and the merge keeps what it
 moved so that reports as of an earlier date still show the closed unit.
 
 Revision ID: 0006
@@ -47,7 +46,6 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('created_at', sa.DateTime(timezone=True), nullable=True))
@@ -63,7 +61,6 @@ def downgrade():
         batch_op.drop_column('created_at')
         batch_op.drop_column('last_login_at')
         batch_op.drop_column('password_changed_at')
-        batch_op.drop_column('session_version')
         batch_op.drop_column('must_change_password')
         batch_op.drop_column('email')
 

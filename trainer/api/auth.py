@@ -8,23 +8,19 @@ with its user's role and scope, exactly as that user would on the web.
 from __future__ import annotations
 
 import re
-from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 
 from trainer.auth.models import User
-from trainer.auth.tokens import ApiCredential, check_credential, issue_credential
+from trainer.auth.tokens import (ApiCredential, check_credential, issue_credential, note_use,
+                                 revoke_credential)
 from trainer.errors import DomainError
 from trainer.extensions import db
-from trainer.timeutil import utcnow
 
 KIND = "api"
 # What issue_credential makes: token_hex(8) and token_urlsafe(24). Anything else is refused before
 # the database is asked (a NUL byte, say, would make PostgreSQL fail rather than not match).
 TOKEN = re.compile(r"(?P<key>[0-9a-f]{16})\.(?P<secret>[A-Za-z0-9_-]{16,128})")
-# `last_used_at` is for the admin's eyes ("is this token still used?"): writing it on every
-# request would turn each read into a write, so it is refreshed at most this often.
-TOUCH_EVERY = timedelta(minutes=5)
 
 
 def issue_token(user: User, *, name: str = "") -> tuple[ApiCredential, str]:
@@ -41,10 +37,7 @@ def revoke_token(key: str) -> ApiCredential:
         ApiCredential.kind == KIND, ApiCredential.key == key))
     if cred is None:
         raise DomainError(f"Không có mã truy cập “{key}”.")
-    if cred.revoked_at is None:
-        cred.revoked_at = utcnow()
-        db.session.flush()
-    return cred
+    return revoke_credential(cred)
 
 
 def parse_bearer(header: str | None) -> tuple[str, str] | None:
@@ -65,13 +58,6 @@ def user_for_token(header: str | None) -> User | None:
     cred = check_credential(KIND, *parsed)
     if cred is None or cred.user is None or not cred.user.active:
         return None
-    now = utcnow()
-    if cred.last_used_at is None or now - _aware(cred.last_used_at) > TOUCH_EVERY:
-        cred.last_used_at = now
+    if note_use(cred):
         db.session.commit()  # before the view runs: its own commit or rollback stays its own
     return cred.user
-
-
-def _aware(moment):
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

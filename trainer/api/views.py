@@ -12,6 +12,8 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from trainer.audit import operations as audit
+from trainer.auth.tokens import limit_per_credential
 from trainer.api import serialize
 from trainer.api.auth import user_for_token
 from trainer.api.openapi import MAX_ID, openapi_document
@@ -26,11 +28,13 @@ from trainer.learning import operations as ops
 from trainer.learning.models import (
     ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort, Course, Enrollment)
 from trainer.org.models import Unit
+from trainer.params import JsonRefused, json_limits, read_json
 from trainer.people.models import Official
 from trainer.people.queries import qualification_status
 from trainer.targets import operations as targets
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+limit_per_credential(bp)
 PER_PAGE, MAX_PER_PAGE = 50, 200
 MAX_SEARCH = 200
 HR = ("hr", "admin")
@@ -45,6 +49,7 @@ MESSAGES = {
     409: "Yêu cầu mâu thuẫn với dữ liệu hiện có.",
     413: "Dữ liệu gửi lên quá lớn.",
     415: "Dữ liệu gửi lên phải là JSON.",
+    429: "Quá nhiều yêu cầu với mã truy cập này trong thời gian ngắn: hãy gửi chậm lại.",
     500: "Lỗi máy chủ. Vui lòng thử lại sau.",
 }
 
@@ -97,6 +102,16 @@ for _code in MESSAGES:
 def not_found(rest):
     """Anything under /api/v1 that no route takes (an unknown path, an id that is not a number):
     a JSON 404, or 405 when the path exists for other methods — never the HTML error page."""
+    allowed = allowed_methods()
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise NotFound()
+
+
+def allowed_methods() -> list[str]:
+    """The methods the request's path takes, this catch-all left out. The app's error handler
+    asks too, for a method no route takes at all (TRACE, PROPFIND…): routing's own Allow would
+    list the catch-all's methods."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
     for method in ("GET", "POST"):
@@ -106,9 +121,7 @@ def not_found(rest):
             continue
         if endpoint != "api.not_found":
             allowed.append(method)
-    if allowed:
-        raise MethodNotAllowed(valid_methods=allowed)
-    raise NotFound()
+    return allowed
 
 
 @bp.url_value_preprocessor
@@ -127,6 +140,7 @@ def _authenticate():
     if user is None:
         return error(401)
     g.api_user = user
+    g._login_user = user  # the request acts as this account (current_user, the audit log)
     return None
 
 
@@ -185,7 +199,12 @@ def _page(items: list, total: int, page: int, per_page: int):
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
+    """The JSON object sent, within the limits of the settings (trainer.params.read_json:
+    depth, list length and string length checked before parsing, without recursion)."""
+    try:
+        body = read_json(request.get_data(cache=False), **json_limits(current_app.config))
+    except JsonRefused as e:
+        raise BadRequest(str(e)) from None
     if not isinstance(body, dict):
         raise BadRequest("Nội dung gửi lên phải là một đối tượng JSON.")
     return body
@@ -237,6 +256,8 @@ def officials():
 @bp.route("/officials/<int:official_id>")
 def official(official_id: int):
     found = get_official_or_404(_user(), official_id)
+    audit.record_access("official_view", subject_type="official", subject_id=found.id,
+                        detail="qua API")
     return jsonify(serialize.official_detail(found, qualification_status(found)))
 
 

@@ -16,9 +16,7 @@ ROLES = (("official", "Cán bộ, công chức"), ("school", "Cơ sở đào t�
 class User(UserMixin, db.Model):
     """An account. Its scope: an official (role official), a provider (school) or a unit subtree
     (hr; admin sees everything). Accounts are disabled, never deleted (history keeps the name).
-
-    `session_version` is part of the session's user id (`get_id`): raising it — disabling the
-    account, a password change or reset — ends every open session at its next request."""
+    Its sign-ins are `UserSession` rows, each ended on the server (docs/security.md)."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +30,6 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     email: Mapped[str | None] = mapped_column(sa.String(120))
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     password_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True),
@@ -47,5 +44,27 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # flask-login
         return self.active
 
-    def get_id(self) -> str:  # flask-login: what the session cookie carries
-        return f"{self.id}.{self.session_version}"
+
+class UserSession(db.Model):
+    """One sign-in. The session cookie carries its random token; only the token's SHA-256 is
+    stored (`id`), so a copy of the database opens no session. A request is served only while
+    the row is open, the account active, and neither the idle timeout nor the absolute lifetime
+    (settings, shorter for HR and admin) has passed."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    ended_reason: Mapped[str] = mapped_column(sa.String(20), default="")  # SESSION_END_REASONS
+    address: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+
+SESSION_END_REASONS = (("logout", "Đăng xuất"), ("idle", "Quá thời gian không thao tác"),
+                       ("expired", "Hết thời hạn phiên"), ("password", "Đổi mật khẩu"),
+                       ("reset", "Đặt lại mật khẩu"), ("disabled", "Tài khoản bị khóa"),
+                       ("admin", "Quản trị viên kết thúc"))

@@ -19,7 +19,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from trainer.auth.models import ROLES, User
 from trainer.auth.passwords import (check_password, generate_password, hash_generated,
                                     hash_password, password_problem)
+from trainer.audit import operations as audit
 from trainer.auth.scope import unit_subtree_ids
+from trainer.auth.sessions import end_sessions
 from trainer.errors import DomainError, NotAllowed
 from trainer.extensions import db
 from trainer.imports import ImportPlan, cell_error, check_headers, data_rows, parse_choice
@@ -249,6 +251,8 @@ def create_account(actor: User, *, username: str, display_name: str, role: str, 
     user = create_user(username, password, role, display_name, email=email,
                        must_change_password=True, generated=True, created_by=actor.display_name,
                        **vars(scope))
+    audit.record("account", subject_type="account", subject_id=user.id,
+                 detail=f"tạo tài khoản {user.username} ({role})")
     return user, Issued(user.username, user.display_name, password, account_place(user))
 
 
@@ -272,6 +276,8 @@ def update_account(actor: User, user: User, *, display_name: str, role: str, sco
     user.official_id = scope.official_id if role == "official" else None
     user.provider_id = scope.provider_id if role == "school" else None
     user.unit_id = scope.unit_id if role == "hr" else None
+    audit.record("account", subject_type="account", subject_id=user.id,
+                 detail=f"sửa tài khoản {user.username} (vai trò {role})")
     db.session.flush()
     return user
 
@@ -282,11 +288,6 @@ def _keep_an_admin(user: User) -> None:
     if not others:
         raise DomainError("Đây là tài khoản quản trị cuối cùng đang hoạt động: không khóa hoặc "
                           "đổi vai trò được.")
-
-
-def end_sessions(user: User) -> None:
-    """Every open session (and remember cookie) of the account stops at its next request."""
-    user.session_version = (user.session_version or 0) + 1
 
 
 def set_active(actor: User, user: User, active: bool) -> User:
@@ -300,7 +301,9 @@ def set_active(actor: User, user: User, active: bool) -> User:
     if user.active != active:
         user.active = active
         if not active:
-            end_sessions(user)
+            end_sessions(user, "disabled")
+        audit.record("account", subject_type="account", subject_id=user.id,
+                     detail=f"{'mở khóa' if active else 'khóa'} tài khoản {user.username}")
     db.session.flush()
     return user
 
@@ -313,7 +316,9 @@ def reset_password(actor: User, user: User) -> Issued:
     password = generate_password()
     user.password_hash = hash_generated(password)
     user.must_change_password = True
-    end_sessions(user)
+    end_sessions(user, "reset")
+    audit.record("password", subject_type="account", subject_id=user.id,
+                 detail=f"đặt lại mật khẩu của {user.username}")
     db.session.flush()
     return Issued(user.username, user.display_name, password, account_place(user))
 
@@ -325,9 +330,11 @@ def policy_problem(user: User | None, password: str, *, username: str = "") -> s
                             birth_date=official.birth_date if official else None)
 
 
-def change_password(user: User, new_password: str, *, current_password: str | None) -> None:
+def change_password(user: User, new_password: str, *, current_password: str | None,
+                    keep_session: str | None = None) -> None:
     """The account holder sets a password they chose (the policy applies). `current_password`
-    is checked unless None (a reset link proved who they are). Other sessions end."""
+    is checked unless None (a reset link proved who they are). Every other session ends (all
+    but `keep_session`, the token of the session making the change)."""
     if current_password is not None and not check_password(user.password_hash, current_password):
         raise DomainError("Mật khẩu hiện tại không đúng.")
     problem = policy_problem(user, new_password)
@@ -338,7 +345,10 @@ def change_password(user: User, new_password: str, *, current_password: str | No
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.password_changed_at = utcnow()
-    end_sessions(user)
+    end_sessions(user, "password", keep=keep_session)
+    audit.record("password", subject_type="account", subject_id=user.id,
+                 detail="đổi mật khẩu" if current_password is not None else
+                 "đặt mật khẩu mới qua liên kết")
     db.session.flush()
 
 
@@ -387,6 +397,8 @@ def issue_official_accounts(actor: User, unit_id: int, scheme: str = "code") -> 
                             official_id=official.id, must_change_password=True,
                             created_by=actor.display_name[:120]))
         issued.append(Issued(username, official.full_name, password, official.unit.name))
+    audit.record("account", subject_type="unit", subject_id=unit_id,
+                 detail=f"cấp {len(issued)} tài khoản cho cán bộ của đơn vị")
     db.session.flush()
     return issued
 
@@ -545,9 +557,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    """Changes with the password and with every session reset: a used link (or one made before
-    a later reset) no longer matches — single use without storing anything."""
-    return hashlib.sha256(f"{user.password_hash}|{user.session_version}".encode()).hexdigest()[:20]
+    """Changes with the password: a used link (or one made before a later reset) no longer
+    matches — single use without storing anything."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
 
 
 def reset_token(user: User) -> str:

@@ -12,9 +12,12 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from trainer.extensions import db
-from trainer.learning.models import Cohort, Course, Enrollment
+from trainer.learning.models import ACTIVE_STATUSES, Cohort, Course, Enrollment
 from trainer.org.models import Unit
 from trainer.people.models import Official
+
+
+SCHOOL_VISIBLE_STATUSES = ACTIVE_STATUSES + ("completed", "failed")
 
 
 def role_required(*roles: str):
@@ -69,8 +72,12 @@ def officials_filter(user):
     if user.role == "official":
         return Official.id == user.official_id
     if user.role == "school":
+        # Only while the official is with the school (asked, approved, seated, waiting, studying)
+        # or has a result there (completed, failed: the school issues and replaces certificates):
+        # not after a rejection, a withdrawal, a cancellation or a no-show (docs/security.md).
         enrolled = (sa.select(Enrollment.official_id).join(Course, Enrollment.course_id == Course.id)
-                    .where(Course.provider_id == user.provider_id))
+                    .where(Course.provider_id == user.provider_id,
+                           Enrollment.status.in_(SCHOOL_VISIBLE_STATUSES)))
         return Official.id.in_(enrolled)
     return sa.false()
 

@@ -9,20 +9,25 @@ from flask import (Blueprint, abort, current_app, flash, g, make_response, redir
                    render_template, request, session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
+from trainer.audit import operations as audit
 from trainer.auth import operations as ops
+from trainer.auth import sessions, tokens
 from trainer.auth.forms import (AccountFilterForm, AccountForm, ActionForm, ChangePasswordForm,
                                 ForgotPasswordForm, IssueAccountsForm, LoginForm,
                                 ResetPasswordForm)
 from trainer.auth.models import ROLES, User
 from trainer.auth.scope import role_required
-from trainer.display import fold
+from trainer.auth.tokens import ApiCredential, aware
+from trainer.display import fold, vntime
 from trainer.errors import DomainError
 from trainer.exports import xlsx_response
 from trainer.extensions import db, limiter, login_manager
 from trainer.forms_util import options
 from trainer.learning.models import Provider
 from trainer.org.models import Unit
+from trainer.params import MAX_PAGE, arg_id, arg_int, link_args
 from trainer.people.models import Official
+from trainer.timeutil import utcnow
 from trainer.views_util import one_commit
 
 bp = Blueprint("auth", __name__)
@@ -35,30 +40,52 @@ MAX_DOWNLOAD_ROWS = 5000
 # Where an account that must change its one-time password may still go.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "health.healthz",
                        "bootstrap.static"}
+SESSION_KEY = "sid"  # the session's token, in the signed cookie (trainer.auth.sessions)
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """The session's account, if it is still active and its sessions were not ended since
-    (the session carries "<id>.<session_version>", User.get_id)."""
-    uid, _, version = (user_id or "").partition(".")
-    if not (uid.isdigit() and version.isdigit()):
+    """The session's account, if it is active and the session itself is still open on the
+    server (trainer.auth.sessions): logged out, ended elsewhere, idle or too old → anonymous."""
+    if not (user_id or "").isdigit():
         return None
-    user = db.session.get(User, int(uid))
-    if user is None or not user.active or user.session_version != int(version):
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
         return None
+    row = sessions.open_session(session.get(SESSION_KEY), user)
+    if row is None:
+        g.session_ended = True
+        return None
+    g.user_session = row
     return user
 
 
+@login_manager.unauthorized_handler
+def _sign_in_first():
+    if g.pop("session_ended", False):
+        session.clear()
+        flash("Phiên làm việc đã kết thúc (đăng xuất, quá lâu không thao tác hoặc kết thúc ở nơi "
+              "khác). Vui lòng đăng nhập lại.", "warning")
+    else:
+        flash("Vui lòng đăng nhập để tiếp tục.", "warning")
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target.rstrip("?") if target else None))
+
+
 @bp.before_app_request
-def _first_change_the_password():
-    """An account with a one-time password changes it before anything else."""
-    # The account is loaded afresh for every request (Flask-Login keeps it on `g`, which lives
-    # as long as the app context — one request in production, a whole test in the suite).
+def _session_checks():
+    """Every request: the account is loaded afresh (Flask-Login keeps it on `g`, which lives as
+    long as the app context — one request in production, a whole test in the suite); its
+    session is marked seen; one with a one-time password changes it before anything else."""
     g.pop("_login_user", None)
-    if request.endpoint in OPEN_WHILE_CHANGING or request.blueprint in ("api", "xapi"):
+    if request.endpoint == "static" or request.blueprint in ("api", "xapi", "health", "bootstrap"):
         return None
-    if current_user.is_authenticated and current_user.must_change_password:
+    if not current_user.is_authenticated:
+        return None
+    row = g.get("user_session")
+    if row is not None and sessions.touch(row):
+        db.session.commit()
+    if current_user.must_change_password and request.endpoint not in OPEN_WHILE_CHANGING:
         flash("Bạn đang dùng mật khẩu ban đầu: hãy đặt mật khẩu của riêng bạn để tiếp tục.",
               "warning")
         return redirect(url_for("auth.change_password"))
@@ -79,29 +106,59 @@ def _safe_next(target: str) -> str:
     return target
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+def sign_in(user: User) -> None:
+    """A new session on the server and a new cookie: nothing of the session from before the
+    sign-in carries over."""
+    session.clear()
+    token = sessions.start_session(user, address=request.remote_addr or "",
+                                   user_agent=request.user_agent.string)
+    session[SESSION_KEY] = token
+    login_user(user)
+
+
 @bp.route("/dang-nhap", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # per address
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = ops.authenticate(form.username.data, form.password.data)
-        if user is None:
+        name = ops.normalise_username(form.username.data)
+        until = sessions.locked_until(name)
+        user = None if until else ops.authenticate(name, form.password.data)
+        if until:
+            audit.record_access("login_failed", actor_name=name, detail="tài khoản đang tạm khóa")
+            flash(f"Tài khoản “{name}” đang tạm khóa vì nhập sai mật khẩu nhiều lần: thử lại sau "
+                  f"{vntime(until)} hoặc nhờ quản trị viên mở khóa.", "danger")
+            status = 429
+        elif user is None:
+            sessions.count_failure(name)
+            audit.record_access("login_failed", actor_name=name)
             flash("Tên đăng nhập hoặc mật khẩu không đúng.", "danger")
         else:
-            session.clear()  # nothing of a session from before the sign-in carries over
-            login_user(user)
+            sessions.unlock(name)
+            sign_in(user)
             with one_commit():
                 ops.record_login(user)
+            audit.record_access("login", actor=user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next", "")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/dang-xuat", methods=["POST"])
 @login_required
 def logout():
+    user = current_user._get_current_object()
+    with one_commit("Đã đăng xuất."):
+        sessions.end_session(session.get(SESSION_KEY), "logout")
+    audit.record_access("logout", actor=user)
     logout_user()
-    flash("Đã đăng xuất.", "info")
+    session.clear()
     return redirect(url_for("auth.login"))
 
 
@@ -115,9 +172,9 @@ def change_password():
         user = current_user._get_current_object()
         with one_commit("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc.") as done:
             ops.change_password(user, form.new_password.data,
-                                current_password=form.current_password.data)
+                                current_password=form.current_password.data,
+                                keep_session=session.get(SESSION_KEY))
         if done["ok"]:
-            login_user(user)  # this session carries the new session version
             return redirect(url_for("auth.index"))
     return render_template("auth/change_password.html", form=form,
                            first=current_user.must_change_password)
@@ -209,11 +266,12 @@ def _scope_from(form: AccountForm) -> ops.Scope:
     if role == "hr":
         if not form.unit_id.data:
             raise DomainError("Chọn đơn vị của tài khoản cán bộ tổ chức.")
-        return ops.Scope(unit_id=form.unit_id.data)
+        return ops.Scope(unit_id=arg_id("unit_id", source=request.form) or form.unit_id.data)
     if role == "school":
         if not form.provider_id.data:
             raise DomainError("Chọn cơ sở đào tạo của tài khoản.")
-        return ops.Scope(provider_id=form.provider_id.data)
+        return ops.Scope(provider_id=arg_id("provider_id", source=request.form)
+                         or form.provider_id.data)
     return ops.Scope()
 
 
@@ -251,9 +309,9 @@ def accounts():
     if form.q.data:
         needle = fold(form.q.data.strip())
         rows = [r for r in rows if needle in fold(f"{r.username} {r.display_name} {r.email or ''}")]
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    page = arg_int("page", min=1, max=MAX_PAGE, default=1)
     total = len(rows)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args("page")
     return render_template("auth/accounts.html", form=form, rows=rows[(page - 1) * PAGE:page * PAGE],
                            total=total, page=page, pages=max(1, -(-total // PAGE)), args=args,
                            roles=dict(ROLES), admin=current_user.role == "admin")
@@ -298,7 +356,38 @@ def account(user_id: int):
             return redirect(url_for("auth.account", user_id=user.id))
         user = _account_or_404(user_id)
     return render_template("auth/account_form.html", form=form, user=user, action=ActionForm(),
-                           roles=dict(ROLES), scope_code=ops.scope_code(user))
+                           roles=dict(ROLES), scope_code=ops.scope_code(user),
+                           locked_until=sessions.locked_until(user.username),
+                           open_sessions=sessions.open_sessions(user))
+
+
+@bp.route("/tai-khoan/<int:user_id>/mo-khoa-dang-nhap", methods=["POST"])
+@role_required(*MANAGERS)
+def unlock_sign_in(user_id: int):
+    """Lift the lock that wrong passwords put on the account's username."""
+    user = _account_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    sessions.unlock(user.username)
+    with one_commit(f"Đã mở khóa đăng nhập cho “{user.username}”."):
+        audit.record("account", subject_type="account", subject_id=user.id,
+                     detail=f"mở khóa đăng nhập của {user.username}")
+    return redirect(url_for("auth.account", user_id=user_id))
+
+
+@bp.route("/tai-khoan/<int:user_id>/ket-thuc-phien", methods=["POST"])
+@role_required(*MANAGERS)
+def end_account_sessions(user_id: int):
+    user = _account_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with one_commit() as done:
+        n = sessions.end_sessions(user, "admin")
+        audit.record("account", subject_type="account", subject_id=user.id,
+                     detail=f"kết thúc {n} phiên đăng nhập của {user.username}")
+    if done["ok"]:
+        flash(f"Đã kết thúc {n} phiên đăng nhập của “{user.username}”.", "success")
+    return redirect(url_for("auth.account", user_id=user_id))
 
 
 @bp.route("/tai-khoan/<int:user_id>/<any('khoa', 'mo-khoa'):what>", methods=["POST"])
@@ -384,3 +473,42 @@ def issued_download():
                              unit=unit, filename="tai-khoan-mat-khau-ban-dau.xlsx")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- API tokens and xAPI keys -----------------------------------------------------------------
+
+def _credentials_filter():
+    """Credentials the user may see and revoke: an admin, all; a school, its provider's xAPI
+    keys; everyone, their own API tokens."""
+    if current_user.role == "admin":
+        return sa.true()
+    own = ApiCredential.user_id == current_user.id
+    if current_user.role == "school" and current_user.provider_id:
+        return sa.or_(own, ApiCredential.provider_id == current_user.provider_id)
+    return own
+
+
+@bp.route("/ma-truy-cap")
+@login_required
+def credentials():
+    rows = db.session.scalars(sa.select(ApiCredential).where(_credentials_filter())
+                              .order_by(ApiCredential.revoked_at.is_not(None),
+                                        ApiCredential.created_at.desc())).all()
+    return render_template("auth/credentials.html", rows=rows, now=utcnow(), aware=aware,
+                           form=ActionForm())
+
+
+@bp.route("/ma-truy-cap/<int:cred_id>/thu-hoi", methods=["POST"])
+@login_required
+def revoke_credential(cred_id: int):
+    cred = db.session.scalar(sa.select(ApiCredential).where(ApiCredential.id == cred_id,
+                                                            _credentials_filter()))
+    if cred is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with one_commit(f"Đã thu hồi mã {cred.key}: mọi yêu cầu dùng mã này từ nay bị từ chối."):
+        tokens.revoke_credential(cred)
+        audit.record("token", subject_type="credential", subject_id=cred.id,
+                     detail=f"thu hồi {cred.kind} {cred.key}")
+    return redirect(url_for("auth.credentials"))

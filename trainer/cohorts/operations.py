@@ -4,7 +4,6 @@ Certificates follow Circular 01/2018/TT-BNV (DOMAIN.md): issued only with full a
 assessment ≥ 5/10, and issued once. Operations change objects and flush; the caller commits."""
 from __future__ import annotations
 
-import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from trainer.learning.operations import lock_row, record_results
 from trainer.notices.operations import notify
 from trainer.people.models import Official
 from trainer.imports import (
-    ImportPlan, check_headers, data_rows, parse_date, parse_score, parse_yes_no)
+    ImportPlan, check_headers, data_rows, parse_date, parse_score, parse_yes_no, template_bytes)
 from trainer.timeutil import today
 
 # Circular 01/2018/TT-BNV: every assessment must reach 5 on the 0–10 scale.
@@ -543,6 +542,4 @@ def import_template(cohort: Cohort, kind: str) -> bytes:
         rows = [{"Số định danh cá nhân": e.official.pid, "Họ và tên": e.official.full_name,
                  "Điểm": "", "Kết quả": ""} for e in people if e.status in SEAT_STATUSES]
         columns = ["Số định danh cá nhân", "Họ và tên", "Điểm", "Kết quả"]
-    buf = io.BytesIO()
-    pd.DataFrame(rows, columns=columns).to_excel(buf, index=False)
-    return buf.getvalue()
+    return template_bytes(columns, *rows)  # names as text, never formulas

@@ -18,6 +18,7 @@ from trainer.interchange.forms import ConfirmForm
 from trainer.interchange.models import ImportBatch
 from trainer.interchange.operations import CLASS_KINDS
 from trainer.learning.models import CohortSession, Enrollment
+from trainer.params import form_ids
 from trainer.timeutil import today
 from trainer.views_util import one_commit
 
@@ -68,7 +69,7 @@ def remove_session(cohort_id: int, session_id: int):
 def attendance(cohort_id: int, session_id: int):
     session = _session_or_404(cohort_id, session_id)
     if request.method == "POST":
-        present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        present = form_ids("present")
         with one_commit() as outcome:
             n = ops.record_attendance(session, present)
         if outcome["ok"]:

@@ -8,10 +8,12 @@ from flask_login import current_user
 
 from trainer.auth.scope import get_cohort_for_school_or_404, officials_filter, role_required
 from trainer.degrees import operations as ops
-from trainer.degrees.forms import ExpiringFilterForm, TermForm, parse_module_scores
+from trainer.degrees.forms import (WITHIN_CHOICES, ExpiringFilterForm, TermForm,
+                                   parse_module_scores)
 from trainer.extensions import db
 from trainer.forms_util import options
 from trainer.learning.models import SEAT_STATUSES, ModuleResult
+from trainer.params import arg_choice, arg_int
 from trainer.people.models import Official
 from trainer.timeutil import today
 from trainer.views_util import one_commit
@@ -30,7 +32,7 @@ def module_results(cohort_id: int):
     progress = ops.cohort_progress(cohort)
     form = TermForm(request.args)
     form.term.choices = options((t, f"Học kỳ {t}") for t in terms)
-    term = request.args.get("term", type=int)
+    term = arg_int("term", min=1, max=99)
     if term not in terms:
         open_terms = progress.loc[progress["current_term"] > 0, "current_term"]
         term = int(open_terms.min()) if len(open_terms) else (terms[0] if terms else None)
@@ -87,7 +89,7 @@ def expiring():
 @role_required("admin")
 def remind():
     """Province-wide reminders (also run daily from the CLI/cron)."""
-    within = request.form.get("within", 60, type=int)
+    within = arg_choice("within", [days for days, _ in WITHIN_CHOICES], 60, source=request.form)
     with one_commit() as outcome:
         sent = ops.remind_expiring(within_days=within)
     if outcome["ok"]:

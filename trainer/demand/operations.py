@@ -421,10 +421,10 @@ def commission_training(unit: Unit, course: Course, officials: list[Official], *
     if not officials:
         raise DomainError("Chưa chọn cán bộ nào cho yêu cầu đặt hàng.")
     scope = set(unit_subtree_ids(unit.id))
-    outside = [o.full_name for o in officials if o.unit_id not in scope]
-    if outside:
-        raise NotAllowed(f"Không thể đặt hàng cho cán bộ ngoài đơn vị {unit.name}: "
-                         f"{', '.join(outside)}.")
+    outside = sum(1 for o in officials if o.unit_id not in scope)
+    if outside:  # never named: they are not the unit's to see
+        raise NotAllowed(f"{outside} cán bộ đã chọn không thuộc đơn vị {unit.name}: chỉ đặt hàng "
+                         f"cho cán bộ của đơn vị.")
     request = CohortRequest(unit_id=unit.id, course_id=course.id, requested_by=requested_by,
                             note=note.strip(), status="submitted", officials=officials)
     db.session.add(request)

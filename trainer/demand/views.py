@@ -18,6 +18,7 @@ from trainer.extensions import db
 from trainer.forms_util import options
 from trainer.learning.models import REQUEST_STATUSES, CohortRequest, Course, Provider
 from trainer.org.models import Unit
+from trainer.params import arg_id, form_ids
 from trainer.people.models import Official
 from trainer.views_util import one_commit
 
@@ -37,7 +38,7 @@ def _school_provider_id() -> int | None:
     """The provider a school acts for; an admin picks one (None: all providers)."""
     if current_user.role == "school":
         return current_user.provider_id
-    return request.args.get("provider", type=int)
+    return arg_id("provider") or None
 
 
 def _scope_provider_id() -> int | None:
@@ -167,8 +168,8 @@ def new_request():
     courses = db.session.scalars(sa.select(Course).order_by(Course.name)).all()
     form.course_id.choices = options([(0, "— Chọn khóa học —")] + [
         (c.id, f"{c.name} ({c.provider.name})") for c in courses])
-    course_id = form.course_id.data if request.method == "POST" else request.args.get(
-        "course", 0, type=int)
+    course_id = (arg_id("course_id", default=0, source=request.form) if request.method == "POST"
+                 else arg_id("course", default=0))
     course = db.session.get(Course, course_id) if course_id else None
     if request.method == "GET":
         form.course_id.data = course_id
@@ -176,10 +177,13 @@ def new_request():
         if course is None:
             flash("Chưa chọn khóa học.", "danger")
         else:
-            ids = set(form.official_ids.data or [])
-            chosen = db.session.scalars(sa.select(Official).where(Official.id.in_(ids))).all()
+            ids = form_ids("official_ids")
+            chosen = db.session.scalars(sa.select(Official).where(
+                Official.id.in_(ids), officials_filter(current_user))).all()
             if len(chosen) < len(ids):
-                abort(404)  # an id that does not exist: never reveal which
+                # A missing id and one outside the scope get the same answer: nobody learns
+                # which officials exist.
+                abort(404)
             with one_commit("Đã gửi yêu cầu đặt hàng đến cơ sở đào tạo.") as outcome:
                 ops.commission_training(unit, course, chosen,
                                         requested_by=current_user.display_name,

@@ -28,6 +28,7 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
+from trainer.audit import operations as audit
 from trainer.auth.models import User
 from trainer.auth.operations import create_user
 from trainer.cohorts.operations import issue_certificates
@@ -228,6 +229,7 @@ def _load_catalog() -> _Catalog:
 # The generator
 # --------------------------------------------------------------------------------------------
 
+@audit.as_one("")  # synthetic people: their results and assessments are not audit events
 def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
                   today: date | None = None) -> DemoSummary:
     """Add the demo province to the session (flushes, never commits). Deterministic for a given

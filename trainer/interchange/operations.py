@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from courses import vocab
+from trainer.audit import operations as audit
 from trainer.auth import operations as auth_ops
 from trainer.auth.scope import is_province_hr, officials_filter, visible_unit_ids
 from trainer.cohorts import operations as cohort_ops
@@ -565,7 +566,10 @@ def confirm_import(batch: ImportBatch, *, user) -> ImportPlan:
         raise DomainError(f"Tệp “{batch.filename}” đã được nhập.")
     cohort = db.session.get(Cohort, batch.cohort_id) if batch.cohort_id else None
     plan = preview_import(batch.kind, batch.content, batch.filename, scope_for(user), cohort)
-    counts = plan.run()
+    with audit.as_one("import", subject_type="batch", subject_id=batch.id,
+                      detail=f"{kind_label(batch.kind)} — {batch.filename}: "
+                             + summary_text(batch.kind, plan.counts())):
+        counts = plan.run()
     batch.status, batch.summary = "applied", {**counts, "errors": []}
     db.session.flush()
     return plan
@@ -575,7 +579,10 @@ def import_file(kind: str, path, *, dry_run: bool = False, actor: str = "") -> I
     """The CLI: the same validation and writes as the web, with an admin's scope."""
     df = read_table(path, path.name)
     plan = plan_import(kind, df, path.name, ImportScope(label=actor))
-    plan.run(dry_run)
+    with audit.as_one("" if dry_run else "import",
+                      detail=f"{kind_label(kind)} — {path.name}: "
+                             + summary_text(kind, plan.counts())):
+        plan.run(dry_run)
     return plan
 
 

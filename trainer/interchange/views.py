@@ -10,6 +10,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    send_file, url_for)
 from flask_login import current_user
 
+from trainer.audit import operations as audit
 from trainer.auth.scope import get_official_or_404, officials_filter, role_required
 from trainer.auth.views import issued_passwords_page
 from trainer.extensions import db
@@ -17,6 +18,7 @@ from trainer.interchange import operations as ops
 from trainer.interchange.forms import ConfirmForm, MatchForm, RejectForm
 from trainer.interchange.models import REVIEW_STATUSES, ImportBatch, ReviewItem
 from trainer.org.models import Unit
+from trainer.params import arg_choice, arg_id, arg_text
 from trainer.people.models import Official
 from trainer.views_util import one_commit
 
@@ -81,7 +83,7 @@ def review_item(item_id: int):
     candidates = db.session.scalars(sa.select(Official).where(
         Official.id.in_(list(item.candidates or [])), officials_filter(current_user))
         .order_by(Official.full_name)).all()
-    q = request.args.get("q", "")
+    q = arg_text("q")
     found = ops.search_officials(current_user, q)
     return render_template("interchange/review_item.html", item=item, candidates=candidates,
                            found=found, q=q, match_form=MatchForm(), reject_form=RejectForm(),
@@ -93,9 +95,10 @@ def review_item(item_id: int):
 def match(item_id: int):
     item = _item_or_404(item_id)
     form = MatchForm()
-    if not form.validate_on_submit() or not str(form.official_id.data).isdigit():
+    official_id = arg_id("official_id", source=request.form)
+    if not form.validate_on_submit() or not official_id:
         abort(400)
-    official = get_official_or_404(current_user, int(form.official_id.data))
+    official = get_official_or_404(current_user, official_id)
     with one_commit() as outcome:
         ops.match_review_item(item, official, actor=current_user.display_name)
     if outcome["ok"]:
@@ -127,12 +130,14 @@ def national():
     from trainer.exports import xlsx_response
     where = officials_filter(current_user)
     months = stale_months()
-    fmt = request.args.get("format")
+    fmt = arg_choice("format", ("json", "xlsx", "issues"))
     unit = db.session.get(Unit, current_user.unit_id) if current_user.unit_id else None
     unit_name = unit.name if unit else "Toàn tỉnh"
     if fmt in ("json", "xlsx"):
         data = ops.national_export(where, stale_months=months)
         if fmt == "json":
+            audit.record_access("export", subject_type="report",
+                                detail=f"csdl-quoc-gia.json — {unit_name}, {data['count']} cán bộ")
             body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
             return send_file(io.BytesIO(body), mimetype="application/json", as_attachment=True,
                              download_name="csdl-quoc-gia.json")

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from courses import vocab
+from trainer.audit import operations as audit
 from trainer.errors import DomainError, NotAllowed
 from trainer.extensions import db
 from trainer.learning.models import (
@@ -168,6 +169,8 @@ def decide_enrollment(enrollment: Enrollment, *, approve: bool, actor: str,
         approve_enrollment(enrollment, actor=actor)
     else:
         reject_enrollment(enrollment, actor=actor, reason=reason.strip())
+    audit.record("approval", subject_type="official", subject_id=enrollment.official_id,
+                 detail=f"{'duyệt' if approve else 'từ chối'} đăng ký {enrollment.course.code}")
 
 
 def promote_waitlisted(cohort: Cohort) -> list[Enrollment]:
@@ -324,6 +327,9 @@ def record_result(enrollment: Enrollment, *, passed: bool, score: float | None,
     outcome = "Hoàn thành" if passed else "Chưa đạt"
     notify(enrollment.official, "result", f"Kết quả khóa “{course.name}”: {outcome}",
            f"Điểm: {score:g}." if score is not None else "", link=_cohort_link(enrollment))
+    audit.record("result", subject_type="official", subject_id=enrollment.official_id,
+                 detail=f"{course.code}: {outcome}" + (f", điểm {score:g}" if score is not None
+                                                       else ""))
     db.session.flush()
 
 

@@ -9,6 +9,7 @@ from trainer.display import fold
 from trainer.extensions import db
 from trainer.learning import operations as ops
 from trainer.learning.models import Cohort, Course, Enrollment
+from trainer.params import arg_id
 from trainer.people.models import Official
 from trainer.views_util import one_commit
 
@@ -31,10 +32,12 @@ def catalog():
 def enroll():
     official = get_official_or_404(current_user, current_user.official_id)
     cohort = course = None
-    if request.form.get("cohort_id", "").isdigit():
-        cohort = db.session.get(Cohort, int(request.form["cohort_id"]))
-    elif request.form.get("course_id", "").isdigit():
-        course = db.session.get(Course, int(request.form["course_id"]))
+    cohort_id = arg_id("cohort_id", source=request.form)
+    course_id = arg_id("course_id", source=request.form)
+    if cohort_id:
+        cohort = db.session.get(Cohort, cohort_id)
+    elif course_id:
+        course = db.session.get(Course, course_id)
     if cohort is None and course is None:
         abort(404)
     with one_commit() as outcome:

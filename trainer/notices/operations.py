@@ -36,10 +36,12 @@ def unread_count(official_id: int) -> int:
         Notification.official_id == official_id, Notification.read_at.is_(None))) or 0
 
 
-def mark_read(official_id: int) -> None:
-    db.session.execute(sa.update(Notification).where(
-        Notification.official_id == official_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow()))
+def mark_read(official_id: int, ids=None) -> None:
+    """Mark the official's unread notices read; with `ids`, only those (the ones shown)."""
+    where = [Notification.official_id == official_id, Notification.read_at.is_(None)]
+    if ids is not None:
+        where.append(Notification.id.in_(list(ids)))
+    db.session.execute(sa.update(Notification).where(*where).values(read_at=utcnow()))
 
 
 def send_outbox(config: dict, *, limit: int = 100, max_attempts: int = 10) -> tuple[int, int]:

@@ -18,7 +18,10 @@ def inbox():
     notices = db.session.scalars(sa.select(Notification).where(
         Notification.official_id == current_user.official_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)).all()
-    unread = {n.id for n in notices if n.read_at is None}
-    mark_read(current_user.official_id)
+    # Not `unread`: base.html sets that name (the menu's badge count) over the view's value.
+    unread_ids = {n.id for n in notices if n.read_at is None}
+    page = render_template("notices/inbox.html", notices=notices, unread_ids=unread_ids)
+    # Read only once the page that shows them exists: a page that fails marks nothing.
+    mark_read(current_user.official_id, unread_ids)
     db.session.commit()
-    return render_template("notices/inbox.html", notices=notices, unread=unread)
+    return page

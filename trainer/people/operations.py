@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from courses import vocab
+from trainer.audit import operations as audit
 from trainer.errors import DomainError
 from trainer.extensions import db
 from trainer.imports import (ImportPlan, check_headers, data_rows, parse_choice, parse_date,
@@ -183,6 +184,8 @@ def record_assessment(official: Official, competency: Competency, level: int, *,
     assessment = Assessment(official_id=official.id, competency_id=competency.id, level=level,
                             source=source, assessed_on=on, assessor=assessor)
     db.session.add(assessment)
+    audit.record("assessment", subject_type="official", subject_id=official.id,
+                 detail=f"{competency.code}: mức {level} ({source}, {on:%d/%m/%Y})")
     db.session.flush()
     return assessment
 

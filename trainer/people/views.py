@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from courses import vocab
+from trainer.audit import operations as audit
 from trainer.auth.scope import (
     get_official_or_404,
     officials_filter,
@@ -38,6 +39,7 @@ from trainer.learning.models import Course, Enrollment
 from trainer.learning.operations import open_cohorts
 from trainer.org import operations as org_ops
 from trainer.org.models import Unit
+from trainer.params import MAX_PAGE, arg_choice, arg_id, arg_int, link_args
 from trainer.people import operations as ops
 from trainer.people.forms import AssessmentForm, OfficialFilterForm
 from trainer.people.models import Assessment, Official
@@ -80,6 +82,12 @@ def officials():
     """The officials in scope, filtered; `?format=xlsx` exports the whole filtered list. The gap
     reports link here with `group` (young / female / minority), `region` and `exact` (the unit
     alone, without its departments) so that a heatmap cell and its list count the same people."""
+    # Read before the form: a SelectField takes any integer, and one beyond 32 bits would reach
+    # the query (a server error); an unknown format is refused rather than ignored.
+    for name in ("unit", "position", "gap"):
+        arg_id(name)
+    arg_int("page", min=1, max=MAX_PAGE, default=1)
+    export = arg_choice("format", ("xlsx",))
     form = OfficialFilterForm(request.args)
     unit_ids = visible_unit_ids(current_user)
     units = db.session.scalars(sa.select(Unit).where(
@@ -103,6 +111,8 @@ def officials():
     if group or region:
         where = sa.and_(where, filter_clause(Filters(region=region, group=group or None,
                                                      young_age=young_age_limit())))
+    if any(v for k, v in request.args.items() if k != "page"):
+        audit.record_access("search", detail=request.query_string.decode("utf-8", "replace"))
     df = officials_frame(where)
     cat = load_catalogue()
     pop = load_population(cat, where)
@@ -118,7 +128,7 @@ def officials():
                 | df["code"].str.casefold().str.contains(needle, regex=False)]
     df = (df.assign(_key=df["full_name"].map(name_key))
           .sort_values(["commune_name", "_key"]).drop(columns="_key"))
-    if request.args.get("format") == "xlsx":  # the whole filtered list, the filters in the title
+    if export:  # the whole filtered list, the filters in the title
         group_label = groups[group] if group else ""
         scales = vocab.QUALIFICATION_SCALES
         frame = pd.DataFrame({
@@ -145,7 +155,7 @@ def officials():
     page = max(1, form.page.data or 1)
     total = len(df)
     rows = df.iloc[(page - 1) * PAGE: page * PAGE].to_dict("records")
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args("page", "format")
     return render_template("people/officials.html", form=form, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PAGE)), args=args, group_label=groups.get(group)
                            if group else "", exact=bool(request.args.get("exact")))
@@ -155,6 +165,8 @@ def officials():
 @role_required(*HR)
 def official(official_id: int):
     official = get_official_or_404(current_user, official_id)
+    if request.method == "GET":
+        audit.record_access("official_view", subject_type="official", subject_id=official.id)
     form = AssessmentForm()
     required = [r.competency for r in official.position.requirements] if official.position else []
     others = db.session.scalars(sa.select(Competency).order_by(Competency.name)).all()

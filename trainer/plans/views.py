@@ -6,7 +6,7 @@ Province HR (HR of the root unit) and admin: approve/return, /ke-hoach/tong-hop.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from trainer.auth.scope import (get_official_or_404, officials_filter, role_required,
@@ -17,6 +17,7 @@ from trainer.forms_util import options
 from trainer.learning.models import Enrollment
 from trainer.org.models import Unit
 from trainer.org.queries import COMMUNE_KINDS
+from trainer.params import YEAR_MAX, YEAR_MIN, arg_int
 from trainer.people.models import Official
 from trainer.plans import operations as ops
 from trainer.plans.forms import DraftForm, NoteForm, QuarterForm, ReturnForm, review_form
@@ -109,7 +110,7 @@ def _draft_units() -> list[Unit]:
 
 
 def _year_arg() -> int:
-    return request.args.get("nam", type=int) or today().year + 1
+    return arg_int("nam", min=YEAR_MIN, max=YEAR_MAX, default=today().year + 1)
 
 
 @bp.route("/ke-hoach")
@@ -204,9 +205,11 @@ def remove_item(plan_id: int, item_id: int):
 def remove_official(plan_id: int, item_id: int, official_id: int):
     plan = _plan_or_404(plan_id)
     item = _item_or_404(plan, item_id)
-    official = db.session.get(Official, official_id)
+    # Only someone on this line, and in the user's scope, is named (a 404 otherwise).
+    official = next((o for o in item.officials if o.id == official_id), None)
     if official is None:
         abort(404)
+    get_official_or_404(current_user, official.id)
     name, course = official.full_name, item.course.name
     with one_commit(f"Đã bỏ {name} khỏi “{course}”."):
         ops.remove_item_official(item, official)
@@ -270,7 +273,7 @@ def _province_only() -> None:
 @role_required(*HR)
 def aggregate():
     _province_only()
-    year = request.args.get("year", type=int) or _year_arg()
+    year = arg_int("year", min=YEAR_MIN, max=YEAR_MAX) or _year_arg()
     table = ops.aggregate_demand(year)
     return render_template("plans/aggregate.html", year=year, rows=table.to_dict("records"),
                            totals=table[["q1", "q2", "q3", "q4", "total", "cost"]].sum().to_dict(),
@@ -281,7 +284,7 @@ def aggregate():
 @role_required(*HR)
 def aggregate_excel():
     _province_only()
-    year = request.args.get("year", type=int) or _year_arg()
+    year = arg_int("year", min=YEAR_MIN, max=YEAR_MAX) or _year_arg()
     unit = current_user.unit.name if current_user.unit else "Toàn tỉnh"
     return xlsx_response({"Tổng hợp nhu cầu": ops.aggregate_frame(ops.aggregate_demand(year))},
                          title=f"Tổng hợp nhu cầu đào tạo, bồi dưỡng năm {year} "

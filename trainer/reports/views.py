@@ -14,6 +14,7 @@ from trainer.extensions import db
 from trainer.forms_util import options
 from trainer.framework.models import Position
 from trainer.org.models import Unit
+from trainer.params import arg_choice, arg_id, link_args
 from trainer.reports import operations as ops
 from trainer.reports.forms import ReportFilterForm
 from trainer.timeutil import today
@@ -71,7 +72,7 @@ def _unit_in_scope(unit_id: int | None) -> int | None:
 
 
 def _wants_xlsx() -> bool:
-    return request.args.get("format") == "xlsx"
+    return arg_choice("format", ("xlsx",)) == "xlsx"
 
 
 @bp.route("/thieu-hut")
@@ -79,7 +80,7 @@ def _wants_xlsx() -> bool:
 def gaps():
     """The heatmap, province → commune → officials (KH-1, KH-2)."""
     form, filters = _filter_form()
-    unit_id = _unit_in_scope(request.args.get("unit", type=int))
+    unit_id = _unit_in_scope(arg_id("unit") or None)
     start = None
     if current_user.role == "hr" and current_user.unit_id:
         own = db.session.get(Unit, current_user.unit_id)
@@ -96,7 +97,7 @@ def gaps():
         return xlsx_response(ops.heatmap_frames(hm), title="Bản đồ thiếu hụt năng lực"
                              + _filter_label(form), unit=where, filename="thieu-hut-nang-luc.xlsx")
     summary = sorted(zip(hm.columns, hm.total), key=lambda cc: (-cc[1]["lacking"], cc[0]["name"]))
-    args = {k: v for k, v in request.args.items() if k not in ("unit", "by", "format")}
+    args = link_args("unit", "by", "format")
     return render_template("reports/gaps.html", hm=hm, form=form, summary=summary, args=args,
                            unit_id=unit_id, by_official=by_official,
                            show_root=start is None and unit_id is not None)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from trainer.audit import operations as audit
 from trainer.auth.scope import get_cohort_for_school_or_404, role_required
 from trainer.cohorts.operations import attendance_rates, ineligible_reasons
 from trainer.errors import DomainError
@@ -12,6 +13,7 @@ from trainer.extensions import db
 from trainer.learning import operations as ops
 from trainer.learning.models import SEAT_STATUSES, Cohort, Course, Enrollment
 from trainer.forms_util import options
+from trainer.params import arg_id
 from trainer.school.forms import CancelForm, CohortForm
 from trainer.views_util import one_commit
 
@@ -47,8 +49,8 @@ def new_cohort():
     form = CohortForm()
     courses = _own_courses()
     form.course_id.choices = options((c.id, c.name) for c in courses)
-    if request.method == "GET" and request.args.get("course", "").isdigit():
-        form.course_id.data = int(request.args["course"])
+    if request.method == "GET" and arg_id("course"):
+        form.course_id.data = arg_id("course")
     if form.validate_on_submit():
         course = next(c for c in courses if c.id == form.course_id.data)
         with one_commit(f"Đã mở lớp {form.code.data}.") as outcome:
@@ -74,6 +76,8 @@ def cohort(cohort_id: int):
             flash(f"Đã ghi kết quả cho {n} học viên.", "success")
         return redirect(url_for("school.cohort", cohort_id=cohort.id))
     roster = sorted(cohort.enrollments, key=lambda e: e.official.full_name)
+    audit.record_access("official_view", subject_type="cohort", subject_id=cohort.id,
+                        detail=f"danh sách học viên lớp {cohort.code} ({len(roster)} người)")
     return render_template("school/cohort.html", cohort=cohort, roster=roster,
                            closes=ops.enrollment_closes(cohort),
                            seats=cohort.capacity - ops.seats_taken(cohort),
@@ -87,7 +91,11 @@ def _parse_results(form) -> dict[int, tuple[str, float | None]]:
     for key, outcome in form.items():
         if not key.startswith("outcome-") or outcome not in ("completed", "failed"):
             continue
-        enrollment_id = int(key.split("-", 1)[1])
+        suffix = key.split("-", 1)[1]
+        if not (suffix.isascii() and suffix.isdigit() and len(suffix) <= 10):
+            errors.append(f"Trường “{key[:30]}” không hợp lệ.")
+            continue
+        enrollment_id = int(suffix)
         text = form.get(f"score-{enrollment_id}", "").strip().replace(",", ".")
         try:
             score = float(text) if text else None

@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from trainer.auth.tokens import check_credential
+from trainer.auth.tokens import check_credential, limit_per_credential, note_use
 from trainer.extensions import db
 from trainer.learning.models import Provider
+from trainer.params import JsonRefused, json_limits, read_json
 from trainer.timeutil import utcnow
 from trainer.xapi import operations as ops
 from trainer.xapi.models import XapiStatement
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")
+limit_per_credential(bp)
 
 LRS_VERSION = "1.0.3"
 MAX_LIMIT = 100
@@ -43,6 +44,12 @@ def _error(status: int, errors: list[str] | str, **headers) -> Response:
     response.status_code = status
     response.headers.update(headers)
     return response
+
+
+@bp.errorhandler(429)
+def _too_many(e):
+    return _error(429, "Quá nhiều yêu cầu với khóa này trong thời gian ngắn: hãy gửi chậm lại.",
+                  **{"Retry-After": "60"})
 
 
 @bp.after_app_request
@@ -78,7 +85,8 @@ def _check_version_and_credential():
     if credential is None or credential.provider_id is None:
         return _error(401, "Cần xác thực HTTP Basic bằng khóa xAPI của đơn vị cung cấp "
                            "(key:secret).", **{"WWW-Authenticate": 'Basic realm="xAPI"'})
-    credential.last_used_at = utcnow()
+    if note_use(credential):
+        db.session.commit()  # before the view runs: its own commit or rollback stays its own
     g.xapi_credential = credential
     return None
 
@@ -89,11 +97,14 @@ def about():
 
 
 def _body():
+    """The statements sent, within the JSON limits of the settings (depth, list length, string
+    length: trainer.params.read_json) — an LRS may refuse what it will not store (xAPI 1.0.3,
+    Communication 1.3)."""
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ops.StatementError(400, [f"Nội dung không phải JSON hợp lệ: {e}."]) from None
+        return read_json(raw, **json_limits(current_app.config)) if raw else None
+    except JsonRefused as e:
+        raise ops.StatementError(e.status, [str(e)]) from None
 
 
 def _store(put_id: str | None = None) -> list[str]:
@@ -191,8 +202,8 @@ def _query(args) -> tuple[ops.Query, list[str]]:
     q, problems = ops.Query(), []
     if "agent" in args:
         try:
-            agent = json.loads(args["agent"])
-        except ValueError:
+            agent = read_json(args["agent"], **json_limits(current_app.config))
+        except JsonRefused:
             agent = None
         errors: list[str] = []
         ops._check_agent(agent, "agent", errors)
@@ -218,10 +229,11 @@ def _query(args) -> tuple[ops.Query, list[str]]:
             setattr(q, name, moment)
     if "limit" in args:
         value = args["limit"]
-        if not value.isdigit():
-            problems.append(f"Tham số limit “{value}” phải là số nguyên không âm.")
-        else:
-            q.limit = min(int(value), MAX_LIMIT) or MAX_LIMIT
+        digits = value.lstrip("0")
+        if not (value.isascii() and value.isdigit()):  # "²".isdigit() is True
+            problems.append(f"Tham số limit “{value[:20]}” phải là số nguyên không âm.")
+        else:  # 0 or more than the maximum: the maximum
+            q.limit = min(int(digits), MAX_LIMIT) if 0 < len(digits) <= 12 else MAX_LIMIT
     for name in ("ascending", "attachments", "related_agents", "related_activities"):
         if name in args and args[name] not in ("true", "false"):
             problems.append(f"Tham số {name} phải là true hoặc false.")

@@ -1,0 +1,80 @@
+"""The audit log's screens: the log for admins and province HR (filters, pages, Excel), and
+for an official, who saw or changed their record."""
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from trainer.audit import operations as ops
+from trainer.audit.forms import AuditFilterForm
+from trainer.audit.models import ACTIONS, SUBJECTS
+from trainer.auth.models import ROLES
+from trainer.auth.scope import is_province_hr, role_required
+from trainer.display import vntime
+from trainer.exports import xlsx_response
+from trainer.extensions import db
+from trainer.people.models import Official
+
+bp = Blueprint("audit", __name__)
+PAGE = 100
+EXPORT_ROWS = 50_000
+
+
+@bp.route("/nhat-ky")
+@role_required("hr", "admin")
+def events():
+    if not is_province_hr(current_user):
+        abort(403)
+    form = AuditFilterForm(request.args)
+    form.validate()
+    filters = ops.Filters(action=form.action.data or "", actor=form.actor.data or "",
+                          subject_type=form.subject_type.data or "",
+                          start=form.start.data, end=form.end.data)
+    official = None
+    if form.official.data:
+        official = db.session.scalar(sa.select(Official).where(
+            Official.code == form.official.data.strip()))
+        filters.subject_type, filters.subject_id = "official", official.id if official else -1
+    q = ops.events_query(filters)
+    if request.args.get("format") == "xlsx":
+        rows = db.session.scalars(q.limit(EXPORT_ROWS)).all()
+        frame = pd.DataFrame({
+            "Thời điểm": [vntime(e.at) for e in rows],
+            "Người thực hiện": [e.actor_name for e in rows],
+            "Vai trò": [dict(ROLES).get(e.actor_role, e.actor_role) for e in rows],
+            "Địa chỉ IP": [e.address for e in rows],
+            "Thao tác": [dict(ACTIONS).get(e.action, e.action) for e in rows],
+            "Đối tượng": [dict(SUBJECTS).get(e.subject_type, e.subject_type) for e in rows],
+            "Mã đối tượng": [e.subject_id for e in rows],
+            "Chi tiết": [e.detail for e in rows]})
+        return xlsx_response({"Nhật ký": frame}, title="Nhật ký truy cập và thay đổi dữ liệu",
+                             unit="Toàn tỉnh", filename="nhat-ky.xlsx")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    rows = db.session.scalars(q.offset((page - 1) * PAGE).limit(PAGE)).all()
+    subjects = _subject_names(rows)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("audit/events.html", form=form, rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PAGE)), args=args, actions=dict(ACTIONS),
+                           subject_labels=dict(SUBJECTS), roles=dict(ROLES), subjects=subjects,
+                           official=official)
+
+
+def _subject_names(rows) -> dict[int, str]:
+    """Names of the officials the rows are about (one query)."""
+    ids = {e.subject_id for e in rows if e.subject_type == "official" and e.subject_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Official.id, Official.full_name)
+                                   .where(Official.id.in_(ids))).all())
+
+
+@bp.route("/toi/ai-da-xem")
+@role_required("official")
+def my_viewers():
+    """An official sees who opened, searched or changed their record (Nghị định 13/2023)."""
+    events = ops.viewers_of(current_user.official_id)
+    return render_template("audit/my_viewers.html", events=events, actions=dict(ACTIONS),
+                           roles=dict(ROLES))
