@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from datetime import date, datetime, timezone
 
 import pandas as pd
@@ -234,3 +235,45 @@ def login(client):
         assert response.status_code == 302, "đăng nhập thất bại"
         return client
     return do
+
+
+# --------------------------------------------------------------------------- the browser
+# Debian's chromium through Playwright (never `playwright install`: STACK.md).
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=15_000)  # a busy 2-core CI machine runs the suite twice
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(app):
+    """The test app served over HTTP by werkzeug in a thread, CSRF on; yields its base URL."""
+    from werkzeug.serving import make_server
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def web(chromium, live):
+    """A fresh browser page (own cookies) whose relative URLs go to the live app."""
+    context = chromium.new_context(base_url=live, locale="vi-VN",
+                                   viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -9,13 +9,11 @@ DB is read again (after expire_all) to check what the browser did."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from trainer.extensions import db
 from trainer.framework.models import Position
@@ -30,43 +28,8 @@ from trainer.timeutil import today
 pytestmark = pytest.mark.browser
 
 # --------------------------------------------------------------------------- fixtures
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+# chromium, live and web are in tests/conftest.py (every browser test uses them).
 PASSWORD = "matkhau123"
-expect.set_options(timeout=15_000)  # a busy 2-core CI machine runs the suite twice
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live(app):
-    """The test app served over HTTP; yields its base URL."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def web(chromium, live):
-    """A fresh browser page (own cookies) whose relative URLs go to the live app."""
-    context = chromium.new_context(base_url=live, locale="vi-VN",
-                                   viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def login(page, user, home: str):

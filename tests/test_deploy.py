@@ -7,7 +7,6 @@ import io
 import logging
 import re
 import subprocess
-import sys
 import threading
 from pathlib import Path
 

@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.test_browser import chromium, live, web  # noqa: F401 (fixtures)
 from trainer.auth.models import User
 from trainer.extensions import db
 from trainer.org.models import Unit
@@ -93,7 +92,7 @@ def test_units_and_accounts_screens_on_the_demo(app, demo):
 
 
 @pytest.mark.browser
-def test_disabling_an_account_asks_first_in_a_real_browser(web, make_user, province):  # noqa: F811
+def test_disabling_an_account_asks_first_in_a_real_browser(web, make_user, province):
     admin = make_user("admin", username="quantri.web")
     target = make_user("hr", username="tochuc.web", unit_id=province[1].id)
     page = web

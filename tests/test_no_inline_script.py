@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.test_browser import by_code, chromium, live, login, web  # noqa: F401
+from tests.test_browser import by_code, login
 from trainer.cohorts import operations as cohort_ops
 from trainer.extensions import db
 from trainer.framework.models import Position

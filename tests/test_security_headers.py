@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from tests.conftest import make_app
-from tests.test_browser import live  # noqa: F401 (fixture: the werkzeug server)
 from tests.test_serve import KEY, ROOT, free_port
 from trainer.extensions import db
 from trainer.notices.models import OutboxEmail
@@ -184,7 +183,7 @@ def test_gunicorn_names_no_version(gunicorn):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_the_app_adds_its_server_line_under_the_dev_server(live):  # noqa: F811
+def test_the_app_adds_its_server_line_under_the_dev_server(live):
     """Werkzeug's development server (`make run`, the browser tests) adds its own line with its
     and Python's versions, which the app cannot remove: production runs gunicorn behind nginx
     (docs/security.md)."""

@@ -62,11 +62,14 @@ def _event(action: str, subject_type: str, subject_id, detail: str, actor) -> Au
 
 
 def record(action: str, *, subject_type: str = "", subject_id=None, detail: str = "",
-           actor=None) -> AuditEvent | None:
-    """A change, in the caller's transaction (inside `as_one`: nothing, the block records)."""
+           actor=None, actor_name: str = "") -> AuditEvent | None:
+    """A change, in the caller's transaction (inside `as_one`: nothing, the block records).
+    `actor_name` names an actor without an account (an xAPI key's provider)."""
     if _quiet.get():
         return None
     event = _event(action, subject_type, subject_id, detail, actor)
+    if actor_name and not event.actor_name:
+        event.actor_name = actor_name[:120]
     db.session.add(event)
     return event
 

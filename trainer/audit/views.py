@@ -15,6 +15,7 @@ from trainer.auth.scope import is_province_hr, role_required
 from trainer.display import vntime
 from trainer.exports import xlsx_response
 from trainer.extensions import db
+from trainer.params import MAX_PAGE, arg_choice, arg_int
 from trainer.people.models import Official
 
 bp = Blueprint("audit", __name__)
@@ -38,7 +39,7 @@ def events():
             Official.code == form.official.data.strip()))
         filters.subject_type, filters.subject_id = "official", official.id if official else -1
     q = ops.events_query(filters)
-    if request.args.get("format") == "xlsx":
+    if arg_choice("format", ("xlsx",)) == "xlsx":
         rows = db.session.scalars(q.limit(EXPORT_ROWS)).all()
         frame = pd.DataFrame({
             "Thời điểm": [vntime(e.at) for e in rows],
@@ -52,7 +53,7 @@ def events():
         return xlsx_response({"Nhật ký": frame}, title="Nhật ký truy cập và thay đổi dữ liệu",
                              unit="Toàn tỉnh", filename="nhat-ky.xlsx")
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery()))
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    page = arg_int("page", min=1, max=MAX_PAGE, default=1)
     rows = db.session.scalars(q.offset((page - 1) * PAGE).limit(PAGE)).all()
     subjects = _subject_names(rows)
     args = {k: v for k, v in request.args.items() if k != "page"}

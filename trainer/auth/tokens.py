@@ -88,7 +88,7 @@ def note_use(cred: ApiCredential) -> bool:
     from trainer.audit.operations import record
     owner = cred.user.username if cred.user else (cred.provider.code if cred.provider else "")
     record("token", subject_type="credential", subject_id=cred.id, actor=cred.user,
-           detail=f"{cred.kind} {cred.key} ({owner})")
+           actor_name=f"{cred.kind} {owner}", detail=f"{cred.kind} {cred.key} ({owner})")
     return True
 
 

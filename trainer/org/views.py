@@ -23,6 +23,7 @@ from trainer.org import operations as ops
 from trainer.org.forms import DeleteForm, MergeForm, UnitForm
 from trainer.org.models import Unit
 from trainer.org.queries import merges_of, official_counts, subtree_totals
+from trainer.params import arg_text
 from trainer.plans.models import TrainingPlan
 from trainer.views_util import one_commit
 
@@ -99,7 +100,7 @@ def units():
     roots = [u.id for u in sorted(units, key=lambda u: (u.closed_on is not None, u.code))
              if u.parent_id not in ids]  # the province; for HR, its unit and what merged in
     rows = _tree_rows(units, roots)
-    q = (request.args.get("q") or "").strip()[:100]
+    q = arg_text("q", max_length=100)
     if q:  # the matches and the units above them, so the tree still reads
         needle = fold(q)
         keep = set()

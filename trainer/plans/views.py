@@ -18,7 +18,6 @@ from trainer.learning.models import Enrollment
 from trainer.org.models import Unit
 from trainer.org.queries import COMMUNE_KINDS
 from trainer.params import YEAR_MAX, YEAR_MIN, arg_int
-from trainer.people.models import Official
 from trainer.plans import operations as ops
 from trainer.plans.forms import DraftForm, NoteForm, QuarterForm, ReturnForm, review_form
 from trainer.plans.models import PLAN_STATUSES, REVIEW_OUTCOMES, TrainingPlan, TrainingPlanItem
