@@ -1,12 +1,12 @@
 /* The Chart.js charts (static/vendor/chart.umd.min.js, loaded before this file). Their data comes
-   in non-executed JSON blocks (<script type="application/json">): templates carry no JavaScript
-   (STYLE.md §11). Each chart draws when its canvas and data are on the page. */
+   as JSON in the data-json attribute of a hidden element: templates carry no JavaScript, not even
+   a data block (STYLE.md §11). Each chart draws when its canvas and data are on the page. */
 (function () {
   "use strict";
 
   function json(id) {
     var block = document.getElementById(id);
-    return block ? JSON.parse(block.textContent) : null;
+    return block ? JSON.parse(block.dataset.json) : null;
   }
 
   var fmt = function (ms) { return new Date(ms).toLocaleDateString("vi-VN", {timeZone: "UTC"}); };

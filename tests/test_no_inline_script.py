@@ -38,9 +38,7 @@ STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
 def offences(text: str) -> list[str]:
     found = [m.group(0).strip() for m in HANDLER.finditer(text)]
     found += [m.group(0) for m in JS_URL.finditer(text)]
-    found += [m.group(0) for m in SCRIPT.finditer(text)
-              if not re.search(r"\ssrc=", m.group(1))
-              and not re.search(r"""\stype=["']application/json["']""", m.group(1))]
+    found += [m.group(0) for m in SCRIPT.finditer(text) if not re.search(r"\ssrc=", m.group(1))]
     found += [m.group(0) for m in STYLE_ATTRIBUTE.finditer(text)]
     found += [m.group(0) for m in STYLE_ELEMENT.finditer(text)]
     return found
@@ -49,10 +47,11 @@ def offences(text: str) -> list[str]:
 def test_the_scan_finds_what_it_looks_for():
     for bad in ("""<form onsubmit="return confirm('x')">""", "<button onclick='go()'>",
                 '<a href="javascript:void(0)">', "<script>alert(1)</script>",
+                '<script type="application/json" id="d">{{ d|tojson }}</script>',
                 '<div style="width: 5%">', "{{ f(style='width: 6rem') }}", "<style>p{}</style>"):
         assert offences(bad), bad
     for good in ('<script src="/static/app.js"></script>', '<div data-percent="5">',
-                 '<script type="application/json" id="d">{{ d|tojson }}</script>',
+                 """<div hidden id="d" data-json='{{ d|tojson }}'></div>""",
                  '<form data-confirm="Xóa?">', '<p>Mục tiêu congestion = 5</p>'):
         assert offences(good) == [], good
 
