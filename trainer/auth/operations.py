@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from trainer.auth.models import ROLES, User
@@ -133,19 +134,43 @@ def email_problem(email: str | None) -> str | None:
 
 @dataclass
 class Scope:
-    """What an account is bound to: at most one of these, by the role."""
+    """What an account is bound to: at most one of these, by the role. An official's scope also
+    carries the official's unit and name (who may manage the account; its default name)."""
     official_id: int | None = None
     provider_id: int | None = None
     unit_id: int | None = None
+    official_unit_id: int | None = None
+    official_name: str = ""
 
     def unit_of(self, role: str) -> int | None:
-        if role == "official" and self.official_id:
-            return db.session.scalar(sa.select(Official.unit_id).where(
-                Official.id == self.official_id))
+        if role == "official":
+            return self.official_unit_id
         return self.unit_id if role == "hr" else None
 
+    def columns(self, role: str) -> dict:
+        """The User columns this scope sets for the role."""
+        return {"official_id": self.official_id if role == "official" else None,
+                "provider_id": self.provider_id if role == "school" else None,
+                "unit_id": self.unit_id if role == "hr" else None}
 
-def resolve_scope(role: str, code: str) -> Scope:
+
+class ScopeCodes:
+    """The codes a scope may name, read in three queries: for a whole accounts file (no query
+    per row), or, with `only`, for the one code a form names."""
+
+    def __init__(self, only: str | None = None):
+        def where(column):
+            return column == only if only is not None else sa.true()
+        self.officials = {c: (i, u, n) for c, i, u, n in db.session.execute(
+            sa.select(Official.code, Official.id, Official.unit_id, Official.full_name)
+            .where(where(Official.code)))}
+        self.providers = dict(db.session.execute(sa.select(Provider.code, Provider.id)
+                                                 .where(where(Provider.code))).all())
+        self.units = {c: (i, closed is None) for c, i, closed in db.session.execute(
+            sa.select(Unit.code, Unit.id, Unit.closed_on).where(where(Unit.code)))}
+
+
+def resolve_scope(role: str, code: str, codes: ScopeCodes | None = None) -> Scope:
     """The scope named by a code: an official's code, a provider's code or a unit's code, as the
     role needs (ValueError with a Vietnamese reason otherwise)."""
     code = (code or "").strip()
@@ -156,22 +181,22 @@ def resolve_scope(role: str, code: str) -> Scope:
     if not code:
         raise ValueError({"official": "cần mã cán bộ", "school": "cần mã cơ sở đào tạo",
                           "hr": "cần mã đơn vị"}[role])
+    codes = codes or ScopeCodes(only=code)
     if role == "official":
-        found = db.session.scalar(sa.select(Official.id).where(Official.code == code))
-        if found is None:
+        if code not in codes.officials:
             raise ValueError(f"không có cán bộ mã “{code}”")
-        return Scope(official_id=found)
+        official_id, unit_id, name = codes.officials[code]
+        return Scope(official_id=official_id, official_unit_id=unit_id, official_name=name)
     if role == "school":
-        found = db.session.scalar(sa.select(Provider.id).where(Provider.code == code))
-        if found is None:
+        if code not in codes.providers:
             raise ValueError(f"không có cơ sở đào tạo mã “{code}”")
-        return Scope(provider_id=found)
-    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
-    if unit is None:
+        return Scope(provider_id=codes.providers[code])
+    if code not in codes.units:
         raise ValueError(f"không có đơn vị mã “{code}”")
-    if not unit.is_open:
+    unit_id, is_open = codes.units[code]
+    if not is_open:
         raise ValueError(f"đơn vị “{code}” đã đóng (sáp nhập)")
-    return Scope(unit_id=unit.id)
+    return Scope(unit_id=unit_id)
 
 
 def scope_code(user: User) -> str:
@@ -243,14 +268,14 @@ def create_account(actor: User, *, username: str, display_name: str, role: str, 
     to change at first sign-in."""
     if not can_create(actor, role, scope.unit_of(role)):
         raise NotAllowed("Bạn không được tạo tài khoản với vai trò và phạm vi này.")
-    if role == "official" and not display_name.strip() and scope.official_id:
-        display_name = db.session.get(Official, scope.official_id).full_name
+    if role == "official" and not display_name.strip():
+        display_name = scope.official_name
     if not display_name.strip():
         raise DomainError("Cần họ và tên người dùng.")
     password = generate_password()
     user = create_user(username, password, role, display_name, email=email,
                        must_change_password=True, generated=True, created_by=actor.display_name,
-                       **vars(scope))
+                       **scope.columns(role))
     audit.record("account", subject_type="account", subject_id=user.id,
                  detail=f"tạo tài khoản {user.username} ({role})")
     return user, Issued(user.username, user.display_name, password, account_place(user))
@@ -273,9 +298,8 @@ def update_account(actor: User, user: User, *, display_name: str, role: str, sco
         raise DomainError("Cần họ và tên người dùng.")
     _check_official_free(scope.official_id if role == "official" else None, user)
     user.display_name, user.email, user.role = display_name.strip()[:120], email or None, role
-    user.official_id = scope.official_id if role == "official" else None
-    user.provider_id = scope.provider_id if role == "school" else None
-    user.unit_id = scope.unit_id if role == "hr" else None
+    for column, value in scope.columns(role).items():
+        setattr(user, column, value)
     audit.record("account", subject_type="account", subject_id=user.id,
                  detail=f"sửa tài khoản {user.username} (vai trò {role})")
     db.session.flush()
@@ -464,7 +488,9 @@ def plan_accounts(df: pd.DataFrame, filename: str = "tệp", *, unit_ids=None,
     stays unchanged. Passwords of known accounts are never touched. `unit_ids`: the units the
     importer manages (None: an admin, every role)."""
     check_headers(df, ACCOUNT_REQUIRED, filename)
-    existing = {u.username: u for u in db.session.scalars(sa.select(User))}
+    existing = {u.username: u for u in db.session.scalars(
+        sa.select(User).options(selectinload(User.official)))}  # account_unit_id reads it
+    codes = ScopeCodes()
     plan, seen, seen_official, new, changes = ImportPlan(), {}, {}, [], []
     official_owner = {u.official_id: u.username for u in existing.values() if u.official_id}
     for i, row in data_rows(df):
@@ -488,7 +514,7 @@ def plan_accounts(df: pd.DataFrame, filename: str = "tệp", *, unit_ids=None,
             errs.append(cell_error(i, "Vai trò", str(e)))
         if role:
             try:
-                scope = resolve_scope(role, row.get("Mã phạm vi", ""))
+                scope = resolve_scope(role, row.get("Mã phạm vi", ""), codes)
             except ValueError as e:
                 errs.append(cell_error(i, "Mã phạm vi", str(e)))
         name = row.get("Họ và tên", "").strip()
@@ -515,16 +541,14 @@ def plan_accounts(df: pd.DataFrame, filename: str = "tệp", *, unit_ids=None,
                                                         f"{seen_official[scope.official_id]}"))
             if scope.official_id:
                 seen_official.setdefault(scope.official_id, i)
-            if role == "official" and not name and scope.official_id:
-                name = db.session.get(Official, scope.official_id).full_name
+            if role == "official" and not name:
+                name = scope.official_name
             if not name:
                 errs.append(cell_error(i, "Họ và tên", "không được để trống"))
         plan.errors.extend(errs)
         if errs:
             continue
-        values = {"display_name": name, "email": email, "role": role,
-                  "official_id": scope.official_id, "provider_id": scope.provider_id,
-                  "unit_id": scope.unit_id}
+        values = {"display_name": name, "email": email, "role": role, **scope.columns(role)}
         user = existing.get(username)
         diff = plan.count_row(user, values)
         if user is None:

@@ -20,9 +20,8 @@ from flask import current_app
 from limits import parse_many
 
 from trainer.auth.models import User, UserSession
-from trainer.auth.tokens import aware
 from trainer.extensions import db, limiter
-from trainer.timeutil import utcnow
+from trainer.timeutil import aware, utcnow
 
 STAFF = ("hr", "admin")
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often

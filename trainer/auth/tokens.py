@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainer.extensions import db
-from trainer.timeutil import utcnow
+from trainer.timeutil import aware, utcnow
 
 
 class ApiCredential(db.Model):
@@ -59,11 +59,6 @@ def check_credential(kind: str, key: str, secret: str) -> ApiCredential | None:
     if cred.expires_at is not None and aware(cred.expires_at) <= utcnow():
         return None
     return cred
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def revoke_credential(cred: ApiCredential) -> ApiCredential:

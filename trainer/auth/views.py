@@ -17,7 +17,7 @@ from trainer.auth.forms import (AccountFilterForm, AccountForm, ActionForm, Chan
                                 ResetPasswordForm)
 from trainer.auth.models import ROLES, User
 from trainer.auth.scope import role_required
-from trainer.auth.tokens import ApiCredential, aware
+from trainer.auth.tokens import ApiCredential
 from trainer.display import fold, vntime
 from trainer.errors import DomainError
 from trainer.exports import xlsx_response
@@ -27,7 +27,7 @@ from trainer.learning.models import Provider
 from trainer.org.models import Unit
 from trainer.params import MAX_PAGE, arg_id, arg_int, link_args
 from trainer.people.models import Official
-from trainer.timeutil import utcnow
+from trainer.timeutil import aware, utcnow
 from trainer.views_util import one_commit
 
 bp = Blueprint("auth", __name__)
@@ -289,24 +289,21 @@ def issued_passwords_page(issued: list[ops.Issued], *, title: str = "Mật khẩ
 def accounts():
     form = AccountFilterForm(request.args)
     form.validate()
-    rows = db.session.execute(
-        sa.select(User.id, User.username, User.display_name, User.email, User.role, User.active,
-                  User.must_change_password, User.last_login_at,
-                  sa.func.coalesce(Unit.name, Provider.name).label("scope"))
-        .outerjoin(Official, Official.id == User.official_id)
-        .outerjoin(Unit, Unit.id == sa.func.coalesce(Official.unit_id, User.unit_id))
-        .outerjoin(Provider, Provider.id == User.provider_id)
-        .where(ops.accounts_filter(current_user)).order_by(User.username)).all()
+    q = (sa.select(User.id, User.username, User.display_name, User.email, User.role, User.active,
+                   User.must_change_password, User.last_login_at,
+                   sa.func.coalesce(Unit.name, Provider.name).label("scope"))
+         .outerjoin(Official, Official.id == User.official_id)
+         .outerjoin(Unit, Unit.id == sa.func.coalesce(Official.unit_id, User.unit_id))
+         .outerjoin(Provider, Provider.id == User.provider_id)
+         .where(ops.accounts_filter(current_user)).order_by(User.username))
     if form.role.data:
-        rows = [r for r in rows if r.role == form.role.data]
-    status = form.status.data
-    if status == "active":
-        rows = [r for r in rows if r.active]
-    elif status == "disabled":
-        rows = [r for r in rows if not r.active]
-    elif status == "initial":
-        rows = [r for r in rows if r.must_change_password]
-    if form.q.data:
+        q = q.where(User.role == form.role.data)
+    status = {"active": User.active.is_(True), "disabled": User.active.is_(False),
+              "initial": User.must_change_password.is_(True)}.get(form.status.data)
+    if status is not None:
+        q = q.where(status)
+    rows = db.session.execute(q).all()
+    if form.q.data:  # diacritics ignored: folded here, not in SQL
         needle = fold(form.q.data.strip())
         rows = [r for r in rows if needle in fold(f"{r.username} {r.display_name} {r.email or ''}")]
     page = arg_int("page", min=1, max=MAX_PAGE, default=1)

@@ -50,7 +50,7 @@ from trainer.learning.models import (
 )
 from trainer.learning.operations import completion_expired, lock_row, record_result
 from trainer.people.models import Official
-from trainer.timeutil import today, utcnow
+from trainer.timeutil import aware, today, utcnow
 from trainer.xapi.models import ActivityMapping, XapiStatement
 
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -418,12 +418,8 @@ def completion_of(stmt: dict, stored_at: datetime) -> Completion | None:
     if score is not None:
         score = round(min(max(score, 0.0), 10.0), 2)
     moment = parse_timestamp(stmt["timestamp"]) if "timestamp" in stmt else None
-    on = (moment or _aware(stored_at)).astimezone(LOCAL_TZ).date()
+    on = (moment or aware(stored_at)).astimezone(LOCAL_TZ).date()
     return Completion(passed=True, score=score, on=min(on, today()))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _mapping(provider_id: int, activity_id: str) -> ActivityMapping | None:
@@ -696,7 +692,7 @@ def stored_now() -> datetime:
 # --- reading ---------------------------------------------------------------------------------
 
 def iso(moment: datetime) -> str:
-    return _aware(moment).astimezone(UTC).isoformat(timespec="milliseconds") \
+    return aware(moment).astimezone(UTC).isoformat(timespec="milliseconds") \
         .replace("+00:00", "Z")
 
 
