@@ -48,12 +48,12 @@ def main() -> None:
 
     from tests.conftest import reset_schema
     from trainer import create_app
-    from trainer.extensions import db
+    from trainer.core.extensions import db
     reset_schema(url)
     app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         from courses import load_catalog
-        from trainer.framework.operations import sync_catalog
+        from trainer.catalog.operations import sync_catalog
         from trainer.interchange.operations import ImportScope, preview_import
         from trainer.org.models import Unit
         sync_catalog(load_catalog())

@@ -37,13 +37,13 @@ def main() -> None:
 
     from tests.conftest import reset_schema
     from trainer import create_app
-    from trainer.extensions import db
+    from trainer.core.extensions import db
     reset_schema(url)
     app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         from courses import load_catalog
+        from trainer.catalog.operations import sync_catalog
         from trainer.demo.generate import generate_demo
-        from trainer.framework.operations import sync_catalog
         from trainer.guidance.operations import all_learning_paths, load_catalogue, load_population
         from trainer.reports.operations import gap_report
         from trainer.targets.operations import all_outlooks, all_progress

@@ -38,7 +38,7 @@ def main() -> None:
 
     from tests.conftest import reset_schema
     from trainer import create_app
-    from trainer.extensions import db
+    from trainer.core.extensions import db
     reset_schema(url)
     app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True,
                       "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING",
@@ -48,8 +48,8 @@ def main() -> None:
         from trainer.audit import operations as audit
         from trainer.audit.models import AuditEvent
         from trainer.auth.operations import create_user
+        from trainer.catalog.operations import sync_catalog
         from trainer.demo.generate import generate_demo
-        from trainer.framework.operations import sync_catalog
         from trainer.people.models import Official
         sync_catalog(load_catalog())
         generate_demo(args.officials, 2026)

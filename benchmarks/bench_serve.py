@@ -39,13 +39,13 @@ def free_port() -> int:
 def build(url: str, officials: int) -> None:
     from tests.conftest import reset_schema
     from trainer import create_app
-    from trainer.extensions import db
+    from trainer.core.extensions import db
     reset_schema(url)
     app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         from courses import load_catalog
+        from trainer.catalog.operations import sync_catalog
         from trainer.demo.generate import generate_demo
-        from trainer.framework.operations import sync_catalog
         from trainer.targets.operations import seed_presets
         sync_catalog(load_catalog())
         seed_presets()

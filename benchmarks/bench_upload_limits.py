@@ -6,8 +6,8 @@ process's peak memory (VmHWM) before and after the upload, the time the request 
 answer. Prints one JSON object. Usage:
 
     .venv/bin/python benchmarks/bench_upload_limits.py [--rows 1000000] [--bomb-mb 570]
-    # the same files against the code before the limits (trainer/imports.py of a commit):
-    git show 82dbf2c:trainer/imports.py > /tmp/imports_before.py
+    # the same files against the code before the limits (trainer/core/tabular.py of a commit):
+    git show 82dbf2c:trainer/core/tabular.py > /tmp/imports_before.py
     .venv/bin/python benchmarks/bench_upload_limits.py --before /tmp/imports_before.py
 
 A temporary SQLite database (migrated) is used; the files are written to a temporary folder."""
@@ -154,7 +154,7 @@ def prepare(database: str) -> None:
     from tests.conftest import reset_schema
     from trainer import create_app
     from trainer.auth.operations import create_user
-    from trainer.extensions import db
+    from trainer.core.extensions import db
     from trainer.org.models import Unit
     reset_schema(database)
     app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": database,
@@ -171,7 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--bomb-mb", type=int, default=570)
-    parser.add_argument("--before", help="an older trainer/imports.py to measure instead")
+    parser.add_argument("--before", help="an older trainer/core/tabular.py to measure instead")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -22,8 +22,9 @@ def finished_cohort_and_code() -> tuple[int, str]:
     import sqlalchemy as sa
 
     from trainer import create_app
-    from trainer.extensions import db
-    from trainer.learning.models import Cohort, Course, Enrollment, Provider
+    from trainer.catalog.models import Course, Provider
+    from trainer.core.extensions import db
+    from trainer.learning.models import Cohort, Enrollment
     with create_app({"ENV": "development"}).app_context():
         return db.session.execute(
             sa.select(Cohort.id, Enrollment.certificate_code).join(Enrollment)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import time_machine
 
 from trainer import create_app
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 PG_URL = os.environ.get("TRAINER_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TRAINER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -156,7 +156,7 @@ def runner(app):
 def catalog(app):
     """The standard catalog, loaded as `trainer catalog load` would."""
     from courses import load_catalog
-    from trainer.framework.operations import sync_catalog
+    from trainer.catalog.operations import sync_catalog
     from trainer.targets.operations import seed_presets
     sync_catalog(load_catalog())
     seed_presets()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import time_machine
 
 from trainer.auth.models import User
-from trainer.extensions import db
+from trainer.core.extensions import db
 from trainer.notices.models import OutboxEmail
 
 GOOD = "Song-Da-mua-lu-2026"
@@ -172,7 +172,7 @@ def test_hr_resets_a_password_within_its_scope_only(app, client, login, commune_
 
 def test_hr_cannot_create_or_edit_admin_and_school_accounts(app, login, commune_hr, admin,
                                                             catalog):
-    from trainer.learning.models import Provider
+    from trainer.catalog.models import Provider
     provider = db.session.scalar(sa.select(Provider).order_by(Provider.code))
     c = login(commune_hr)
     page = c.get("/tai-khoan/moi").get_data(as_text=True)
@@ -334,7 +334,7 @@ def preview(client, data):
 
 def test_accounts_file_preview_confirm_shows_the_passwords_once(app, login, admin, province,
                                                                 catalog, make_official):
-    from trainer.learning.models import Provider
+    from trainer.catalog.models import Provider
     school = db.session.scalar(sa.select(Provider.code).order_by(Provider.code))
     make_official(unit=province[1], code="CB-77", full_name="Hà Thị Lan")
     rows = [

@@ -16,21 +16,19 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance, negative_data_rejection, response_schema_conformance,
-    status_code_conformance)
+from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                               response_schema_conformance, status_code_conformance)
 
 from trainer.api.auth import issue_token
 from trainer.api.cli import api_cli
 from trainer.api.openapi import openapi_document
-from trainer.auth.tokens import ApiCredential
-from trainer.extensions import db
-from trainer.framework.models import Position
+from trainer.auth.models import ApiCredential
+from trainer.catalog.models import Course, Position
+from trainer.core.extensions import db
+from trainer.core.timeutil import today, utcnow
 from trainer.guidance.operations import guidance_for
 from trainer.learning import operations as ops
-from trainer.learning.models import Course
 from trainer.targets import operations as targets
-from trainer.timeutil import today, utcnow
 
 TODAY = today()
 DOC = openapi_document()

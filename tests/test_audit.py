@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 
 from trainer.audit.models import AuditEvent
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 
 def events(**where) -> list[AuditEvent]:
@@ -60,7 +60,7 @@ def test_viewing_searching_and_exporting_leave_rows(app, people, login):
 
 
 def test_a_change_and_its_row_are_one_transaction(app, catalog, people, login):
-    from trainer.framework.models import Competency
+    from trainer.catalog.models import Competency
     o = people["official"]
     competency = db.session.scalar(sa.select(Competency).order_by(Competency.code))
     c = login(people["hr"])

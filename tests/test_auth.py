@@ -4,10 +4,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from trainer.auth.models import User
-from trainer.extensions import db
-from trainer.learning.models import Course
+from trainer.catalog.models import Course
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.learning.operations import create_cohort, enroll_official
-from trainer.timeutil import today
 
 
 def test_passwords_are_hashed_and_wrong_ones_refused(app, make_user, client):

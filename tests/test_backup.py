@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.conftest import make_app
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,8 +26,8 @@ def counts(url: str) -> dict[str, int]:
 
 def test_a_backup_restores_to_a_working_database(app, catalog, make_official, make_user,
                                                  database_url, tmp_path):
+    from trainer.catalog.models import Competency
     from trainer.people.operations import record_assessment
-    from trainer.framework.models import Competency
     competency = db.session.scalar(sa.select(Competency).order_by(Competency.code))
     for _ in range(5):
         official = make_official()

@@ -15,15 +15,15 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from trainer.extensions import db
-from trainer.framework.models import Position
+from trainer.catalog.models import Course, Position
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.guidance.operations import guidance_for
-from trainer.learning.models import Cohort, Course, Enrollment
+from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.operations import create_cohort, enroll_official
 from trainer.notices.models import Notification
 from trainer.people.models import Assessment, Official
 from trainer.people.operations import record_assessment
-from trainer.timeutil import today
 
 pytestmark = pytest.mark.browser
 

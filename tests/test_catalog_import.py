@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from trainer.extensions import db
-from trainer.framework.operations import CATALOG_COLUMNS
 from tests.test_interchange import confirm_url, counts_on_page, csv, preview, text, xlsx
+from trainer.catalog.operations import CATALOG_COLUMNS
+from trainer.core.extensions import db
 
 COMP = list(CATALOG_COLUMNS["competencies"])
 COURSE = list(CATALOG_COLUMNS["courses"])
@@ -68,7 +68,7 @@ def test_template_has_the_headers_and_a_real_example_row(hr):
 
 
 def test_competencies_create_update_confirm_and_reimport(hr):
-    from trainer.framework.models import Competency
+    from trainer.catalog.models import Competency
     rows = [competency(), competency("CDS-01", "Kỹ năng số cơ bản (sửa tên)",
                                      **{"Nhóm năng lực": "thuc_thi", "Lĩnh vực": "digital"})]
     upload = xlsx(rows, COMP)
@@ -88,7 +88,7 @@ def test_competencies_create_update_confirm_and_reimport(hr):
 
 
 def test_a_course_may_name_stored_and_new_codes_and_closes_gaps_like_the_catalog(hr):
-    from trainer.learning.models import Course
+    from trainer.catalog.models import Course
     rows = [course(), course("AI-VB2", **{"Khóa học tiên quyết": "AI-VB; LLCT-SC",
                                           "Năng lực đạt được": "CDS-01:3; LLCT-01:1",
                                           "Văn bằng, chứng chỉ": "it_level:co_ban",
@@ -106,7 +106,7 @@ def test_a_course_may_name_stored_and_new_codes_and_closes_gaps_like_the_catalog
 
 
 def test_every_kind_of_catalog_error_is_named_by_row_and_column_and_nothing_is_written(hr):
-    from trainer.learning.models import Course
+    from trainer.catalog.models import Course
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Course))
     rows = [
         course("X-1", **{"Mã cơ sở đào tạo": "KHONG-CO"}),                      # row 2
@@ -149,7 +149,7 @@ def test_missing_required_headers_are_named(hr):
 
 
 def test_a_position_framework_change_changes_officials_gaps(hr, province, make_official):
-    from trainer.framework.models import Competency, Position
+    from trainer.catalog.models import Competency, Position
     from trainer.guidance.operations import guidance_for
     ai = db.session.scalar(sa.select(Competency.id).where(Competency.code == "AI-01"))
     position = db.session.scalar(sa.select(Position).where(Position.code == "CV-VHXH"))
@@ -178,8 +178,8 @@ def test_only_province_hr_and_admins_import_the_catalog(client, province, catalo
 
 
 def test_cli_imports_a_catalog_table(app, runner, catalog, tmp_path):
+    from trainer.catalog.models import Course
     from trainer.interchange.cli import data_cli
-    from trainer.learning.models import Course
     app.cli.add_command(data_cli)
     path = tmp_path / "khoa-hoc.csv"
     path.write_text(pd.DataFrame([course()], columns=COURSE).to_csv(index=False, sep=";"),

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from trainer.extensions import db
+from trainer.core.extensions import db
 from trainer.people.identity import make_pid
 from trainer.people.operations import ASSESSMENT_COLUMNS, OFFICIAL_COLUMNS
 
@@ -26,13 +26,8 @@ def count(model) -> int:
 
 
 def catalog_counts() -> dict[str, int]:
-    from trainer.framework.models import (
-        Competency,
-        Position,
-        PositionRequirement,
-        RegionPriority,
-    )
-    from trainer.learning.models import Course, CourseCompetency, Provider
+    from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
+                                        PositionRequirement, Provider, RegionPriority)
     return {m.__tablename__: count(m) for m in (Competency, Course, Position, Provider,
                                                 RegionPriority, PositionRequirement,
                                                 CourseCompetency)}
@@ -140,7 +135,7 @@ def _broken_catalog(tmp_path):
 
 
 def test_catalog_load_broken_directory_writes_nothing(runner, tmp_path):
-    from trainer.learning.models import Course
+    from trainer.catalog.models import Course
     assert runner.invoke(args=["catalog", "load"]).exit_code == 0
     before = catalog_counts()
     broken, renamed = _broken_catalog(tmp_path)
@@ -174,7 +169,7 @@ def test_catalog_load_missing_directory(runner, tmp_path):
 
 # --------------------------------------------------------------------------- import officials
 def test_import_officials_xlsx_creates_then_updates(runner, catalog, commune, tmp_path):
-    from trainer.framework.models import Position
+    from trainer.catalog.models import Position
     from trainer.people.models import Official
     path = write_xlsx(tmp_path / "can-bo.xlsx", good_officials(commune.code))
 
@@ -353,8 +348,8 @@ def test_import_assessments(runner, catalog, make_official, tmp_path):
 
 
 def test_import_assessments_broken_rows_write_nothing(runner, catalog, make_official, tmp_path):
+    from trainer.core.timeutil import today
     from trainer.people.models import Assessment
-    from trainer.timeutil import today
     official = make_official()
     db.session.commit()
     unknown_pid = make_pid("012", date(1990, 5, 17), "male", 999_999)
@@ -394,7 +389,7 @@ def test_import_assessments_broken_rows_write_nothing(runner, catalog, make_offi
 
 # --------------------------------------------------------------------------- recommend
 def test_recommend_json_for_official_with_gaps(runner, catalog, make_official):
-    from trainer.framework.models import Position
+    from trainer.catalog.models import Position
     position = db.session.scalar(sa.select(Position).where(Position.code == "CV-VP"))
     official = make_official(code="CB777", position=position)
     db.session.commit()
@@ -425,7 +420,7 @@ def test_recommend_unknown_code(runner, catalog):
 
 # --------------------------------------------------------------------------- targets
 def test_targets_json_counts_from_records(runner, catalog, make_official, make_unit):
-    from trainer.framework.models import Position
+    from trainer.catalog.models import Position
     from trainer.targets.presets import PRESETS
     cv_vp = db.session.scalar(sa.select(Position).where(Position.code == "CV-VP"))
     unit = make_unit()

@@ -10,20 +10,17 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from trainer.catalog.models import Course, CourseModule, Provider
 from trainer.cohorts import operations as ops
 from trainer.cohorts.certificate import certificate_pdf
-from trainer.errors import DomainError, ImportRejected
-from trainer.extensions import db
-from trainer.learning.models import (
-    Attendance, Cohort, Course, CourseModule, Enrollment, ModuleResult, Provider)
-from trainer.learning.operations import (
-    create_cohort,
-    enroll_official,
-    record_result,
-    start_cohort,
-)
+from trainer.cohorts.models import Attendance
+from trainer.core.errors import DomainError, ImportRejected
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
+from trainer.degrees.models import ModuleResult
+from trainer.learning.models import Cohort, Enrollment
+from trainer.learning.operations import create_cohort, enroll_official, record_result, start_cohort
 from trainer.notices.models import Notification
-from trainer.timeutil import today
 
 T0 = today()
 
@@ -63,7 +60,7 @@ def _session(cohort, days_ago, hour=8):
 
 def _csv(rows: list[dict]) -> pd.DataFrame:
     """What read_table returns for an uploaded CSV."""
-    from trainer.imports import read_table
+    from trainer.core.tabular import read_table
     return read_table(io.BytesIO(pd.DataFrame(rows).to_csv(index=False).encode()), "tep.csv")
 
 

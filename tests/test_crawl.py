@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from werkzeug.exceptions import HTTPException
 
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 DEMO = "demo1234"
 # The demo's accounts, and about how many pages each reaches (the crawl must not stop early:

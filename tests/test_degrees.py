@@ -12,24 +12,21 @@ import pytest
 import sqlalchemy as sa
 
 from courses import DATA_DIR, CatalogError, load_catalog, vocab
+from trainer.catalog.models import Course, CourseModule, Position
+from trainer.catalog.operations import sync_catalog
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.degrees import operations as ops
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.framework.models import Position
-from trainer.framework.operations import sync_catalog
-from trainer.learning.models import Course, CourseModule, Enrollment, ModuleResult
-from trainer.learning.operations import (
-    approve_enrollment,
-    create_cohort,
-    enroll_official,
-    start_cohort,
-)
+from trainer.degrees.models import ModuleResult
+from trainer.learning.models import Enrollment
+from trainer.learning.operations import (approve_enrollment, create_cohort, enroll_official,
+                                         start_cohort)
+from trainer.learning.queries import officials_frame
 from trainer.notices.models import Notification
 from trainer.people.models import Assessment, Official
-from trainer.people.queries import officials_frame
 from trainer.targets.operations import facts_for, progress_of
 from trainer.targets.presets import BY_CODE
-from trainer.timeutil import today
 
 _seq = itertools.count(1)
 DAI_HOC = vocab.rank(vocab.EDUCATION, "dai_hoc")
@@ -360,7 +357,7 @@ def test_a_retaken_course_is_no_longer_listed(app, catalog, make_official):
 def test_a_target_counts_a_completion_while_valid_and_not_after_expiry(
         app, catalog, make_official):
     """DL-d counts a valid digital completion; an expired one (24-month validity) stops counting
-    (people.queries.completions_frame `valid`)."""
+    (learning.queries.completions_frame `valid`)."""
     official = make_official()
     enrollment = _completion(official, "BDHVS-ATTT", today() - timedelta(days=365))
     db.session.commit()

@@ -7,16 +7,17 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
+                                    PositionRequirement, Provider)
+from trainer.core.errors import DomainError, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.demand import operations as ops
-from trainer.errors import DomainError, NotAllowed
-from trainer.extensions import db
-from trainer.framework.models import Competency, Position, PositionRequirement
-from trainer.learning.models import (Cohort, CohortRequest, Course, CourseCompetency, Enrollment,
-                                     Provider)
+from trainer.demand.models import CohortRequest
+from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.operations import create_cohort, enroll_official
 from trainer.notices.models import Notification
 from trainer.people.models import Assessment
-from trainer.timeutil import today
 
 SOON = today() + timedelta(days=30)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 
 from trainer import create_app
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 TODAY = date(2026, 5, 20)
 N = 300
@@ -22,7 +22,7 @@ def _fresh_app():
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         from courses import load_catalog
-        from trainer.framework.operations import sync_catalog
+        from trainer.catalog.operations import sync_catalog
 
         db.create_all()
         sync_catalog(load_catalog())
@@ -40,7 +40,7 @@ def _generate(app, n=N, seed=SEED):
 
 
 def _fingerprint():
-    from trainer.framework.models import Position
+    from trainer.catalog.models import Position
     from trainer.org.models import Unit
     from trainer.people.models import Assessment, Official
 
@@ -129,7 +129,7 @@ def test_identities_are_valid_and_unique(demo):
 
 
 def test_leadership_once_per_commune(demo):
-    from trainer.framework.models import Position
+    from trainer.catalog.models import Position
     from trainer.org.models import Unit
     from trainer.people.models import Official
 
@@ -161,7 +161,8 @@ def test_assessments_gaps_and_unassessed(demo):
 
 
 def test_cohorts_and_enrollments(demo):
-    from trainer.learning.models import Cohort, Course, CourseCompetency, Enrollment
+    from trainer.catalog.models import Course, CourseCompetency
+    from trainer.learning.models import Cohort, Enrollment
     from trainer.people.models import Assessment
 
     _, summary = demo
@@ -225,8 +226,8 @@ def test_demo_logins_authenticate(demo):
 
 
 def test_refuses_a_second_run(demo):
+    from trainer.core.errors import DomainError
     from trainer.demo.generate import generate_demo
-    from trainer.errors import DomainError
 
     with pytest.raises(DomainError):
         generate_demo(10, seed=1, today=TODAY)

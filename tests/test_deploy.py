@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from tests.conftest import REDIS_URL, make_app
 from trainer import create_app
-from trainer.extensions import db
-from trainer.settings import DEFAULTS, ConfigError
+from trainer.core.extensions import db
+from trainer.core.settings import DEFAULTS, ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "9f2c4e6a8b0d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d"
@@ -73,7 +73,7 @@ def test_no_secret_key_is_written_in_the_code():
 
 def test_development_makes_a_random_key_once_and_keeps_it(tmp_path, monkeypatch):
     monkeypatch.delenv("TRAINER_SECRET_KEY", raising=False)
-    from trainer import settings
+    from trainer.core import settings
 
     first, second = Config(), Config()
     settings.load(first, str(tmp_path), {"ENV": "development"})
@@ -106,7 +106,7 @@ def test_every_documented_setting_is_read_from_the_environment(monkeypatch, tmp_
 
 def test_the_settings_file_in_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("TRAINER_STALE_MONTHS", raising=False)
-    from trainer import settings
+    from trainer.core import settings
 
     (tmp_path / "settings.toml").write_text('STALE_MONTHS = 6\nPUBLIC_URL = "https://x.vn"\n')
     config = Config()
@@ -272,8 +272,8 @@ def count(model) -> int:
 
 def test_setup_without_demo_creates_nothing_of_the_demo(app, runner):
     from trainer.auth.models import User
-    from trainer.framework.models import Competency
-    from trainer.learning.models import Cohort, Course, Enrollment
+    from trainer.catalog.models import Competency, Course
+    from trainer.learning.models import Cohort, Enrollment
     from trainer.org.models import Unit
     from trainer.people.models import Assessment, Official
     from trainer.targets.models import Target
@@ -315,7 +315,7 @@ def test_create_admin_asks_twice_and_applies_the_policy(app, runner, client):
 
 # --------------------------------------------------------------------------- scheduled jobs
 def test_a_job_runs_once_when_two_runs_overlap(app, runner):
-    from trainer.jobs import job_lock
+    from trainer.core.jobs import job_lock
     held, release = threading.Event(), threading.Event()
     flask_app = app
 
@@ -343,15 +343,14 @@ def test_overlapping_reminder_processes_notify_each_official_once(app, catalog, 
                                                                   database_url, tmp_path):
     """Two `trainer notices remind` processes started together: the cohort starting in three
     days is announced once to each enrollee."""
-    from datetime import timedelta
+    # The processes run on the real clock, not the suite's fixed one.
+    from datetime import timedelta, timezone
 
     from time_machine import escape_hatch
 
-    from trainer.learning.models import Course
+    from trainer.catalog.models import Course
     from trainer.learning.operations import create_cohort, enroll_official
     from trainer.notices.models import Notification
-    # The processes run on the real clock, not the suite's fixed one.
-    from datetime import timezone
     start = escape_hatch.datetime.datetime.now(timezone.utc).date() + timedelta(days=3)
     course = db.session.scalar(sa.select(Course).where(Course.mode == "in_person",
                                                        Course.requires_approval.is_(False))

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from trainer.errors import DomainError
-from trainer.extensions import db
+from trainer.catalog.models import Course
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.learning import operations as ops
-from trainer.learning.models import Course, Enrollment
+from trainer.learning.models import Enrollment
 from trainer.notices.models import Notification, OutboxEmail
-from trainer.timeutil import today
 
 TODAY = today()
 

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 from openpyxl import load_workbook
 
-from trainer.exports import HEADER_ROW, xlsx_bytes
+from trainer.core.exports import HEADER_ROW, xlsx_bytes
 
 
 def test_export_has_title_unit_date_frozen_vietnamese_headers_and_round_trips():

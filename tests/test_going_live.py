@@ -13,10 +13,10 @@ from datetime import date, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from trainer.extensions import db
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.people.identity import make_pid
 from trainer.people.operations import OFFICIAL_COLUMNS
-from trainer.timeutil import today
 
 ADMIN_PASSWORD = "Cao-nguyen-Sin-Ho-2026"
 
@@ -188,7 +188,7 @@ def test_a_province_goes_live_from_an_empty_database(app, runner, tmp_path):
     # The closed commune stays readable; a report as of a day before the merge still shows it.
     closed_page = admin.get(f"/don-vi/{a.id}").get_data(as_text=True)
     assert "Đã sáp nhập vào" in closed_page and "1681/QĐ-UBND" in closed_page
-    from trainer.people.queries import officials_frame
+    from trainer.learning.queries import officials_frame
     then = officials_frame(on=today() - timedelta(days=1)).set_index("code")
     now = officials_frame().set_index("code")
     assert then.loc["DB001", "commune_name"] == "Xã Mường Phăng"

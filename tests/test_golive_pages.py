@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from trainer.auth.models import User
-from trainer.extensions import db
+from trainer.core.extensions import db
 from trainer.org.models import Unit
 
 DEMO = "demo1234"
@@ -74,7 +74,7 @@ def test_units_and_accounts_screens_on_the_demo(app, demo):
     issue = admin.get(f"/tai-khoan/cap-cho-can-bo?unit_id={commune.id}&scheme=code")
     ready = int(re.search(r"<strong>([\d.]+)</strong> cán bộ sẽ được cấp",
                           issue.get_data(as_text=True)).group(1).replace(".", ""))
-    from trainer.auth.scope import unit_subtree_ids
+    from trainer.org.queries import unit_subtree_ids
     from trainer.people.models import Official
     without = db.session.scalar(sa.select(sa.func.count(Official.id)).where(
         Official.unit_id.in_(unit_subtree_ids(commune.id)),

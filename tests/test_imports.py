@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from trainer.extensions import db
+from trainer.core.extensions import db
 from trainer.people.identity import make_pid
 from trainer.people.operations import ASSESSMENT_COLUMNS, OFFICIAL_COLUMNS
 
@@ -213,7 +213,7 @@ def test_templates_have_the_documented_headers_and_import_cleanly(hr_client, pro
 
 
 def test_a_semicolon_csv_saved_by_vietnamese_excel_is_read(tmp_path):
-    from trainer.imports import read_table
+    from trainer.core.tabular import read_table
     path = tmp_path / "ds.csv"
     path.write_text("Mã cán bộ;Họ và tên\nCB1;Lò Văn Páo\n\nCB2;Vàng Thị Dở\n", encoding="utf-8-sig")
     df = read_table(path, path.name)

@@ -9,15 +9,13 @@ import html
 import io
 import json
 import re
-import sys
-import types
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from trainer.extensions import db
+from trainer.core.extensions import db
 from trainer.people.identity import make_pid
 from trainer.people.operations import OFFICIAL_COLUMNS
 
@@ -170,7 +168,7 @@ def test_preview_lists_every_kind_of_error_by_row_and_column(hr, province, catal
 
 
 def test_levels_years_scores_and_duplicates_out_of_range(hr, province, catalog, make_official):
-    from trainer.interchange.operations import RATING_COLUMNS, RESULT_COLUMNS
+    from trainer.interchange.operations import RATINGS, RESULT_COLUMNS
     from trainer.people.operations import ASSESSMENT_COLUMNS
     o = make_official(unit=province[1])
     db.session.commit()
@@ -183,7 +181,7 @@ def test_levels_years_scores_and_duplicates_out_of_range(hr, province, catalog, 
                {"Số định danh cá nhân": o.pid, "Năm": "2025", "Xếp loại": "Rất tốt"},
                {"Số định danh cá nhân": o.pid, "Năm": "2024", "Xếp loại": "hoan_thanh"},
                {"Số định danh cá nhân": o.pid, "Năm": "2024", "Xếp loại": "hoan_thanh"}]
-    page = text(preview(hr, "ratings", xlsx(ratings, list(RATING_COLUMNS))))
+    page = text(preview(hr, "ratings", xlsx(ratings, RATINGS.headers)))
     assert "dòng 2, cột “Năm”: “1999” phải là năm từ 2000" in page
     assert "dòng 3, cột “Xếp loại”: “Rất tốt” không phải mức xếp loại hợp lệ" in page
     assert "dòng 5, cột “Năm”: cán bộ " in page and "ở dòng 4" in page
@@ -233,7 +231,7 @@ def test_another_user_cannot_confirm_my_batch(hr, province, make_user, client, l
 
 
 def test_ratings_import_creates_updates_and_keeps(hr, province, make_official):
-    from trainer.interchange.operations import RATING_COLUMNS
+    from trainer.interchange.operations import RATINGS
     from trainer.people.models import Rating
     o = make_official(unit=province[1])
     db.session.add(Rating(official_id=o.id, year=2024, rating="hoan_thanh"))
@@ -241,19 +239,20 @@ def test_ratings_import_creates_updates_and_keeps(hr, province, make_official):
     rows = [{"Số định danh cá nhân": o.pid, "Năm": "2023", "Xếp loại": "Hoàn thành nhiệm vụ"},
             {"Số định danh cá nhân": o.pid, "Năm": "2024", "Xếp loại": "Hoàn thành xuất sắc nhiệm vụ"},
             {"Số định danh cá nhân": o.pid, "Năm": "2025", "Xếp loại": "hoan_thanh_tot"}]
-    response = preview(hr, "ratings", csv(rows, list(RATING_COLUMNS)), "xl.csv")
+    response = preview(hr, "ratings", csv(rows, RATINGS.headers), "xl.csv")
     assert counts_on_page(response) == {"created": 2, "updated": 1, "unchanged": 0}
     hr.post(confirm_url(response))
     got = dict(db.session.execute(sa.select(Rating.year, Rating.rating)).all())
     assert got == {2023: "hoan_thanh", 2024: "xuat_sac", 2025: "hoan_thanh_tot"}
-    again = preview(hr, "ratings", csv(rows, list(RATING_COLUMNS)), "xl.csv")
+    again = preview(hr, "ratings", csv(rows, RATINGS.headers), "xl.csv")
     assert counts_on_page(again) == {"created": 0, "updated": 0, "unchanged": 3}
 
 
 def test_results_import_records_like_a_school_and_is_idempotent(hr, province, catalog,
                                                                 make_official):
+    from trainer.catalog.models import Course
     from trainer.interchange.operations import RESULT_COLUMNS
-    from trainer.learning.models import Course, Enrollment
+    from trainer.learning.models import Enrollment
     from trainer.people.models import Assessment
     o = make_official(unit=province[1])
     course = db.session.scalar(sa.select(Course).where(Course.code == COURSE))
@@ -366,7 +365,7 @@ def _queue_file(hr, people):
 
 
 def test_review_match_applies_the_completion_and_closes_the_gap(hr, catalog, people):
-    from trainer.framework.models import Competency, Position
+    from trainer.catalog.models import Competency, Position
     from trainer.guidance.operations import guidance_for
     from trainer.interchange.models import ReviewItem
     from trainer.learning.models import Enrollment
@@ -450,19 +449,20 @@ def test_review_queue_scope(hr, catalog, people, province, make_user, client, lo
 
 
 def test_xapi_items_are_matched_through_the_xapi_module(app, province_hr, people, monkeypatch):
-    """The xAPI module owns how a queued statement is applied; the queue only calls it."""
+    """The xAPI module owns how a queued statement is applied; the queue only calls it (the
+    matcher the xAPI area registered)."""
+    from trainer.interchange import operations as xops
     from trainer.interchange.models import ReviewItem
-    from trainer.interchange.operations import match_review_item
+    from trainer.xapi.operations import apply_review_match
+    assert xops.REVIEW_MATCHERS["xapi"] is apply_review_match
     calls = []
-    fake = types.ModuleType("trainer.xapi.operations")
-    fake.apply_review_match = lambda item, official, **kw: calls.append(
-        (item.id, official.id, kw))
-    monkeypatch.setitem(sys.modules, "trainer.xapi.operations", fake)
+    monkeypatch.setitem(xops.REVIEW_MATCHERS, "xapi", lambda item, official, **kw: calls.append(
+        (item.id, official.id, kw)))
     item = ReviewItem(source="xapi", payload={"activity_id": "https://lms/x"},
                       identifiers={"mbox": "mailto:x@y"}, candidates=[], reason="Không khớp")
     db.session.add(item)
     db.session.flush()
-    match_review_item(item, people["other"], actor="HR")
+    xops.match_review_item(item, people["other"], actor="HR")
     assert calls == [(item.id, people["other"].id, {"decided_by": "HR"})]
     assert item.status == "matched"
 
@@ -470,7 +470,8 @@ def test_xapi_items_are_matched_through_the_xapi_module(app, province_hr, people
 # --------------------------------------------------------------------------- national export
 @pytest.fixture
 def exported(province, catalog, make_official):
-    from trainer.learning.models import Course, Enrollment
+    from trainer.catalog.models import Course
+    from trainer.learning.models import Enrollment
     from trainer.people.models import Rating
     _, a, _ = province
     o = make_official(unit=a, code="XK001", email="xk@laichau.gov.vn", full_name="Hà Thị Xuất")
@@ -526,7 +527,7 @@ def test_national_export_excel_reads_back(hr, exported):
 
 
 def test_each_data_quality_check(hr, province, catalog, make_official):
-    from trainer.framework.models import Position
+    from trainer.catalog.models import Position
     from trainer.interchange.operations import quality_issues
     from trainer.people.models import Official
     _, a, b = province
@@ -599,8 +600,8 @@ def test_cli_data_group_imports_with_dry_run_and_exports(app, runner, catalog, p
 
 
 def test_templates_for_the_new_kinds(hr, catalog, people):
-    from trainer.interchange.operations import COMPLETION_COLUMNS, RATING_COLUMNS, RESULT_COLUMNS
-    for kind, columns in (("ratings", RATING_COLUMNS), ("results", RESULT_COLUMNS),
+    from trainer.interchange.operations import COMPLETION_COLUMNS, RATINGS, RESULT_COLUMNS
+    for kind, columns in (("ratings", RATINGS.headers), ("results", RESULT_COLUMNS),
                           ("completions", COMPLETION_COLUMNS)):
         response = hr.get(f"/nhap-du-lieu/mau/{kind}.xlsx")
         assert response.status_code == 200

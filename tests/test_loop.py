@@ -4,17 +4,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from trainer.extensions import db
-from trainer.framework.models import Position
+from trainer.catalog.models import Course, Position
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.guidance.operations import guidance_for
-from trainer.learning.models import Course, Enrollment
+from trainer.learning.models import Enrollment
 from trainer.learning.operations import create_cohort
 from trainer.people.models import Assessment
 from trainer.people.operations import record_assessment
-from trainer.targets.operations import all_progress
+from trainer.targets.operations import all_progress, facts_for, progress_of
 from trainer.targets.presets import BY_CODE
-from trainer.targets.operations import facts_for, progress_of
-from trainer.timeutil import today
 
 
 def _by_code(model, code):
@@ -108,7 +107,7 @@ def test_failed_result_adds_no_evidence_and_keeps_the_gap(app, catalog, make_off
 def test_a_pass_below_the_pass_mark_is_refused(app, catalog, make_official):
     import pytest
 
-    from trainer.errors import DomainError
+    from trainer.core.errors import DomainError
     from trainer.learning.operations import enroll_official, record_result
     official = make_official(position=_by_code(Position, "CV-VP"))
     enrollment = enroll_official(official, course=_by_code(Course, "BDHVS-VBDT"))
@@ -143,7 +142,7 @@ def test_targets_cover_the_required_presets(app, catalog):
 def test_cohort_never_overfills(app, catalog, make_official):
     import pytest
 
-    from trainer.errors import DomainError
+    from trainer.core.errors import DomainError
     from trainer.learning.operations import enroll_official
     course = _by_code(Course, "TCD-KN")
     cohort = create_cohort(course, code="TCD-1", start_date=today() + timedelta(days=3),

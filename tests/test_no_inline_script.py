@@ -1,5 +1,5 @@
 """Templates carry no JavaScript and no inline style (STYLE.md §11), so the Content-Security-Policy
-(trainer/security.py) needs no 'unsafe-inline' and a name can never become code: the templates
+(trainer/core/security.py) needs no 'unsafe-inline' and a name can never become code: the templates
 are scanned, then names and class codes written to break out of HTML and JavaScript are shown in
 a real browser on every page that lists officials for a school or HR — no script of theirs runs,
 each confirmation shows them as text and sends nothing when dismissed, nothing breaks the policy,
@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.test_browser import by_code, login
+from trainer.catalog.models import Course, Position
 from trainer.cohorts import operations as cohort_ops
-from trainer.extensions import db
-from trainer.framework.models import Position
-from trainer.learning.models import Course, Enrollment
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
+from trainer.learning.models import Enrollment
 from trainer.learning.operations import create_cohort, enroll_official, record_result, start_cohort
 from trainer.people.operations import record_assessment
 from trainer.targets.models import Target
-from trainer.timeutil import today
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

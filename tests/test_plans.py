@@ -9,15 +9,16 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from trainer.errors import DomainError, NotAllowed
-from trainer.extensions import db
-from trainer.framework.models import Competency, Position, PositionRequirement
-from trainer.learning.models import Course, CourseCompetency, Enrollment, Provider
+from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
+                                    PositionRequirement, Provider)
+from trainer.core.errors import DomainError, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
+from trainer.learning.models import Enrollment
 from trainer.learning.operations import create_cohort
 from trainer.people.models import Assessment, Official
 from trainer.plans import operations as ops
 from trainer.plans.models import PostTrainingReview, TrainingPlan, TrainingPlanItem
-from trainer.timeutil import today
 
 YEAR = today().year + 1  # next year's plan: its deadline (31/12 this year) has not passed
 OLD = date(1975, 3, 1)   # not young whatever the year

@@ -9,15 +9,15 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from trainer.exports import HEADER_ROW
-from trainer.extensions import db
-from trainer.framework.models import Competency, Position
-from trainer.learning.models import Cohort, Course, Enrollment
+from trainer.catalog.models import Competency, Course, Position
+from trainer.core.exports import HEADER_ROW
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
+from trainer.learning.models import Cohort, Enrollment
 from trainer.people.operations import record_assessment
 from trainer.plans.models import PostTrainingReview
 from trainer.reports import operations as ops
 from trainer.reports.operations import competency_summary, gap_report
-from trainer.timeutil import today
 
 
 def _assess(official, levels: dict[str, int]):

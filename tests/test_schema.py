@@ -1,14 +1,11 @@
 """The schema comes from the Alembic migrations, on SQLite and PostgreSQL alike."""
-import subprocess
-import sys
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tests.conftest import make_app, reset_schema
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 
 def test_migrations_from_empty_database_leave_nothing_to_autogenerate(database_url, tmp_path):
@@ -21,14 +18,6 @@ def test_migrations_from_empty_database_leave_nothing_to_autogenerate(database_u
         tables = set(sa.inspect(conn).get_table_names())
     assert diff == []
     assert {"officials", "assessments", "enrollments", "alembic_version"} <= tables
-
-
-@pytest.mark.parametrize("package", ["courses", "recommender"])
-def test_libraries_import_neither_flask_nor_the_orm_nor_the_app(package):
-    code = (f"import sys, {package}; bad = [m for m in ('flask', 'sqlalchemy', 'trainer') "
-            f"if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_upgrading_a_database_with_data_keeps_its_rows(database_url, tmp_path):

@@ -1,4 +1,4 @@
-"""Security headers (trainer/security.py, docs/security.md "Browser protections"): the same
+"""Security headers (trainer/core/security.py, docs/security.md "Browser protections"): the same
 Content-Security-Policy and headers on every response whatever its status, HSTS over HTTPS only,
 a view's own header kept, cookie flags from the settings, and no version in the Server header."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from tests.conftest import make_app
 from tests.test_serve import KEY, ROOT, free_port
-from trainer.extensions import db
+from trainer.core.extensions import db
 from trainer.notices.models import OutboxEmail
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import REDIS_URL
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "5b1e0c9a7d3f2e8b6a4c1d0e9f8a7b6c5d4e3f2a1b0c9d8e"

@@ -13,7 +13,7 @@ import time_machine
 
 from tests.conftest import make_app
 from trainer.auth.models import UserSession
-from trainer.extensions import db
+from trainer.core.extensions import db
 
 GOOD = "Doi-Tram-Ton-2026"
 
@@ -197,7 +197,7 @@ def test_api_tokens_expire_and_are_revoked_by_their_owner(app, client, hr, make_
     _, theirs = issue_token(other, name="Của người khác")
     db.session.commit()
     assert "Của người khác" not in c.get("/ma-truy-cap").get_data(as_text=True)
-    from trainer.auth.tokens import ApiCredential
+    from trainer.auth.models import ApiCredential
     cred = db.session.scalar(sa.select(ApiCredential).where(ApiCredential.name == "Phần mềm nhân sự"))
     theirs_cred = db.session.scalar(sa.select(ApiCredential).where(
         ApiCredential.name == "Của người khác"))
@@ -224,8 +224,9 @@ def test_machines_are_counted_per_credential(_schema, hr):
 
 def test_a_school_sees_personal_data_only_while_the_official_is_with_it(app, catalog,
                                                                         make_official, make_user):
-    from trainer.auth.scope import officials_filter
-    from trainer.learning.models import Course, Enrollment
+    from trainer.catalog.models import Course
+    from trainer.learning.access import officials_filter
+    from trainer.learning.models import Enrollment
     from trainer.people.models import Official
     course = db.session.scalar(sa.select(Course).where(Course.mode == "online")
                                .order_by(Course.code))

@@ -13,16 +13,16 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.framework.models import Competency, Position
-from trainer.learning.models import Course, Enrollment
+from trainer.catalog.models import Competency, Course, Position
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
+from trainer.learning.models import Enrollment
 from trainer.people.models import Rating
 from trainer.people.operations import record_assessment
 from trainer.targets import operations as ops
 from trainer.targets.models import Target
 from trainer.targets.presets import BY_CODE, PRESETS, TargetSpec
-from trainer.timeutil import today
 
 
 def _by_code(model, code):

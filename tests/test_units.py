@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.test_interchange import confirm_url, counts_on_page, csv, preview, text, xlsx
-from trainer.errors import DomainError
-from trainer.extensions import db
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
 from trainer.org import operations as ops
 from trainer.org.models import Unit, UnitMerge
 from trainer.org.queries import unit_table
@@ -276,8 +276,9 @@ def staffed(tree, catalog, make_official, make_user):
     """Officials with history in Tả Phìn (the commune itself and its Văn phòng), a plan for two
     years (Sìn Hồ already has one for 2027), a cohort request and a commissioned cohort, and an
     HR account on Tả Phìn."""
-    from trainer.framework.models import Competency
-    from trainer.learning.models import CohortRequest, Course, Enrollment
+    from trainer.catalog.models import Competency, Course
+    from trainer.demand.models import CohortRequest
+    from trainer.learning.models import Enrollment
     from trainer.learning.operations import create_cohort
     from trainer.people.operations import record_assessment
     from trainer.plans.models import TrainingPlan
@@ -446,7 +447,7 @@ def test_a_target_naming_a_unit_keeps_it(tree, catalog):
 
 # --------------------------------------------------------------------------- as of a date
 def test_the_tree_and_the_officials_as_of_a_date_before_the_merge(tree, staffed):
-    from trainer.people.queries import officials_frame
+    from trainer.learning.queries import officials_frame
     merge_ta_phin(tree)
     before, after = date(2026, 6, 30), MERGED_ON
     then = unit_table(before).set_index("unit_code")
@@ -600,7 +601,7 @@ def test_commune_hr_reads_its_subtree_only(client, tree, staffed, make_user, log
 @pytest.mark.parametrize("role", ["official", "school"])
 def test_officials_and_schools_may_not_see_units(client, tree, catalog, make_official, make_user,
                                                  login, role):
-    from trainer.learning.models import Provider
+    from trainer.catalog.models import Provider
     scope = ({"official_id": make_official(unit_id=tree["sin_ho"].id).id} if role == "official"
              else {"provider_id": db.session.scalar(sa.select(Provider.id))})
     user = login(make_user(role, **scope))

@@ -12,19 +12,19 @@ from datetime import UTC, date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.framework.models import Position
+from trainer.catalog.models import Course, Position, Provider
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
 from trainer.guidance.operations import guidance_for
 from trainer.interchange.models import ReviewItem
-from trainer.learning.models import Course, Enrollment, Provider
+from trainer.learning.models import Enrollment
 from trainer.people.models import Assessment
 from trainer.people.operations import record_assessment
 from trainer.targets.operations import facts_for, progress_of
 from trainer.targets.presets import BY_CODE
 from trainer.xapi import operations as ops
 from trainer.xapi.models import ActivityMapping, XapiStatement
-from trainer.timeutil import today
 
 PASSED = "http://adlnet.gov/expapi/verbs/passed"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"

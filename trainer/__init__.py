@@ -8,15 +8,15 @@ import sqlalchemy as sa
 from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from trainer import logs, security, settings
 from trainer.audit import operations as audit
-from trainer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from trainer.core import logs, security, settings
+from trainer.core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """The app, configured from trainer.settings (defaults, instance/settings.toml, TRAINER_*
+    """The app, configured from trainer.core.settings (defaults, instance/settings.toml, TRAINER_*
     variables, then `test_config`). Raises settings.ConfigError, in Vietnamese, when a setting
     is wrong — in production, when the secret key is missing."""
     app = Flask(__name__, instance_relative_config=True,
@@ -62,12 +62,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "warning"
 
-    from trainer.forms_util import WTFormsVietnamese
+    from trainer.core.forms_util import WTFormsVietnamese
     vietnamese = WTFormsVietnamese()
 
     @app.before_request
     def _wtforms_in_vietnamese() -> None:
-        request.wtforms_translations = vietnamese  # see trainer/forms_util.py
+        request.wtforms_translations = vietnamese  # see trainer/core/forms_util.py
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -77,26 +77,27 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    """One blueprint an area, each owning its URL prefixes (docs/architecture.md)."""
     from trainer.api.views import bp as api_bp
     from trainer.audit.views import bp as audit_bp
     from trainer.auth.views import bp as auth_bp
-    from trainer.health import bp as health_bp
-    from trainer.org.views import bp as org_bp
     from trainer.cohorts.views import bp as cohorts_bp
+    from trainer.core.health import bp as health_bp
     from trainer.degrees.views import bp as degrees_bp
     from trainer.demand.views import bp as demand_bp
     from trainer.interchange.views import bp as interchange_bp
     from trainer.learning.views import bp as learning_bp
     from trainer.notices.views import bp as notices_bp
-    from trainer.people.views import bp as people_bp
     from trainer.plans.views import bp as plans_bp
+    from trainer.records.views import bp as records_bp
     from trainer.reports.views import bp as reports_bp
-    from trainer.school.views import bp as school_bp
     from trainer.targets.views import bp as targets_bp
+    from trainer.units.views import bp as units_bp
     from trainer.xapi.views import bp as xapi_bp
 
-    for bp in (health_bp, auth_bp, org_bp, audit_bp, people_bp, learning_bp, school_bp, targets_bp, reports_bp, notices_bp,
-               cohorts_bp, demand_bp, degrees_bp, plans_bp, interchange_bp, api_bp, xapi_bp):
+    for bp in (health_bp, auth_bp, units_bp, audit_bp, records_bp, learning_bp, cohorts_bp,
+               targets_bp, reports_bp, notices_bp, demand_bp, degrees_bp, plans_bp,
+               interchange_bp, api_bp, xapi_bp):
         app.register_blueprint(bp)
     # Machines authenticate by token or key, not by a session cookie: no CSRF there (their rate
     # limit per credential is set where their blueprints are made, trainer.auth.tokens).
@@ -108,14 +109,14 @@ def register_errorhandlers(app: Flask) -> None:
     """Every error answers a Vietnamese page (JSON under /api and /xapi). The page extends
     base.html, which reads the signed-in user from the database: when that fails (the database
     is down) the standalone errors_plain.html, which needs nothing, answers instead — never
-    Flask's bare English page. Bad parameters become 400/404 here too (trainer/params.py)."""
+    Flask's bare English page. Bad parameters become 400/404 here too (trainer/core/params.py)."""
     from flask import jsonify
     from flask_wtf.csrf import CSRFError
     from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
     from werkzeug.exceptions import HTTPException
 
-    from trainer import params
+    from trainer.core import params
 
     app.url_value_preprocessor(params.ids_in_range)
     app.before_request(params.refuse_nul)
@@ -201,9 +202,8 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from trainer import display
+    from trainer.core import display
     from trainer.learning.models import COHORT_STATUSES, ENROLLMENT_STATUSES
-
     from trainer.learning.operations import waitlist_position
     from trainer.notices.operations import unread_count
 
@@ -213,7 +213,7 @@ def register_template_helpers(app: Flask) -> None:
             return unread_count(current_user.official_id)
         return 0
 
-    from trainer.auth.scope import is_province_hr
+    from trainer.org.queries import is_province_hr
 
     app.jinja_env.globals.update(vn=display, statuses=ENROLLMENT_STATUSES,
                                  is_province_hr=is_province_hr,

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from trainer.errors import DomainError, ImportRejected
-from trainer.extensions import db
+from trainer.core.errors import DomainError, ImportRejected
+from trainer.core.extensions import db
 
 
 def _fail(message: str, errors: list[str] | None = None):
@@ -45,7 +45,7 @@ def catalog_cli():
 def catalog_load(directory):
     """Nạp (hoặc cập nhật) danh mục từ thư mục DIRECTORY (mặc định: danh mục chuẩn)."""
     from courses import CatalogError, load_catalog
-    from trainer.framework.operations import sync_catalog
+    from trainer.catalog.operations import sync_catalog
     try:
         catalog = load_catalog(directory)
     except CatalogError as e:
@@ -79,7 +79,7 @@ def import_cli():
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm, không ghi.")
 @with_appcontext
 def import_officials_cmd(file, dry_run):
-    from trainer.imports import read_table
+    from trainer.core.tabular import read_table
     from trainer.people.operations import import_officials
     counts = _commit_or_fail(lambda: import_officials(read_table(file, file.name), file.name,
                                                       dry_run=dry_run))
@@ -95,7 +95,7 @@ def import_officials_cmd(file, dry_run):
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm, không ghi.")
 @with_appcontext
 def import_assessments_cmd(file, dry_run):
-    from trainer.imports import read_table
+    from trainer.core.tabular import read_table
     from trainer.people.operations import import_assessments
     counts = _commit_or_fail(lambda: import_assessments(read_table(file, file.name), file.name,
                                                         dry_run=dry_run))
@@ -169,8 +169,8 @@ def setup_cmd(demo, n):
 
     from courses import load_catalog
     from trainer.auth.models import User
+    from trainer.catalog.operations import sync_catalog
     from trainer.demo.generate import DEMO_PASSWORD, generate_demo
-    from trainer.framework.operations import sync_catalog
     from trainer.targets.operations import seed_presets
     if demo and current_app.config["ENV"] == "production":
         _fail("Không sinh dữ liệu mô phỏng ở môi trường production (TRAINER_ENV=production): "
@@ -207,8 +207,8 @@ def notices_cli():
 @with_appcontext
 def notices_remind():
     """Nhắc lớp sắp khai giảng (7 ngày) và chứng chỉ sắp hết hiệu lực (60 ngày). Chạy hằng ngày."""
+    from trainer.core.jobs import job_lock
     from trainer.degrees.operations import remind_expiring
-    from trainer.jobs import job_lock
     from trainer.learning.operations import remind_starting_cohorts
     with job_lock("notices-remind") as mine:
         if not mine:
@@ -225,7 +225,7 @@ def notices_send():
     """Gửi thư trong hộp thư đi qua SMTP (MAIL_SERVER); thư lỗi được giữ lại để gửi lại."""
     from flask import current_app
 
-    from trainer.jobs import job_lock
+    from trainer.core.jobs import job_lock
     from trainer.notices.operations import send_outbox
     if not current_app.config.get("MAIL_SERVER"):  # the timer must not fail every 5 minutes
         click.echo("Chưa cấu hình máy chủ thư (TRAINER_MAIL_SERVER): thư chờ trong hộp thư đi.")
@@ -246,7 +246,7 @@ def prune_cmd():
 
     from trainer.audit.operations import prune
     from trainer.auth.sessions import prune_sessions
-    from trainer.jobs import job_lock
+    from trainer.core.jobs import job_lock
     with job_lock("prune") as mine:
         if not mine:
             click.echo("Một lượt dọn dẹp khác đang chạy: bỏ qua lượt này.")
@@ -322,7 +322,8 @@ def serve_cmd(bind, workers, threads, timeout):
     this process (trainer.serve): only the settings are checked here."""
     from flask import Config
 
-    from trainer import ROOT, serve, settings
+    from trainer import ROOT, serve
+    from trainer.core import settings
     config = Config(str(ROOT))
     try:
         settings.load(config, str(ROOT / "instance"))
@@ -337,7 +338,7 @@ def serve_cmd(bind, workers, threads, timeout):
 def register_commands(app: Flask) -> None:
     from trainer.api.cli import api_cli
     from trainer.interchange.cli import data_cli
-    from trainer.org.cli import units_cli
+    from trainer.units.cli import units_cli
     from trainer.xapi.cli import xapi_cli
     for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
                     notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, units_cli,
@@ -347,7 +348,7 @@ def register_commands(app: Flask) -> None:
 
 def main() -> None:
     from trainer import create_app
-    from trainer.settings import ConfigError
+    from trainer.core.settings import ConfigError
 
     def make():
         try:

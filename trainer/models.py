@@ -1,17 +1,25 @@
-"""Every model, imported once so the metadata (and Alembic) sees all tables."""
-from trainer.audit.models import AuditEvent  # noqa: F401
-from trainer.auth.models import User, UserSession  # noqa: F401
-from trainer.framework.models import Competency, Position, PositionRequirement, RegionPriority  # noqa: F401
-from trainer.learning.models import (  # noqa: F401
-    Cohort, Course, CourseCompetency, Enrollment, Provider, course_prerequisites)
+"""Every model, imported once so the metadata (and Alembic) sees all tables, and every area that
+listens to domain events (trainer.core.events) or registers with a lower area (the class
+imports, the xAPI review matcher), so that nothing is sent to nobody. In layer order
+(docs/architecture.md)."""
 from trainer.org.models import Unit, UnitMerge  # noqa: F401
+from trainer.catalog.models import Competency, Position, PositionRequirement, RegionPriority  # noqa: F401
+from trainer.auth.models import ApiCredential, User, UserSession  # noqa: F401
 from trainer.people.models import Assessment, Official, Rating  # noqa: F401
-from trainer.learning.models import (  # noqa: F401,E402
-    Attendance, CohortRequest, CohortSession, CourseModule, ModuleResult)
-from trainer.notices.models import Notification, OutboxEmail  # noqa: F401,E402
-from trainer.plans.models import PostTrainingReview, TrainingPlan, TrainingPlanItem  # noqa: F401,E402
-from trainer.targets.models import Target  # noqa: F401,E402
-from trainer.auth.tokens import ApiCredential  # noqa: F401,E402
-from trainer.interchange.models import ImportBatch, ReviewItem  # noqa: F401,E402
-from trainer.xapi.models import ActivityMapping, XapiStatement  # noqa: F401,E402
-from trainer.cohorts.models import CertificateConfirmation  # noqa: F401,E402
+from trainer.catalog.models import (  # noqa: F401
+    Course, CourseCompetency, CourseModule, Provider, course_prerequisites)
+from trainer.learning.models import Cohort, Enrollment  # noqa: F401
+from trainer.notices.models import Notification, OutboxEmail  # noqa: F401
+from trainer.audit.models import AuditEvent  # noqa: F401
+from trainer.degrees.models import ModuleResult  # noqa: F401
+from trainer.demand.models import CohortRequest  # noqa: F401
+from trainer.plans.models import PostTrainingReview, TrainingPlan, TrainingPlanItem  # noqa: F401
+from trainer.targets.models import Target  # noqa: F401
+from trainer.interchange.models import ImportBatch, ReviewItem  # noqa: F401
+from trainer.cohorts.models import Attendance, CertificateConfirmation, CohortSession  # noqa: F401
+from trainer.xapi.models import ActivityMapping, XapiStatement  # noqa: F401
+
+from trainer.audit import operations as _audit_listens  # noqa: F401,E402
+from trainer.notices import operations as _notices_listen  # noqa: F401,E402
+from trainer.cohorts import operations as _class_imports  # noqa: F401,E402
+from trainer.xapi import operations as _xapi_matches  # noqa: F401,E402

@@ -35,7 +35,7 @@ def gunicorn_argv(*, bind: str, workers: int, threads: int, log_level: str,
             "--timeout", str(timeout), "--graceful-timeout", "30",
             # Recycle workers now and then: pandas-heavy pages let a process grow.
             "--max-requests", "2000", "--max-requests-jitter", "200",
-            # The app writes one line per request itself (trainer.logs): no access log here.
+            # The app writes one line per request itself (trainer.core.logs): no access log here.
             "--error-logfile", "-", "--log-level", log_level.lower(),
             "--no-control-socket",  # gunicorn 27's ~/.gunicorn socket: not needed
             "--name", "trainer", "trainer.wsgi:app"]

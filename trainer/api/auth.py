@@ -11,11 +11,10 @@ import re
 
 import sqlalchemy as sa
 
-from trainer.auth.models import User
-from trainer.auth.tokens import (ApiCredential, check_credential, issue_credential, note_use,
-                                 revoke_credential)
-from trainer.errors import DomainError
-from trainer.extensions import db
+from trainer.auth.models import ApiCredential, User
+from trainer.auth.tokens import check_credential, issue_credential, note_use, revoke_credential
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
 
 KIND = "api"
 # What issue_credential makes: token_hex(8) and token_urlsafe(24). Anything else is refused before

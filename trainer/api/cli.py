@@ -5,8 +5,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from trainer.errors import DomainError
-from trainer.extensions import db
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
 
 
 @click.group("api", help="Mã truy cập API JSON (/api/v1).")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from trainer.learning.models import Cohort, Course, Enrollment
+from trainer.catalog.models import Course
+from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.operations import enrollment_closes, waitlist_position
 from trainer.people.models import Official
 

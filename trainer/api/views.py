@@ -12,25 +12,25 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from trainer.audit import operations as audit
-from trainer.auth.tokens import limit_per_credential
 from trainer.api import serialize
 from trainer.api.auth import user_for_token
 from trainer.api.openapi import MAX_ID, openapi_document
-from trainer.auth.scope import (
-    get_cohort_for_school_or_404, get_official_or_404, officials_filter, unit_subtree_ids,
-    visible_unit_ids)
-from trainer.display import fold, name_key
-from trainer.errors import DomainError, NotAllowed
-from trainer.extensions import db
+from trainer.auth.tokens import limit_per_credential
+from trainer.catalog.models import Course
+from trainer.core import events
+from trainer.core.display import fold, name_key
+from trainer.core.errors import DomainError, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.params import JsonRefused, json_limits, read_json
 from trainer.guidance.operations import guidance_for
 from trainer.learning import operations as ops
-from trainer.learning.models import (
-    ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort, Course, Enrollment)
+from trainer.learning.access import (get_cohort_for_school_or_404, get_official_or_404,
+                                     officials_filter)
+from trainer.learning.models import ENROLLMENT_STATUSES, Cohort, Enrollment
+from trainer.learning.queries import qualification_status
 from trainer.org.models import Unit
-from trainer.params import JsonRefused, json_limits, read_json
+from trainer.org.queries import unit_subtree_ids, visible_unit_ids
 from trainer.people.models import Official
-from trainer.people.queries import qualification_status
 from trainer.targets import operations as targets
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -199,7 +199,7 @@ def _page(items: list, total: int, page: int, per_page: int):
 
 
 def _body() -> dict:
-    """The JSON object sent, within the limits of the settings (trainer.params.read_json:
+    """The JSON object sent, within the limits of the settings (trainer.core.params.read_json:
     depth, list length and string length checked before parsing, without recursion)."""
     try:
         body = read_json(request.get_data(cache=False), **json_limits(current_app.config))
@@ -256,7 +256,7 @@ def officials():
 @bp.route("/officials/<int:official_id>")
 def official(official_id: int):
     found = get_official_or_404(_user(), official_id)
-    audit.record_access("official_view", subject_type="official", subject_id=found.id,
+    events.audit_access("official_view", subject_type="official", subject_id=found.id,
                         detail="qua API")
     return jsonify(serialize.official_detail(found, qualification_status(found)))
 
@@ -300,11 +300,11 @@ def courses():
 
 
 def _seats_left(cohorts: list[Cohort]) -> dict[int, int]:
-    taken = dict(db.session.execute(
-        sa.select(Enrollment.cohort_id, sa.func.count(Enrollment.id))
-        .where(Enrollment.cohort_id.in_([c.id for c in cohorts]),
-               Enrollment.status.in_(SEAT_STATUSES)).group_by(Enrollment.cohort_id)).all())
-    return {c.id: c.capacity - taken.get(c.id, 0) for c in cohorts}
+    taken = ops.seat_counts()
+    rows = db.session.execute(sa.select(taken.c.cohort_id, taken.c.n).where(
+        taken.c.cohort_id.in_([c.id for c in cohorts]))).all()
+    counts = dict(rows)
+    return {c.id: c.capacity - counts.get(c.id, 0) for c in cohorts}
 
 
 @bp.route("/cohorts")

@@ -3,7 +3,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from trainer.audit.models import ACTIONS, SUBJECTS
-from trainer.forms_util import options
+from trainer.core.forms_util import options
 
 
 class AuditFilterForm(FlaskForm):

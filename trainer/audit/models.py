@@ -5,8 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from trainer.extensions import db
-from trainer.timeutil import utcnow
+from trainer.core.extensions import db
+from trainer.core.timeutil import utcnow
 
 # What is recorded (docs/security.md, "Audit log"). Personal-data reads are recorded as well as
 # changes (Nghị định 13/2023/NĐ-CP).

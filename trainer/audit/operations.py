@@ -1,8 +1,11 @@
 """The audit log (issue 9 §8, Nghị định 13/2023/NĐ-CP): who saw and who changed whom.
 
-- `record(...)`: a change (an assessment, a result, an approval, an account, an import…) —
+Areas do not call this module: they send `trainer.core.events.audit(...)` (a change) or
+`audit_access(...)` (a read), and the receivers below write the row.
+
+- a change (an assessment, a result, an approval, an account, an import…) —
   added to the caller's transaction, so it is written with the change or not at all.
-- `record_access(...)`: a read of personal data (a record viewed, a search, an export, a
+- a read of personal data (a record viewed, a search, an export, a
   sign-in) — queued during the request and written after the page is built, in one commit of
   its own, so that the read is recorded whatever the view does with its transaction. Outside a
   request (the CLI), it is added to the session like a change.
@@ -20,8 +23,9 @@ import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 
 from trainer.audit.models import AuditEvent
-from trainer.extensions import db
-from trainer.timeutil import utcnow
+from trainer.core import events
+from trainer.core.extensions import db
+from trainer.core.timeutil import utcnow
 
 LOCAL = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh: a "day" of the screens' filters
 _quiet: ContextVar[bool] = ContextVar("audit_quiet", default=False)
@@ -37,7 +41,7 @@ def as_one(action: str, **event):
     finally:
         _quiet.reset(token)
     if action:
-        record(action, **event)
+        events.audit(action, **event)
 
 
 def _event(action: str, subject_type: str, subject_id, detail: str, actor) -> AuditEvent:
@@ -61,10 +65,14 @@ def _event(action: str, subject_type: str, subject_id, detail: str, actor) -> Au
                       detail=(detail or "")[:300])
 
 
+@events.audited.connect
+def _on_audited(_sender, *, access: bool, action: str, **event) -> AuditEvent | None:
+    return (record_access if access else record)(action, **event)
+
+
 def record(action: str, *, subject_type: str = "", subject_id=None, detail: str = "",
            actor=None, actor_name: str = "") -> AuditEvent | None:
-    """A change, in the caller's transaction (inside `as_one`: nothing, the block records).
-    `actor_name` names an actor without an account (an xAPI key's provider)."""
+    """A change, in the caller's transaction (inside `as_one`: nothing, the block records)."""
     if _quiet.get():
         return None
     event = _event(action, subject_type, subject_id, detail, actor)

@@ -1,5 +1,5 @@
-"""The audit log's screens: the log for admins and province HR (filters, pages, Excel), and
-for an official, who saw or changed their record."""
+"""The audit log's screen for admins and province HR: filters, pages, Excel. (An official's
+"who saw my record" is on their own page, records.my_viewers.)"""
 from __future__ import annotations
 
 import pandas as pd
@@ -11,11 +11,12 @@ from trainer.audit import operations as ops
 from trainer.audit.forms import AuditFilterForm
 from trainer.audit.models import ACTIONS, SUBJECTS
 from trainer.auth.models import ROLES
-from trainer.auth.scope import is_province_hr, role_required
-from trainer.display import vntime
-from trainer.exports import xlsx_response
-from trainer.extensions import db
-from trainer.params import MAX_PAGE, arg_choice, arg_int
+from trainer.core.display import vntime
+from trainer.core.exports import xlsx_response
+from trainer.core.extensions import db
+from trainer.core.params import MAX_PAGE, arg_choice, arg_int
+from trainer.core.views_util import role_required
+from trainer.org.queries import is_province_hr
 from trainer.people.models import Official
 
 bp = Blueprint("audit", __name__)
@@ -70,12 +71,3 @@ def _subject_names(rows) -> dict[int, str]:
         return {}
     return dict(db.session.execute(sa.select(Official.id, Official.full_name)
                                    .where(Official.id.in_(ids))).all())
-
-
-@bp.route("/toi/ai-da-xem")
-@role_required("official")
-def my_viewers():
-    """An official sees who opened, searched or changed their record (Nghị định 13/2023)."""
-    events = ops.viewers_of(current_user.official_id)
-    return render_template("audit/my_viewers.html", events=events, actions=dict(ACTIONS),
-                           roles=dict(ROLES))

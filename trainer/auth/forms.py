@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from trainer.auth.models import ROLES
 from trainer.auth.operations import USERNAME_SCHEMES
-from trainer.forms_util import options
+from trainer.core.forms_util import options
 
 
 class LoginForm(FlaskForm):

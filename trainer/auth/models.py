@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.extensions import db
-from trainer.timeutil import utcnow
+from trainer.core.extensions import db
+from trainer.core.timeutil import utcnow
 
 ROLES = (("official", "Cán bộ, công chức"), ("school", "Cơ sở đào tạo"),
          ("hr", "Cán bộ tổ chức, nhân sự"), ("admin", "Quản trị hệ thống"))
@@ -68,3 +68,21 @@ SESSION_END_REASONS = (("logout", "Đăng xuất"), ("idle", "Quá thời gian k
                        ("expired", "Hết thời hạn phiên"), ("password", "Đổi mật khẩu"),
                        ("reset", "Đặt lại mật khẩu"), ("disabled", "Tài khoản bị khóa"),
                        ("admin", "Quản trị viên kết thúc"))
+
+
+class ApiCredential(db.Model):
+    __tablename__ = "api_credentials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))  # "api" (user token) or "xapi" (provider)
+    key: Mapped[str] = mapped_column(sa.String(40), unique=True)  # public part
+    secret_hash: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user = relationship("User")
+    provider = relationship("Provider")

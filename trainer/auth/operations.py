@@ -14,23 +14,22 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import selectinload
 
 from trainer.auth.models import ROLES, User
 from trainer.auth.passwords import (check_password, generate_password, hash_generated,
                                     hash_password, password_problem)
-from trainer.audit import operations as audit
-from trainer.auth.scope import unit_subtree_ids
 from trainer.auth.sessions import end_sessions
-from trainer.errors import DomainError, NotAllowed
-from trainer.extensions import db
-from trainer.imports import ImportPlan, cell_error, check_headers, data_rows, parse_choice
-from trainer.learning.models import Provider
-from trainer.notices.models import OutboxEmail
+from trainer.catalog.models import Provider
+from trainer.core import events
+from trainer.core.errors import DomainError, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.tabular import ImportPlan, cell_error, check_headers, data_rows, parse_choice
+from trainer.core.timeutil import utcnow
 from trainer.org.models import Unit
+from trainer.org.queries import unit_subtree_ids
 from trainer.people.models import Official
-from trainer.timeutil import utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -276,7 +275,7 @@ def create_account(actor: User, *, username: str, display_name: str, role: str, 
     user = create_user(username, password, role, display_name, email=email,
                        must_change_password=True, generated=True, created_by=actor.display_name,
                        **scope.columns(role))
-    audit.record("account", subject_type="account", subject_id=user.id,
+    events.audit("account", subject_type="account", subject_id=user.id,
                  detail=f"tạo tài khoản {user.username} ({role})")
     return user, Issued(user.username, user.display_name, password, account_place(user))
 
@@ -300,7 +299,7 @@ def update_account(actor: User, user: User, *, display_name: str, role: str, sco
     user.display_name, user.email, user.role = display_name.strip()[:120], email or None, role
     for column, value in scope.columns(role).items():
         setattr(user, column, value)
-    audit.record("account", subject_type="account", subject_id=user.id,
+    events.audit("account", subject_type="account", subject_id=user.id,
                  detail=f"sửa tài khoản {user.username} (vai trò {role})")
     db.session.flush()
     return user
@@ -326,7 +325,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
         user.active = active
         if not active:
             end_sessions(user, "disabled")
-        audit.record("account", subject_type="account", subject_id=user.id,
+        events.audit("account", subject_type="account", subject_id=user.id,
                      detail=f"{'mở khóa' if active else 'khóa'} tài khoản {user.username}")
     db.session.flush()
     return user
@@ -341,7 +340,7 @@ def reset_password(actor: User, user: User) -> Issued:
     user.password_hash = hash_generated(password)
     user.must_change_password = True
     end_sessions(user, "reset")
-    audit.record("password", subject_type="account", subject_id=user.id,
+    events.audit("password", subject_type="account", subject_id=user.id,
                  detail=f"đặt lại mật khẩu của {user.username}")
     db.session.flush()
     return Issued(user.username, user.display_name, password, account_place(user))
@@ -370,7 +369,7 @@ def change_password(user: User, new_password: str, *, current_password: str | No
     user.must_change_password = False
     user.password_changed_at = utcnow()
     end_sessions(user, "password", keep=keep_session)
-    audit.record("password", subject_type="account", subject_id=user.id,
+    events.audit("password", subject_type="account", subject_id=user.id,
                  detail="đổi mật khẩu" if current_password is not None else
                  "đặt mật khẩu mới qua liên kết")
     db.session.flush()
@@ -421,7 +420,7 @@ def issue_official_accounts(actor: User, unit_id: int, scheme: str = "code") -> 
                             official_id=official.id, must_change_password=True,
                             created_by=actor.display_name[:120]))
         issued.append(Issued(username, official.full_name, password, official.unit.name))
-    audit.record("account", subject_type="unit", subject_id=unit_id,
+    events.audit("account", subject_type="unit", subject_id=unit_id,
                  detail=f"cấp {len(issued)} tài khoản cho cán bộ của đơn vị")
     db.session.flush()
     return issued
@@ -628,12 +627,12 @@ def request_password_reset(identifier: str, *, base_url: str) -> int:
         if not address:
             continue
         link = f"{base_url.rstrip('/')}/dat-lai-mat-khau/{reset_token(user)}"
-        db.session.add(OutboxEmail(
-            to_address=address, subject="[Bồi dưỡng cán bộ] Đặt lại mật khẩu",
-            body=(f"Kính gửi {user.display_name},\n\nCó yêu cầu đặt lại mật khẩu cho tài khoản "
-                  f"“{user.username}”. Mở liên kết sau trong {minutes} phút để đặt mật khẩu mới "
-                  f"(liên kết chỉ dùng được một lần):\n\n{link}\n\nNếu không phải bạn yêu cầu, "
-                  "hãy bỏ qua thư này: mật khẩu hiện tại vẫn giữ nguyên.\n")))
+        events.send_mail(
+            address, "[Bồi dưỡng cán bộ] Đặt lại mật khẩu",
+            f"Kính gửi {user.display_name},\n\nCó yêu cầu đặt lại mật khẩu cho tài khoản "
+            f"“{user.username}”. Mở liên kết sau trong {minutes} phút để đặt mật khẩu mới "
+            f"(liên kết chỉ dùng được một lần):\n\n{link}\n\nNếu không phải bạn yêu cầu, "
+            "hãy bỏ qua thư này: mật khẩu hiện tại vẫn giữ nguyên.\n")
         sent += 1
     db.session.flush()
     return sent

@@ -20,8 +20,8 @@ from flask import current_app
 from limits import parse_many
 
 from trainer.auth.models import User, UserSession
-from trainer.extensions import db, limiter
-from trainer.timeutil import aware, utcnow
+from trainer.core.extensions import db, limiter
+from trainer.core.timeutil import aware, utcnow
 
 STAFF = ("hr", "admin")
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often

@@ -6,32 +6,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.extensions import db
-from trainer.timeutil import aware, utcnow
-
-
-class ApiCredential(db.Model):
-    __tablename__ = "api_credentials"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(8))  # "api" (user token) or "xapi" (provider)
-    key: Mapped[str] = mapped_column(sa.String(40), unique=True)  # public part
-    secret_hash: Mapped[str] = mapped_column(sa.String(64))
-    name: Mapped[str] = mapped_column(sa.String(120), default="")
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-
-    user = relationship("User")
-    provider = relationship("Provider")
+from trainer.auth.models import ApiCredential
+from trainer.core import events
+from trainer.core.extensions import db
+from trainer.core.timeutil import aware, utcnow
 
 
 def _digest(secret: str) -> str:
@@ -80,9 +63,8 @@ def note_use(cred: ApiCredential) -> bool:
     if cred.last_used_at is not None and now - aware(cred.last_used_at) <= TOUCH_EVERY:
         return False
     cred.last_used_at = now
-    from trainer.audit.operations import record
     owner = cred.user.username if cred.user else (cred.provider.code if cred.provider else "")
-    record("token", subject_type="credential", subject_id=cred.id, actor=cred.user,
+    events.audit("token", subject_type="credential", subject_id=cred.id, actor=cred.user,
            actor_name=f"{cred.kind} {owner}", detail=f"{cred.kind} {cred.key} ({owner})")
     return True
 
@@ -110,7 +92,7 @@ def limit_per_credential(blueprint) -> None:
     from flask import request
     from flask_limiter.util import get_remote_address
 
-    from trainer.extensions import limiter
+    from trainer.core.extensions import limiter
 
     def key() -> str:
         return "cred:" + (credential_key(request.headers.get("Authorization"))

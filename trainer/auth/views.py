@@ -9,30 +9,27 @@ from flask import (Blueprint, abort, current_app, flash, g, make_response, redir
                    render_template, request, session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from trainer.audit import operations as audit
 from trainer.auth import operations as ops
 from trainer.auth import sessions, tokens
 from trainer.auth.forms import (AccountFilterForm, AccountForm, ActionForm, ChangePasswordForm,
-                                ForgotPasswordForm, IssueAccountsForm, LoginForm,
-                                ResetPasswordForm)
-from trainer.auth.models import ROLES, User
-from trainer.auth.scope import role_required
-from trainer.auth.tokens import ApiCredential
-from trainer.display import fold, vntime
-from trainer.errors import DomainError
-from trainer.exports import xlsx_response
-from trainer.extensions import db, limiter, login_manager
-from trainer.forms_util import options
-from trainer.learning.models import Provider
+                                ForgotPasswordForm, IssueAccountsForm, LoginForm, ResetPasswordForm)
+from trainer.auth.models import ROLES, ApiCredential, User
+from trainer.catalog.models import Provider
+from trainer.core import events
+from trainer.core.display import fold, vntime
+from trainer.core.errors import DomainError
+from trainer.core.exports import xlsx_response
+from trainer.core.extensions import db, limiter, login_manager
+from trainer.core.forms_util import options
+from trainer.core.params import MAX_PAGE, arg_id, arg_int, link_args
+from trainer.core.timeutil import aware, utcnow
+from trainer.core.views_util import one_commit, role_required
 from trainer.org.models import Unit
-from trainer.params import MAX_PAGE, arg_id, arg_int, link_args
 from trainer.people.models import Official
-from trainer.timeutil import aware, utcnow
-from trainer.views_util import one_commit
 
 bp = Blueprint("auth", __name__)
 
-HOME = {"official": "people.me", "school": "school.home", "hr": "targets.dashboard",
+HOME = {"official": "records.me", "school": "cohorts.home", "hr": "targets.dashboard",
         "admin": "targets.dashboard"}
 MANAGERS = ("hr", "admin")
 PAGE = 50
@@ -130,20 +127,20 @@ def login():
         until = sessions.locked_until(name)
         user = None if until else ops.authenticate(name, form.password.data)
         if until:
-            audit.record_access("login_failed", actor_name=name, detail="tài khoản đang tạm khóa")
+            events.audit_access("login_failed", actor_name=name, detail="tài khoản đang tạm khóa")
             flash(f"Tài khoản “{name}” đang tạm khóa vì nhập sai mật khẩu nhiều lần: thử lại sau "
                   f"{vntime(until)} hoặc nhờ quản trị viên mở khóa.", "danger")
             status = 429
         elif user is None:
             sessions.count_failure(name)
-            audit.record_access("login_failed", actor_name=name)
+            events.audit_access("login_failed", actor_name=name)
             flash("Tên đăng nhập hoặc mật khẩu không đúng.", "danger")
         else:
             sessions.unlock(name)
             sign_in(user)
             with one_commit():
                 ops.record_login(user)
-            audit.record_access("login", actor=user)
+            events.audit_access("login", actor=user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next", "")))
@@ -156,7 +153,7 @@ def logout():
     user = current_user._get_current_object()
     with one_commit("Đã đăng xuất."):
         sessions.end_session(session.get(SESSION_KEY), "logout")
-    audit.record_access("logout", actor=user)
+    events.audit_access("logout", actor=user)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -367,7 +364,7 @@ def unlock_sign_in(user_id: int):
         abort(400)
     sessions.unlock(user.username)
     with one_commit(f"Đã mở khóa đăng nhập cho “{user.username}”."):
-        audit.record("account", subject_type="account", subject_id=user.id,
+        events.audit("account", subject_type="account", subject_id=user.id,
                      detail=f"mở khóa đăng nhập của {user.username}")
     return redirect(url_for("auth.account", user_id=user_id))
 
@@ -380,7 +377,7 @@ def end_account_sessions(user_id: int):
         abort(400)
     with one_commit() as done:
         n = sessions.end_sessions(user, "admin")
-        audit.record("account", subject_type="account", subject_id=user.id,
+        events.audit("account", subject_type="account", subject_id=user.id,
                      detail=f"kết thúc {n} phiên đăng nhập của {user.username}")
     if done["ok"]:
         flash(f"Đã kết thúc {n} phiên đăng nhập của “{user.username}”.", "success")
@@ -506,6 +503,6 @@ def revoke_credential(cred_id: int):
         abort(400)
     with one_commit(f"Đã thu hồi mã {cred.key}: mọi yêu cầu dùng mã này từ nay bị từ chối."):
         tokens.revoke_credential(cred)
-        audit.record("token", subject_type="credential", subject_id=cred.id,
+        events.audit("token", subject_type="credential", subject_id=cred.id,
                      detail=f"thu hồi {cred.kind} {cred.key}")
     return redirect(url_for("auth.credentials"))

@@ -9,8 +9,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from trainer.display import vndate, vnnum
 from trainer.cohorts.models import CertificateConfirmation
+from trainer.core.display import vndate, vnnum
 from trainer.learning.models import Enrollment
 
 FONTS = Path(__file__).resolve().parent / "fonts"

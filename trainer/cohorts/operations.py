@@ -14,18 +14,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from courses import vocab
-from trainer.cohorts.models import CertificateConfirmation
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.learning.models import (
-    ENROLLMENT_STATUSES, SEAT_STATUSES, Attendance, Cohort, CohortSession, CourseModule, Enrollment,
-    ModuleResult, Provider)
+from trainer.catalog.models import CourseModule, Provider
+from trainer.cohorts.models import Attendance, CertificateConfirmation, CohortSession
+from trainer.core import events
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.tabular import (ImportPlan, check_headers, data_rows, parse_date, parse_score,
+                                  parse_yes_no, template_bytes)
+from trainer.core.timeutil import today
+from trainer.degrees.models import ModuleResult
+from trainer.interchange.operations import register_class_kind
+from trainer.learning.models import ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort, Enrollment
 from trainer.learning.operations import lock_row, record_results
-from trainer.notices.operations import notify
 from trainer.people.models import Official
-from trainer.imports import (
-    ImportPlan, check_headers, data_rows, parse_date, parse_score, parse_yes_no, template_bytes)
-from trainer.timeutil import today
 
 # Circular 01/2018/TT-BNV: every assessment must reach 5 on the 0–10 scale.
 CERTIFICATE_MIN_SCORE = 5.0
@@ -204,7 +205,8 @@ def _by_pid(cohort: Cohort, statuses) -> dict[str, Enrollment]:
     return {pid: enrollment for pid, enrollment in rows}
 
 
-def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp") -> ImportPlan:
+def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
+                    assessor: str = "") -> ImportPlan:
     """Attendance from a spreadsheet: one row per enrollee and day ("Có mặt": có/không). A day
     with two sessions (morning and afternoon) marks both. Worked out without writing: the plan
     counts marks created, changed and unchanged, lists every error by row (numbered as in the
@@ -456,10 +458,10 @@ def issue_certificates(cohort: Cohort, *, on: date | None = None) -> int:
     except IntegrityError as e:
         raise DomainError("Số chứng chỉ bị trùng do cấp đồng thời: vui lòng thử lại.") from e
     for enrollment in issued:
-        notify(enrollment.official, "certificate",
-               f"Chứng chỉ khóa “{cohort.course.name}”",
-               f"Số chứng chỉ {enrollment.certificate_no}, cấp ngày {on:%d/%m/%Y}. Tải bản PDF "
-               f"từ đường dẫn kèm theo.", link=certificate_link(enrollment))
+        events.tell(enrollment.official, "certificate",
+                    f"Chứng chỉ khóa “{cohort.course.name}”",
+                    f"Số chứng chỉ {enrollment.certificate_no}, cấp ngày {on:%d/%m/%Y}. Tải bản PDF "
+                    f"từ đường dẫn kèm theo.", link=certificate_link(enrollment))
     db.session.flush()
     return len(issued)
 
@@ -513,11 +515,11 @@ def confirm_lost_certificate(enrollment: Enrollment, *, reason: str, actor: str,
         db.session.flush()
     except IntegrityError as e:
         raise DomainError("Số giấy xác nhận bị trùng do cấp đồng thời: vui lòng thử lại.") from e
-    notify(enrollment.official, "certificate",
-           f"Giấy xác nhận hoàn thành khóa “{enrollment.course.name}”",
-           f"Số {confirmation.number}, cấp ngày {on:%d/%m/%Y}, thay chứng chỉ số "
-           f"{enrollment.certificate_no}. Tải bản PDF từ đường dẫn kèm theo.",
-           link=confirmation_link(confirmation))
+    events.tell(enrollment.official, "certificate",
+                f"Giấy xác nhận hoàn thành khóa “{enrollment.course.name}”",
+                f"Số {confirmation.number}, cấp ngày {on:%d/%m/%Y}, thay chứng chỉ số "
+                f"{enrollment.certificate_no}. Tải bản PDF từ đường dẫn kèm theo.",
+                link=confirmation_link(confirmation))
     return confirmation
 
 
@@ -543,3 +545,7 @@ def import_template(cohort: Cohort, kind: str) -> bytes:
                  "Điểm": "", "Kết quả": ""} for e in people if e.status in SEAT_STATUSES]
         columns = ["Số định danh cá nhân", "Họ và tên", "Điểm", "Kết quả"]
     return template_bytes(columns, *rows)  # names as text, never formulas
+
+
+register_class_kind("attendance", "Điểm danh của lớp", plan_attendance)
+register_class_kind("class_results", "Kết quả học tập của lớp", plan_results)

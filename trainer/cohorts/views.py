@@ -1,26 +1,38 @@
-"""Running a class: sessions, attendance, results import, certificates (issue 3)."""
+"""A school's screens (/truong/…): its courses and cohorts, opening a class, the roster and
+results, sessions and attendance, module results of degree programmes, the class imports, and
+certificates with their verification page."""
 from __future__ import annotations
 
 import io
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
-                   url_for)
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from trainer.auth.scope import get_cohort_for_school_or_404, get_official_or_404, role_required
+from trainer.catalog.models import Course
 from trainer.cohorts import operations as ops
 from trainer.cohorts.certificate import certificate_pdf, confirmation_pdf
-from trainer.cohorts.forms import CohortImportForm, ReplaceCertificateForm, SessionForm
-from trainer.cohorts.models import CertificateConfirmation
-from trainer.extensions import db
+from trainer.cohorts.forms import (CancelForm, CohortForm, CohortImportForm, ReplaceCertificateForm,
+                                   SessionForm)
+from trainer.cohorts.models import CertificateConfirmation, CohortSession
+from trainer.cohorts.operations import attendance_rates, ineligible_reasons
+from trainer.core import events
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.forms_util import options
+from trainer.core.params import arg_id, arg_int, form_ids
+from trainer.core.timeutil import today
+from trainer.core.views_util import one_commit, role_required
+from trainer.degrees import operations as degree_ops
+from trainer.degrees.forms import TermForm, parse_module_scores, parse_score
+from trainer.degrees.models import ModuleResult
 from trainer.interchange import operations as xops
 from trainer.interchange.forms import ConfirmForm
 from trainer.interchange.models import ImportBatch
 from trainer.interchange.operations import CLASS_KINDS
-from trainer.learning.models import CohortSession, Enrollment
-from trainer.params import form_ids
-from trainer.timeutil import today
-from trainer.views_util import one_commit
+from trainer.learning import operations as learning_ops
+from trainer.learning.access import get_cohort_for_school_or_404, get_official_or_404
+from trainer.learning.models import SEAT_STATUSES, Cohort, Enrollment
 
 bp = Blueprint("cohorts", __name__)
 SCHOOL = ("school", "admin")
@@ -124,7 +136,7 @@ def confirm_import(cohort_id: int, batch_id: int):
         counts = xops.confirm_import(batch, user=current_user).counts()
     if outcome["ok"]:
         flash(xops.summary_text(kind, counts) + f" (tệp “{filename}”)", "success")
-        return redirect(url_for("school.cohort", cohort_id=cohort.id))
+        return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
     form = CohortImportForm(kind=kind)
     return render_template("cohorts/import.html", cohort=cohort, form=form,
                            errors=outcome.get("errors", []), result=None)
@@ -154,7 +166,7 @@ def issue(cohort_id: int):
             message += (f" {waiting} học viên hoàn thành chưa đủ điều kiện "
                         "(xem lý do trong danh sách).")
         flash(message, "success" if n else "warning")
-    return redirect(url_for("school.cohort", cohort_id=cohort.id))
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
 
 
 def _certificate_or_404(enrollment_id: int) -> Enrollment:
@@ -230,3 +242,177 @@ def verify(code: str):
                            confirmation=confirmation, replaced=replaced), \
         200 if enrollment else 404
 
+
+# --- The school's home, its cohorts and their rosters -----------------------------------------
+
+def _own_courses():
+    q = sa.select(Course).order_by(Course.name)
+    if current_user.role != "admin":
+        q = q.where(Course.provider_id == current_user.provider_id)
+    return db.session.scalars(q).all()
+
+
+@bp.route("/truong/")
+@role_required(*SCHOOL)
+def home():
+    courses = _own_courses()
+    ids = [c.id for c in courses]
+    # Learners per cohort: those holding a seat now, or who finished (passed or not).
+    taken = dict(db.session.execute(
+        sa.select(Enrollment.cohort_id, sa.func.count(Enrollment.id))
+        .where(Enrollment.status.in_(SEAT_STATUSES + ("completed", "failed")))
+        .group_by(Enrollment.cohort_id)).all())
+    cohorts = db.session.scalars(sa.select(Cohort).where(Cohort.course_id.in_(ids))
+                                 .order_by(Cohort.start_date.desc())).all()
+    return render_template("cohorts/home.html", courses=courses, cohorts=cohorts, taken=taken)
+
+
+@bp.route("/truong/lop/moi", methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def new_cohort():
+    form = CohortForm()
+    courses = _own_courses()
+    form.course_id.choices = options((c.id, c.name) for c in courses)
+    if request.method == "GET" and arg_id("course"):
+        form.course_id.data = arg_id("course")
+    if form.validate_on_submit():
+        course = next(c for c in courses if c.id == form.course_id.data)
+        with one_commit(f"Đã mở lớp {form.code.data}.") as outcome:
+            cohort = learning_ops.create_cohort(course, code=form.code.data.strip(),
+                                       start_date=form.start_date.data,
+                                       end_date=form.end_date.data, capacity=form.capacity.data,
+                                       location=form.location.data.strip(), mode=form.mode.data,
+                                       enrollment_deadline=form.enrollment_deadline.data)
+        if outcome["ok"]:
+            return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+    return render_template("cohorts/new_cohort.html", form=form)
+
+
+@bp.route("/truong/lop/<int:cohort_id>", methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def cohort(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    if request.method == "POST":
+        with one_commit() as outcome:
+            results = _parse_results(request.form)
+            n = learning_ops.record_results(cohort, results, assessor=current_user.display_name)
+        if outcome["ok"]:
+            flash(f"Đã ghi kết quả cho {n} học viên.", "success")
+        return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+    roster = sorted(cohort.enrollments, key=lambda e: e.official.full_name)
+    events.audit_access("official_view", subject_type="cohort", subject_id=cohort.id,
+                        detail=f"danh sách học viên lớp {cohort.code} ({len(roster)} người)")
+    return render_template("cohorts/cohort.html", cohort=cohort, roster=roster,
+                           closes=learning_ops.enrollment_closes(cohort),
+                           seats=cohort.capacity - learning_ops.seats_taken(cohort),
+                           rates=attendance_rates(cohort), reasons=ineligible_reasons(cohort),
+                           cancel_form=CancelForm())
+
+
+def _parse_results(form) -> dict[int, tuple[str, float | None]]:
+    """Form fields outcome-<id> (completed/failed/blank) and score-<id> (0–10, comma allowed)."""
+    results, errors = {}, []
+    for key, outcome in form.items():
+        if not key.startswith("outcome-") or outcome not in ("completed", "failed"):
+            continue
+        suffix = key.split("-", 1)[1]
+        if not (suffix.isascii() and suffix.isdigit() and len(suffix) <= 10):
+            errors.append(f"Trường “{key[:30]}” không hợp lệ.")
+            continue
+        enrollment_id = int(suffix)
+        try:
+            score = parse_score(form.get(f"score-{enrollment_id}", ""))
+        except DomainError as e:
+            errors.append(str(e))
+            continue
+        results[enrollment_id] = (outcome, score)
+    if errors:
+        raise DomainError(" ".join(errors))
+    if not results:
+        raise DomainError("Chưa chọn kết quả cho học viên nào.")
+    return results
+
+
+@bp.route("/truong/lop/<int:cohort_id>/khai-giang", methods=["POST"])
+@role_required(*SCHOOL)
+def start(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    with one_commit(f"Lớp {cohort.code} đã khai giảng: học viên chuyển sang “Đang học”."):
+        learning_ops.start_cohort(cohort)
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/truong/lop/<int:cohort_id>/ket-thuc", methods=["POST"])
+@role_required(*SCHOOL)
+def finish(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    with one_commit(f"Lớp {cohort.code} đã kết thúc."):
+        learning_ops.finish_cohort(cohort)
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/truong/lop/<int:cohort_id>/huy", methods=["POST"])
+@role_required(*SCHOOL)
+def cancel(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash("Cần ghi lý do hủy lớp.", "danger")
+    else:
+        with one_commit() as outcome:
+            n = learning_ops.cancel_cohort(cohort, reason=form.reason.data)
+        if outcome["ok"]:
+            flash(f"Đã hủy lớp {cohort.code} và báo cho {n} học viên.", "success")
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/truong/dang-ky/<int:enrollment_id>/vang", methods=["POST"])
+@role_required(*SCHOOL)
+def no_show(enrollment_id: int):
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.cohort_id is None:
+        abort(404)
+    cohort = get_cohort_for_school_or_404(current_user, enrollment.cohort_id)
+    with one_commit(f"Đã ghi {enrollment.official.full_name} không tham gia lớp."):
+        learning_ops.mark_no_show(enrollment)
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+
+
+# --- Degree programmes: module results by term ----------------------------------------------------
+
+@bp.route("/truong/lop/<int:cohort_id>/hoc-phan", methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def module_results(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    terms = degree_ops.course_terms(cohort.course_id)
+    progress = degree_ops.cohort_progress(cohort)
+    form = TermForm(request.args)
+    form.term.choices = options((t, f"Học kỳ {t}") for t in terms)
+    term = arg_int("term", min=1, max=99)
+    if term not in terms:
+        open_terms = progress.loc[progress["current_term"] > 0, "current_term"]
+        term = int(open_terms.min()) if len(open_terms) else (terms[0] if terms else None)
+    form.term.data = term
+    if request.method == "POST" and term is not None:
+        with one_commit() as outcome:
+            entry = degree_ops.record_module_results(cohort, term, parse_module_scores(request.form),
+                                              on=today(), assessor=current_user.display_name)
+        if outcome["ok"]:
+            message = f"Đã ghi {entry.recorded} điểm học phần."
+            if entry.granted:
+                message += (" Công nhận tốt nghiệp: "
+                            + ", ".join(e.official.full_name for e in entry.granted) + ".")
+            flash(message, "success")
+        return redirect(url_for("cohorts.module_results", cohort_id=cohort.id, term=term))
+    roster = sorted((e for e in cohort.enrollments if e.status in SEAT_STATUSES + ("completed",)),
+                    key=lambda e: e.official.full_name)
+    modules = degree_ops.course_modules(cohort.course_id, term) if term is not None else []
+    scores = {}
+    if roster and modules:
+        scores = {(r.enrollment_id, r.module_id): r for r in db.session.scalars(
+            sa.select(ModuleResult).where(
+                ModuleResult.enrollment_id.in_([e.id for e in roster]),
+                ModuleResult.module_id.in_([m.id for m in modules])))}
+    return render_template("cohorts/module_results.html", cohort=cohort, form=form, term=term,
+                           terms=terms, roster=roster, modules=modules, scores=scores,
+                           progress=progress.to_dict("index"), seat_statuses=SEAT_STATUSES)

@@ -2,14 +2,14 @@
 and parsing of the grid cells (score-<enrollment id>-<module id>, comma decimals)."""
 from __future__ import annotations
 
-import math
 import re
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from trainer.errors import DomainError
-from trainer.forms_util import options
+from trainer.core.errors import DomainError
+from trainer.core.tabular import read_number
+from trainer.core.forms_util import options
 
 CELL = re.compile(r"^score-(\d+)-(\d+)$")
 WITHIN_CHOICES = ((30, "30 ngày tới"), (60, "60 ngày tới"), (90, "90 ngày tới"),
@@ -33,16 +33,10 @@ class ExpiringFilterForm(FlaskForm):
 
 def parse_score(text: str) -> float | None:
     """ "7,5" or "7.5" → 7.5; blank → None; anything else raises DomainError."""
-    text = (text or "").strip().replace(",", ".")
-    if not text:
-        return None
     try:
-        value = float(text)
+        return read_number(text)
     except ValueError:
-        raise DomainError(f"Điểm “{text}” không phải là số.") from None
-    if not math.isfinite(value):
-        raise DomainError(f"Điểm “{text}” không phải là số.")
-    return value
+        raise DomainError(f"Điểm “{(text or '').strip()}” không phải là số.") from None
 
 
 def parse_module_scores(form) -> dict[tuple[int, int], float]:

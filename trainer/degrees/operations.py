@@ -10,27 +10,20 @@ import pandas as pd
 import sqlalchemy as sa
 
 from courses import vocab
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.frames import select_frame
-from trainer.framework.models import Position, PositionRequirement
-from trainer.learning.models import (
-    ACTIVE_STATUSES,
-    ENROLLMENT_STATUSES,
-    SEAT_STATUSES,
-    Cohort,
-    Course,
-    CourseCompetency,
-    CourseModule,
-    Enrollment,
-    ModuleResult,
-)
+from trainer.catalog.models import (Course, CourseCompetency, CourseModule, Position,
+                                    PositionRequirement)
+from trainer.core import events
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.frames import select_frame
+from trainer.core.timeutil import today
+from trainer.degrees.models import ModuleResult
+from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort,
+                                     Enrollment)
 from trainer.learning.operations import lock_row, record_result
-from trainer.notices.operations import notify
+from trainer.learning.queries import officials_frame
 from trainer.org.queries import unit_table
 from trainer.people.models import Official
-from trainer.people.queries import officials_frame
-from trainer.timeutil import today
 
 # --------------------------------------------------------------------------- module results
 
@@ -388,7 +381,7 @@ def expiring_completions(where=None, within_days: int = 60,
     """Completed courses with a validity period that expire within the next `within_days` days,
     or have expired already — only the latest completion of each course per official (a retaken
     course is valid again). `expires_on` is the first day it no longer counts, consistent with
-    people.queries.completions_frame (`valid` while completed_on + months > today)."""
+    learning.queries.completions_frame (`valid` while completed_on + months > today)."""
     on = on or today()
     cond = where if where is not None else sa.true()
     df = select_frame(
@@ -436,8 +429,8 @@ def remind_expiring(within_days: int = 60, on: date | None = None) -> int:
             title = f"Khóa “{row.course_name}” sắp hết hiệu lực ngày {when}"
         body = (f"Bạn hoàn thành khóa ngày {row.completed_on:%d/%m/%Y}; kết quả có hiệu lực "
                 f"{row.validity_months} tháng. Hãy đăng ký học lại để kết quả tiếp tục được tính.")
-        if notify(officials[int(row.official_id)], "expiring", title, body, link="/toi",
-                  dedupe_key=f"expiring:{int(row.enrollment_id)}"):
+        if events.tell(officials[int(row.official_id)], "expiring", title, body, link="/toi",
+                       dedupe_key=f"expiring:{int(row.enrollment_id)}"):
             sent += 1
     db.session.flush()
     return sent

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import NumberInput
 
 from courses import vocab
-from trainer.forms_util import options
+from trainer.core.forms_util import options
 
 WEIGHT_LABELS = {"gap": "Mức thiếu hụt được bù", "mandatory": "Bắt buộc theo vị trí",
                  "young": "Cán bộ trẻ", "female": "Cán bộ nữ", "minority": "Dân tộc thiểu số"}

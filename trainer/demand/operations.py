@@ -15,33 +15,43 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 
 from courses import vocab
-from trainer.auth.scope import unit_subtree_ids
-from trainer.errors import DomainError, NotAllowed
-from trainer.extensions import db
-from trainer.frames import select_frame
-from trainer.framework.models import Position
+from trainer.catalog.models import Course, Position
+from trainer.core import events
+from trainer.core.errors import DomainError, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.frames import select_frame
+from trainer.core.settings import DEFAULTS, young_age_limit
+from trainer.core.timeutil import today, utcnow
+from trainer.degrees.operations import DAYS_PER_YEAR, LC_T2_MIN_YEARS_LEFT, retirement_dates
+from trainer.demand.models import REQUEST_STATUSES, CohortRequest
 from trainer.guidance.operations import (REGION_CODES, Catalogue, Population, all_learning_paths,
                                          load_catalogue, load_population)
-from trainer.learning.models import (ACTIVE_STATUSES, REQUEST_STATUSES, SEAT_STATUSES, Cohort,
-                                     CohortRequest, Course, Enrollment)
-from trainer.degrees.operations import DAYS_PER_YEAR, LC_T2_MIN_YEARS_LEFT, retirement_dates
-from trainer.learning.operations import create_cohort, enrollment_closes, lock_row
-from trainer.notices.operations import notify
+from trainer.learning.models import ACTIVE_STATUSES, Cohort, Enrollment
+from trainer.learning.operations import (create_cohort, enrollment_closes, lock_row, seat_counts,
+                                         taking_enrollments)
+from trainer.learning.queries import MIN_COLUMNS, QUAL_COLUMNS, officials_frame
 from trainer.org.models import Unit
-from trainer.org.queries import unit_table
+from trainer.org.queries import unit_subtree_ids, unit_table
 from trainer.people.models import Official
-from trainer.people.queries import MIN_COLUMNS, QUAL_COLUMNS, officials_frame
-from trainer.settings import DEFAULTS
-from trainer.timeutil import today, utcnow
 
-# Settings (docs/demand.md): config keys PRIORITY_WEIGHTS and YOUNG_AGE_LIMIT override them.
+# Settings (docs/demand.md): PRIORITY_WEIGHTS overrides these; YOUNG_AGE_LIMIT is read by
+# trainer.core.settings.young_age_limit ("young" has no legal definition, DOMAIN.md).
 DEFAULT_WEIGHTS = DEFAULTS["PRIORITY_WEIGHTS"]
-DEFAULT_YOUNG_AGE_LIMIT = DEFAULTS["YOUNG_AGE_LIMIT"]  # "young" has no legal definition (DOMAIN.md)
 MANDATORY_LEVEL = 3  # a gap on a competency required at this level or above is a must
 NO_REGION = "none"
 REGION_LABELS = dict(vocab.REGIONS) | {NO_REGION: "Chưa xác định vùng"}
+
+
+def priority_settings(weights: dict | None = None,
+                      young_age: int | None = None) -> tuple[dict, int]:
+    """The KH-11 priority settings the cohort proposals and the annual plans share: the weights
+    (defaults, then the setting PRIORITY_WEIGHTS) and the young-official age limit."""
+    if weights is None:
+        weights = dict(DEFAULT_WEIGHTS) | dict(current_app.config.get("PRIORITY_WEIGHTS", {}))
+    return weights, young_age_limit() if young_age is None else young_age
 
 
 # --------------------------------------------------------------------------- who needs what
@@ -145,21 +155,15 @@ def _registered(course_ids: list[int]) -> pd.DataFrame:
 
 def _open_seats(course_ids: list[int]) -> pd.DataFrame:
     """Per course: open cohorts still taking enrollments and their free seats."""
-    taken = (sa.select(Enrollment.cohort_id, sa.func.count(Enrollment.id).label("n"))
-             .where(Enrollment.status.in_(SEAT_STATUSES)).group_by(Enrollment.cohort_id).subquery())
+    taken = seat_counts()
     frame = select_frame(
-        sa.select(Cohort.course_id, Cohort.capacity, sa.func.coalesce(taken.c.n, 0),
-                  Cohort.start_date, Cohort.enrollment_deadline)
+        sa.select(Cohort.course_id, Cohort.capacity, sa.func.coalesce(taken.c.n, 0))
         .outerjoin(taken, taken.c.cohort_id == Cohort.id)
-        .where(Cohort.course_id.in_(course_ids), Cohort.status == "open",
-               Cohort.start_date > today()),
-        ["course_id", "capacity", "taken", "start_date", "deadline"])
+        .where(Cohort.course_id.in_(course_ids), taking_enrollments()),
+        ["course_id", "capacity", "taken"])
     if frame.empty:
         return pd.DataFrame({"open_cohorts": pd.Series(dtype="int64"),
                              "open_seats": pd.Series(dtype="int64")})
-    closes = pd.to_datetime(frame["deadline"]).fillna(
-        pd.to_datetime(frame["start_date"]) - pd.Timedelta(days=1))
-    frame = frame[closes.dt.date >= today()]
     frame = frame.assign(free=(frame["capacity"] - frame["taken"]).clip(lower=0))
     return frame.groupby("course_id").agg(open_cohorts=("capacity", "size"),
                                           open_seats=("free", "sum"))
@@ -320,7 +324,7 @@ def check_course_provider(course: Course, provider_id: int | None) -> None:
 
 
 def propose_cohorts(course: Course, *, class_size: int, weights: dict,
-                    young_age: int = DEFAULT_YOUNG_AGE_LIMIT,
+                    young_age: int | None = None,
                     needs: Needs | None = None) -> list[Proposal]:
     """Classes for the officials who need `course` and are not yet registered in it.
 
@@ -337,7 +341,8 @@ def propose_cohorts(course: Course, *, class_size: int, weights: dict,
     rows = np.flatnonzero(needs.need[:, k])  # blocked (registered or done) rows are never here
     if rows.size == 0:
         return []
-    scores = priority_scores(needs, course.id, rows, weights, young_age)
+    scores = priority_scores(needs, course.id, rows, weights,
+                             young_age_limit() if young_age is None else young_age)
     people = needs.people.iloc[rows]
     region_idx = needs.pop.region[rows]
     frame = pd.DataFrame({
@@ -400,12 +405,12 @@ def create_proposed_cohorts(course: Course, proposals: list[Proposal], *, code_p
                                enrollment_deadline=enrollment_deadline)
         closes = enrollment_closes(cohort)
         for invitee in p.invitees:
-            notify(officials[invitee.official_id], "invited",
-                   f"Mời đăng ký lớp {code}: “{course.name}”",
-                   f"Khóa học này có trong lộ trình của bạn. Lớp khai giảng ngày "
-                   f"{start_date:%d/%m/%Y} tại {location or 'địa điểm sẽ báo sau'}; hạn đăng ký "
-                   f"{closes:%d/%m/%Y}. Mời bạn vào trang cá nhân để đăng ký.",
-                   link="/toi", dedupe_key=f"invited:{cohort.id}:{invitee.official_id}")
+            events.tell(officials[invitee.official_id], "invited",
+                        f"Mời đăng ký lớp {code}: “{course.name}”",
+                        f"Khóa học này có trong lộ trình của bạn. Lớp khai giảng ngày "
+                        f"{start_date:%d/%m/%Y} tại {location or 'địa điểm sẽ báo sau'}; hạn đăng ký "
+                        f"{closes:%d/%m/%Y}. Mời bạn vào trang cá nhân để đăng ký.",
+                        link="/toi", dedupe_key=f"invited:{cohort.id}:{invitee.official_id}")
         cohorts.append(cohort)
     db.session.flush()
     return cohorts
@@ -492,10 +497,10 @@ def schedule_request(req: CohortRequest, *, code: str, start_date: date, end_dat
         db.session.add(Enrollment(official_id=official.id, course_id=req.course_id,
                                   cohort_id=cohort.id, status="enrolled", source="school",
                                   decided_by=req.requested_by))
-        notify(official, "enrolled", f"Đã ghi danh lớp {cohort.code} (đơn vị đặt hàng)",
-               f"Đơn vị {req.unit.name} đã đặt hàng khóa “{req.course.name}” cho bạn. Lớp khai "
-               f"giảng ngày {start_date:%d/%m/%Y} tại {location or 'địa điểm sẽ báo sau'}.",
-               link="/khoa-hoc-cua-toi")
+        events.tell(official, "enrolled", f"Đã ghi danh lớp {cohort.code} (đơn vị đặt hàng)",
+                    f"Đơn vị {req.unit.name} đã đặt hàng khóa “{req.course.name}” cho bạn. Lớp khai "
+                    f"giảng ngày {start_date:%d/%m/%Y} tại {location or 'địa điểm sẽ báo sau'}.",
+                    link="/khoa-hoc-cua-toi")
         enrolled.append(official)
     req.status, req.cohort_id, req.decided_at = "scheduled", cohort.id, utcnow()
     db.session.flush()

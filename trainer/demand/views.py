@@ -7,31 +7,26 @@ from __future__ import annotations
 
 import numpy as np
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from trainer.auth.scope import officials_filter, role_required, visible_unit_ids
+from trainer.catalog.models import Course, Provider
+from trainer.core.extensions import db
+from trainer.core.forms_util import options
+from trainer.core.params import arg_id, form_ids
+from trainer.core.views_util import one_commit, role_required
 from trainer.demand import operations as ops
 from trainer.demand.forms import (WEIGHT_LABELS, CommissionForm, CreateCohortsForm,
                                   ProposalParamsForm, RejectForm, ScheduleForm)
-from trainer.extensions import db
-from trainer.forms_util import options
-from trainer.learning.models import REQUEST_STATUSES, CohortRequest, Course, Provider
+from trainer.demand.models import REQUEST_STATUSES, CohortRequest
+from trainer.learning.access import officials_filter
 from trainer.org.models import Unit
-from trainer.params import arg_id, form_ids
+from trainer.org.queries import visible_unit_ids
 from trainer.people.models import Official
-from trainer.views_util import one_commit
 
 bp = Blueprint("demand", __name__)
 SCHOOL = ("school", "admin")
 SORTS = {"need": "need", "unplaced": "unplaced", "registered": "registered", "code": "code"}
-
-
-def _settings() -> tuple[dict, int]:
-    """Priority weights and the young-official age limit (docs/demand.md)."""
-    weights = dict(ops.DEFAULT_WEIGHTS)
-    weights.update(current_app.config.get("PRIORITY_WEIGHTS", {}))
-    return weights, int(current_app.config.get("YOUNG_AGE_LIMIT", ops.DEFAULT_YOUNG_AGE_LIMIT))
 
 
 def _school_provider_id() -> int | None:
@@ -103,7 +98,7 @@ def course(course_id: int):
 @role_required(*SCHOOL)
 def proposals(course_id: int):
     course = _course_or_404(course_id)
-    weights, young_age = _settings()
+    weights, young_age = ops.priority_settings()
     defaults = {f"w_{k}": v for k, v in weights.items()}
     if request.method == "POST":
         params = form = CreateCohortsForm(data=defaults)
@@ -136,7 +131,7 @@ def proposals(course_id: int):
             invited = sum(p.size for p in proposed)
             flash(f"Đã mở {len(cohorts)} lớp ({', '.join(c.code for c in cohorts)}) và gửi lời mời "
                   f"đến {invited} cán bộ.", "success")
-            return redirect(url_for("school.home"))
+            return redirect(url_for("cohorts.home"))
     return render_template("demand/proposals.html", course=course, params=params, form=form,
                            proposals=proposed, young_age=young_age, weight_labels=WEIGHT_LABELS)
 

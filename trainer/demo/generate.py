@@ -31,18 +31,18 @@ import sqlalchemy as sa
 from trainer.audit import operations as audit
 from trainer.auth.models import User
 from trainer.auth.operations import create_user
+from trainer.catalog.models import (Course, CourseCompetency, Position, PositionRequirement,
+                                    Provider, RegionPriority, course_prerequisites)
+from trainer.cohorts.models import Attendance, CohortSession
 from trainer.cohorts.operations import issue_certificates
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.framework.models import Position, PositionRequirement, RegionPriority
-from trainer.learning.models import (
-    Attendance, Cohort, CohortSession, Course, CourseCompetency, Enrollment, Provider,
-    course_prerequisites)
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.timeutil import today as real_today
+from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.operations import record_result
 from trainer.org.models import Unit
 from trainer.people.identity import make_pid
 from trainer.people.models import Assessment, Official, Rating
-from trainer.timeutil import today as real_today
 
 from . import names
 

@@ -6,9 +6,10 @@ these lists with a seeded random generator, so the same seed gives the same peop
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass
 from itertools import product
+
+from trainer.core.display import fold
 
 # ---------------------------------------------------------------------------------------------
 # Personal names
@@ -208,10 +209,8 @@ def full_name(rng: random.Random, ethnicity: str, gender: str) -> str:
 
 
 def ascii_fold(text: str) -> str:
-    """'Nguyễn Văn Đức' -> 'nguyen van duc'."""
-    text = text.replace("Đ", "D").replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
+    """'Nguyễn Văn Đức' -> 'nguyen van duc' (for demo e-mail addresses)."""
+    return fold(text)
 
 
 def email_stem(name: str) -> str:

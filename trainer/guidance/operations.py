@@ -13,10 +13,11 @@ import sqlalchemy as sa
 
 import recommender
 from courses import vocab
-from trainer.extensions import db
-from trainer.frames import select_frame
-from trainer.framework.models import Competency, Position, PositionRequirement, RegionPriority
-from trainer.learning.models import ACTIVE_STATUSES, Course, CourseCompetency, Enrollment, course_prerequisites
+from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
+                                    PositionRequirement, RegionPriority, course_prerequisites)
+from trainer.core.extensions import db
+from trainer.core.frames import select_frame
+from trainer.learning.models import ACTIVE_STATUSES, Enrollment
 from trainer.org.queries import unit_table
 from trainer.people.models import Assessment, Official
 

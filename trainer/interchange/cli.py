@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from trainer.errors import DomainError, ImportRejected
-from trainer.extensions import db
+from trainer.core.errors import DomainError, ImportRejected
+from trainer.core.extensions import db
 
 
 @click.group("data", help="Nhập, xuất dữ liệu: tệp Excel/CSV, CSDL quốc gia, hàng chờ đối chiếu.")
@@ -51,7 +50,7 @@ def import_cmd(kind, file, dry_run, passwords_out):
     if plan.issued:  # one-time passwords of the new accounts: shown (or written) this once
         from trainer.auth.operations import issued_frame
         if passwords_out is not None:
-            from trainer.exports import xlsx_bytes
+            from trainer.core.exports import xlsx_bytes
             passwords_out.write_bytes(xlsx_bytes(
                 {"Tài khoản": issued_frame(plan.issued)}, unit="",
                 title="Tài khoản và mật khẩu ban đầu (đổi ở lần đăng nhập đầu tiên)"))
@@ -68,9 +67,9 @@ def import_cmd(kind, file, dry_run, passwords_out):
 @with_appcontext
 def export_cmd(out):
     """Xuất quá trình đào tạo của mọi cán bộ sang OUT (.json hoặc .xlsx) cho CSDL quốc gia."""
-    from trainer.exports import xlsx_bytes
+    from trainer.core.exports import xlsx_bytes
     from trainer.interchange.operations import export_frames, national_export
-    data = national_export(stale_months=int(current_app.config["STALE_MONTHS"]))
+    data = national_export()
     if out.suffix.lower() == ".json":
         out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     elif out.suffix.lower() == ".xlsx":
@@ -88,7 +87,7 @@ def export_cmd(out):
 def check_cmd(as_json):
     """Kiểm tra chất lượng dữ liệu trước khi đồng bộ: đúng, đủ, sạch, sống."""
     from trainer.interchange.operations import QUALITY_CHECKS, quality_issues
-    issues = quality_issues(stale_months=int(current_app.config["STALE_MONTHS"]))
+    issues = quality_issues()
     if as_json:
         click.echo(json.dumps(issues.drop(columns="official_id").to_dict("records"),
                               ensure_ascii=False, indent=1))

@@ -3,7 +3,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from trainer.forms_util import options
+from trainer.core.forms_util import options
 from trainer.interchange.operations import KIND_LABELS
 
 

@@ -20,29 +20,31 @@ from dateutil.relativedelta import relativedelta
 from courses import vocab
 from trainer.audit import operations as audit
 from trainer.auth import operations as auth_ops
-from trainer.auth.scope import is_province_hr, officials_filter, visible_unit_ids
-from trainer.cohorts import operations as cohort_ops
-from trainer.errors import DomainError, ImportRejected, NotAllowed
-from trainer.extensions import db
-from trainer.framework import operations as framework_ops
-from trainer.frames import select_frame
+from trainer.catalog import operations as catalog_ops
+from trainer.catalog.models import Course, Provider
+from trainer.core import settings
+from trainer.core.display import fold
+from trainer.core.errors import DomainError, ImportRejected, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.frames import select_frame
+from trainer.core.tabular import (Column, ImportPlan, Table, check_headers, data_rows, parse_choice,
+                                  parse_date, parse_score, read_table)
+from trainer.core.timeutil import today, utcnow
 from trainer.interchange.models import ImportBatch, ReviewItem
-from trainer.learning.models import (
-    ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort, Course, Enrollment, Provider)
+from trainer.learning.access import officials_filter
+from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort,
+                                     Enrollment)
 from trainer.learning.operations import record_result
+from trainer.learning.queries import officials_frame
 from trainer.org import operations as org_ops
 from trainer.org.models import Unit
+from trainer.org.queries import is_province_hr, visible_unit_ids
 from trainer.people import operations as people_ops
 from trainer.people.identity import pid_problem
 from trainer.people.models import Official, Rating
-from trainer.imports import (ImportPlan, check_headers, data_rows, parse_choice, parse_date,
-                             parse_score, read_table)
-from trainer.people.queries import officials_frame
-from trainer.timeutil import today, utcnow
 
 PID = "Số định danh cá nhân"
 
-RATING_COLUMNS = {PID: "pid", "Năm": "year", "Xếp loại": "rating"}
 RESULT_COLUMNS = {PID: "pid", "Mã khóa học": "course", "Mã lớp": "cohort", "Kết quả": "outcome",
                   "Điểm": "score", "Ngày hoàn thành": "completed_on"}
 RESULT_REQUIRED = (PID, "Mã khóa học", "Kết quả")
@@ -74,7 +76,19 @@ CATALOG_KINDS = ("competencies", "positions", "providers", "courses")
 # So is the unit tree (docs/units.md).
 PROVINCE_KINDS = CATALOG_KINDS + ("units",)
 # A school's files for one of its classes (class page → Nhập từ Excel), kept with the class.
-CLASS_KINDS = {"attendance": "Điểm danh của lớp", "class_results": "Kết quả học tập của lớp"}
+# A class's files (a school's attendance or results for one cohort): the cohorts area, above
+# this one, registers each kind with its label and its planner, plan(cohort, df, filename, *,
+# assessor) -> ImportPlan (docs/architecture.md: areas below hear of areas above only this way).
+CLASS_KINDS: dict[str, str] = {}
+_CLASS_PLANNERS: dict = {}
+# How an identity-review item of a source is applied once HR says who it is about: the xAPI
+# area registers its own rules, apply(item, official, *, decided_by).
+REVIEW_MATCHERS: dict = {}
+
+
+def register_class_kind(kind: str, label: str, planner) -> None:
+    CLASS_KINDS[kind] = label
+    _CLASS_PLANNERS[kind] = planner
 NOUNS = {"officials": "cán bộ", "assessments": "kết quả đánh giá", "ratings": "xếp loại",
          "results": "kết quả học tập", "completions": "kết quả hoàn thành",
          "competencies": "năng lực", "positions": "vị trí việc làm",
@@ -142,40 +156,38 @@ def _num(value: float) -> str:
 
 # --- Ratings ------------------------------------------------------------------------------------
 
+def _parse_year(text: str) -> int:
+    if re.fullmatch(r"\d{4}(\.0)?", text) and 2000 <= int(float(text)) <= today().year:
+        return int(float(text))
+    raise ValueError(f"“{text}” phải là năm từ 2000 đến {today().year}")
+
+
+RATINGS = Table((
+    Column(PID, "pid", required=True, example="012190000123"),
+    Column("Năm", "year", _parse_year, required=True),
+    Column("Xếp loại", "rating", lambda v: parse_choice(v, vocab.RATINGS, "mức xếp loại"),
+           required=True, example="Hoàn thành tốt nhiệm vụ"),
+))
+
+
 def plan_ratings(df: pd.DataFrame, filename: str = "tệp") -> ImportPlan:
     """Annual ratings (Decree 335/2025) keyed by (official, year): same rating again is
     unchanged, another rating replaces it."""
-    check_headers(df, tuple(RATING_COLUMNS), filename)
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
     existing = {(r.official_id, r.year): r for r in db.session.scalars(sa.select(Rating))}
     plan, seen, new, changes = ImportPlan(), {}, [], []
-    for i, row in data_rows(df):
+    for row in RATINGS.read(df, filename):
         plan.rows += 1
-        errs = [f"dòng {i}, cột “{h}”: không được để trống" for h in RATING_COLUMNS if not row.get(h)]
-        pid, year_text, rating_text = (row.get(h, "") for h in RATING_COLUMNS)
+        pid, year, rating = (row.values[k] for k in ("pid", "year", "rating"))
         if pid and pid not in officials:
-            errs.append(f"dòng {i}, cột “{PID}”: không có cán bộ số {pid}")
-        year = None
-        if year_text:
-            if re.fullmatch(r"\d{4}(\.0)?", year_text) and 2000 <= int(float(year_text)) <= today().year:
-                year = int(float(year_text))
-            else:
-                errs.append(f"dòng {i}, cột “Năm”: “{year_text}” phải là năm từ 2000 đến "
-                            f"{today().year}")
-        rating = None
-        if rating_text:
-            try:
-                rating = parse_choice(rating_text, vocab.RATINGS, "mức xếp loại")
-            except ValueError as e:
-                errs.append(f"dòng {i}, cột “Xếp loại”: {e}")
-        if not errs:
+            row.error("pid", f"không có cán bộ số {pid}")
+        if row.ok:
             key = (pid, year)
             if key in seen:
-                errs.append(f"dòng {i}, cột “Năm”: cán bộ {pid} đã có xếp loại năm {year} ở dòng "
-                            f"{seen[key]}")
-            seen.setdefault(key, i)
-        plan.errors.extend(errs)
-        if errs:
+                row.error("year", f"cán bộ {pid} đã có xếp loại năm {year} ở dòng {seen[key]}")
+            seen.setdefault(key, row.number)
+        plan.errors.extend(row.errors)
+        if not row.ok:
             continue
         found = existing.get((officials[pid], year))
         if found is None:
@@ -498,8 +510,7 @@ def plan_import(kind: str, df: pd.DataFrame, filename: str, scope: ImportScope,
     if kind not in KIND_LABELS and not (kind in CLASS_KINDS and cohort is not None):
         raise DomainError(f"Loại dữ liệu “{kind}” không được hỗ trợ.")
     if kind in CLASS_KINDS:
-        plan = (cohort_ops.plan_attendance(cohort, df, filename) if kind == "attendance" else
-                cohort_ops.plan_results(cohort, df, filename, assessor=scope.label))
+        plan = _CLASS_PLANNERS[kind](cohort, df, filename, assessor=scope.label)
         plan.errors.sort(key=_row_of)
         return plan
     if kind in PROVINCE_KINDS:
@@ -507,7 +518,7 @@ def plan_import(kind: str, df: pd.DataFrame, filename: str, scope: ImportScope,
             raise NotAllowed("Chỉ quản trị viên và phòng tổ chức cấp tỉnh được nhập danh mục và "
                              "cây đơn vị.")
         plan = (org_ops.plan_units(df, filename) if kind == "units" else
-                framework_ops.plan_catalog(kind, df, filename))
+                catalog_ops.plan_catalog(kind, df, filename))
         plan.errors.sort(key=_row_of)
         return plan
     if kind == "accounts":
@@ -626,15 +637,19 @@ def review_item_visible(user, item: ReviewItem) -> bool:
 
 
 def search_officials(user, text: str, limit: int = 20) -> list[Official]:
-    """Officials in the user's scope whose name, identity number, code or e-mail contains text."""
-    text = (text or "").strip()
-    if len(text) < 2:
+    """Officials in the user's scope whose name, identity number, code or e-mail contains the
+    text, folded as every search box folds it (no diacritics, no case: `fold`)."""
+    needle = fold(text).strip()
+    if len(needle) < 2:
         return []
-    like = f"%{text}%"
-    return db.session.scalars(sa.select(Official).where(
-        officials_filter(user),
-        sa.or_(Official.full_name.ilike(like), Official.pid.like(like), Official.code.ilike(like),
-               Official.email.ilike(like))).order_by(Official.full_name).limit(limit)).all()
+    rows = db.session.execute(sa.select(
+        Official.id, Official.full_name, Official.pid, Official.code, Official.email)
+        .where(officials_filter(user))).all()
+    ids = [r.id for r in rows if any(needle in fold(v or "") for v in r[1:])]
+    if not ids:
+        return []
+    return db.session.scalars(sa.select(Official).where(Official.id.in_(ids[:5000]))
+                              .order_by(Official.full_name).limit(limit)).all()
 
 
 def match_review_item(item: ReviewItem, official: Official, *, actor: str) -> str:
@@ -642,9 +657,8 @@ def match_review_item(item: ReviewItem, official: Official, *, actor: str) -> st
     xAPI module) and the item closes. The caller checks the official is in the actor's scope."""
     if item.status != "open":
         raise DomainError("Mục này đã được xử lý.")
-    if item.source == "xapi":
-        from trainer.xapi.operations import apply_review_match  # the xAPI module's own rules
-        apply_review_match(item, official, decided_by=actor)
+    if item.source in REVIEW_MATCHERS:
+        REVIEW_MATCHERS[item.source](item, official, decided_by=actor)
         outcome = "applied"
     elif item.source == "completion_file":
         p = item.payload or {}
@@ -744,7 +758,7 @@ def _clean(value):
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def national_export(where=None, *, stale_months: int = 12) -> dict:
+def national_export(where=None, *, stale_months: int | None = None) -> dict:
     """The stable JSON layout (docs/imports.md): one record per official keyed by "pid"."""
     where = where if where is not None else sa.true()
     df = _identity_frame(where)
@@ -837,10 +851,11 @@ def export_frames(data: dict) -> dict[str, pd.DataFrame]:
     return {"Cán bộ": officials, "Xếp loại": ratings, "Quá trình đào tạo": trainings}
 
 
-def quality_issues(where=None, *, stale_months: int = 12,
+def quality_issues(where=None, *, stale_months: int | None = None,
                    now: datetime | None = None) -> pd.DataFrame:
     """"Đúng, đủ, sạch, sống" (DOMAIN.md, Decree 27/2026) before a sync: one row per problem —
     official_id, pid, code, full_name, unit_name, check (QUALITY_CHECKS), detail (Vietnamese)."""
+    stale_months = settings.stale_months() if stale_months is None else stale_months
     where = where if where is not None else sa.true()
     df = _identity_frame(where)
     columns = ["official_id", "pid", "code", "full_name", "unit_name", "check", "detail"]
@@ -907,8 +922,8 @@ def template_example(kind: str) -> tuple[list[str], dict[str, str]]:
     day = today().replace(day=1).strftime("%d/%m/%Y")
     pid = "012190000123"
     if kind == "ratings":
-        return list(RATING_COLUMNS), {PID: pid, "Năm": str(today().year - 1),
-                                      "Xếp loại": "Hoàn thành tốt nhiệm vụ"}
+        return RATINGS.headers, {PID: pid, "Năm": str(today().year - 1),
+                                 "Xếp loại": "Hoàn thành tốt nhiệm vụ"}
     if kind == "results":
         return list(RESULT_COLUMNS), {PID: pid, "Mã khóa học": course, "Mã lớp": "",
                                       "Kết quả": "Hoàn thành", "Điểm": "8,5",
@@ -922,8 +937,8 @@ def template_example(kind: str) -> tuple[list[str], dict[str, str]]:
     if kind == "accounts":
         return auth_ops.account_template()
     if kind in CATALOG_KINDS:
-        columns = list(framework_ops.CATALOG_COLUMNS[kind])
-        rows = framework_ops.catalog_rows(kind, limit=1)
+        columns = list(catalog_ops.CATALOG_COLUMNS[kind])
+        rows = catalog_ops.catalog_rows(kind, limit=1)
         return columns, rows[0] if rows else dict.fromkeys(columns, "")
     raise KeyError(kind)
 

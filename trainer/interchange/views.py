@@ -1,36 +1,121 @@
-"""Imports with preview, the identity review queue, the national-database export (issue 5).
-The upload and preview page is people.import_page (/nhap-du-lieu); the confirmation is here."""
+"""Imports with preview (/nhap-du-lieu: upload, preview, confirm, templates), the identity review
+queue, the national-database export (issue 5)."""
 from __future__ import annotations
 
 import io
 import json
 
 import sqlalchemy as sa
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user
 
-from trainer.audit import operations as audit
-from trainer.auth.scope import get_official_or_404, officials_filter, role_required
 from trainer.auth.views import issued_passwords_page
-from trainer.extensions import db
+from trainer.catalog.models import Competency
+from trainer.catalog.operations import CATALOG_COLUMNS, catalog_rows
+from trainer.core import events
+from trainer.core.extensions import db
+from trainer.core.forms_util import options
+from trainer.core.params import arg_choice, arg_id, arg_text
+from trainer.core.settings import stale_months
+from trainer.core.tabular import template_bytes
+from trainer.core.timeutil import today
+from trainer.core.views_util import one_commit, role_required
 from trainer.interchange import operations as ops
-from trainer.interchange.forms import ConfirmForm, MatchForm, RejectForm
+from trainer.interchange.forms import ConfirmForm, ImportForm, MatchForm, RejectForm
 from trainer.interchange.models import REVIEW_STATUSES, ImportBatch, ReviewItem
+from trainer.interchange.operations import template_example
+from trainer.learning.access import get_official_or_404, officials_filter
+from trainer.org import operations as org_ops
 from trainer.org.models import Unit
-from trainer.params import arg_choice, arg_id, arg_text
+from trainer.people import operations as people_ops
 from trainer.people.models import Official
-from trainer.views_util import one_commit
 
 bp = Blueprint("interchange", __name__)
 HR = ("hr", "admin")
 
 
-def stale_months() -> int:
-    return int(current_app.config["STALE_MONTHS"])
+# --- Import: upload and preview, templates, confirmation ---------------------------------------
+
+@bp.route("/nhap-du-lieu", methods=["GET", "POST"])
+@role_required(*HR)
+def import_page():
+    """Upload → preview (nothing written: counts and every error by row and column) → confirm
+    (interchange.confirm_import). The file is kept in an ImportBatch between the two steps."""
+    form = ImportForm()
+    kinds = ops.kinds_for(current_user)
+    form.kind.choices = options(kinds.items())
+    if request.method == "GET" and request.args.get("kind") in kinds:
+        form.kind.data = request.args["kind"]
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read()
+        with one_commit() as outcome:
+            plan, batch = ops.stage_import(form.kind.data, content, upload.filename,
+                                            user=current_user)
+        if outcome["ok"]:
+            return render_template("interchange/preview.html", plan=plan, batch=batch,
+                                   kind=form.kind.data, filename=upload.filename,
+                                   label=ops.KIND_LABELS[form.kind.data],
+                                   summary=ops.summary_text(form.kind.data, plan.counts(),
+                                                             done=False),
+                                   confirm_form=ConfirmForm())
+        errors = outcome.get("errors", [])
+    return render_template("interchange/import.html", form=form, errors=errors, result=None,
+                           kinds=kinds, catalog_kinds=ops.PROVINCE_KINDS)
 
 
-# --- Import confirmation ------------------------------------------------------------------------
+TEMPLATES = {
+    "officials": (people_ops.OFFICIAL_COLUMNS, {
+        "Mã cán bộ": "CB900001", "Số định danh cá nhân": "012190000123", "Họ và tên": "Lò Thị Mai",
+        "Ngày sinh": "15/03/1990", "Giới tính": "Nữ", "Dân tộc": "Thái", "Mã đơn vị": "LCU-X01",
+        "Mã vị trí việc làm": "", "Trình độ chuyên môn": "Đại học", "Chuyên ngành": "Luật",
+        "Lý luận chính trị": "Trung cấp", "Quản lý nhà nước": "Chuyên viên", "Tin học": "Cơ bản",
+        "Chữ ký số": "có", "Đã số hóa hồ sơ": "có", "Email": "mai.lt@laichau.gov.vn"}),
+    "assessments": (people_ops.ASSESSMENT_COLUMNS, {
+        "Số định danh cá nhân": "012190000123", "Mã năng lực": "", "Mức": "2",
+        "Ngày đánh giá": "", "Nguồn": "Cấp trên đánh giá",
+        "Người đánh giá": "Nguyễn Văn An"}),
+}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAMES = {"officials": "mau-can-bo.xlsx", "assessments": "mau-danh-gia.xlsx",
+                  "ratings": "mau-xep-loai.xlsx", "results": "mau-ket-qua-hoc-tap.xlsx",
+                  "completions": "mau-hoan-thanh-khoa-hoc.xlsx", "competencies": "mau-nang-luc.xlsx",
+                  "positions": "mau-vi-tri-viec-lam.xlsx", "providers": "mau-co-so-dao-tao.xlsx",
+                  "courses": "mau-khoa-hoc.xlsx", "units": "mau-don-vi.xlsx",
+                  "accounts": "mau-tai-khoan.xlsx"}
+
+
+@bp.route("/nhap-du-lieu/mau/<kind>.xlsx")
+@role_required(*HR)
+def import_template(kind: str):
+    """The template of a kind: headers and one example row. For a catalog table or the unit
+    tree, `?all=1` gives the whole stored table in the same layout, to edit in Excel and import
+    again."""
+    if kind not in TEMPLATE_NAMES or kind not in ops.kinds_for(current_user):
+        abort(404)
+    if kind in ops.PROVINCE_KINDS and request.args.get("all"):
+        if kind == "units":
+            data = template_bytes(org_ops.UNIT_COLUMNS, *org_ops.unit_rows())
+        else:
+            data = template_bytes(list(CATALOG_COLUMNS[kind]), *catalog_rows(kind))
+        return send_file(io.BytesIO(data), download_name=f"danh-muc-{TEMPLATE_NAMES[kind][4:]}",
+                         as_attachment=True, mimetype=XLSX)
+    if kind in TEMPLATES:
+        columns, example = TEMPLATES[kind]
+    else:
+        columns, example = template_example(kind)
+    if kind == "assessments":
+        example = dict(example, **{"Mã năng lực": db.session.scalar(
+            sa.select(Competency.code).order_by(Competency.code)) or "",
+            "Ngày đánh giá": today().strftime("%d/%m/%Y")})
+    data = template_bytes(columns, example)
+    return send_file(io.BytesIO(data), download_name=TEMPLATE_NAMES[kind], as_attachment=True,
+                     mimetype=XLSX)
+
 
 @bp.route("/nhap-du-lieu/lo/<int:batch_id>/xac-nhan", methods=["POST"])
 @role_required(*HR)
@@ -46,9 +131,9 @@ def confirm(batch_id: int):
         flash(ops.summary_text(kind, plan.counts()) + f" (tệp “{filename}”)", "success")
         if plan.issued:  # new accounts: their one-time passwords, shown this once
             return issued_passwords_page(plan.issued)
-        return redirect(url_for("people.import_page", kind=kind))
+        return redirect(url_for("interchange.import_page", kind=kind))
     if not outcome.get("errors"):
-        return redirect(url_for("people.import_page", kind=kind))
+        return redirect(url_for("interchange.import_page", kind=kind))
     # The data changed since the preview: show the preview again with the new errors.
     plan = ops.ImportPlan(errors=outcome["errors"])
     return render_template("interchange/preview.html", plan=plan, batch=None, kind=kind,
@@ -127,16 +212,15 @@ def reject(item_id: int):
 def national():
     """Data-quality checks ("đúng, đủ, sạch, sống") for HR to fix, then the export (JSON or
     Excel) of every official in scope keyed by the identification number."""
-    from trainer.exports import xlsx_response
+    from trainer.core.exports import xlsx_response
     where = officials_filter(current_user)
-    months = stale_months()
     fmt = arg_choice("format", ("json", "xlsx", "issues"))
     unit = db.session.get(Unit, current_user.unit_id) if current_user.unit_id else None
     unit_name = unit.name if unit else "Toàn tỉnh"
     if fmt in ("json", "xlsx"):
-        data = ops.national_export(where, stale_months=months)
+        data = ops.national_export(where)
         if fmt == "json":
-            audit.record_access("export", subject_type="report",
+            events.audit_access("export", subject_type="report",
                                 detail=f"csdl-quoc-gia.json — {unit_name}, {data['count']} cán bộ")
             body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
             return send_file(io.BytesIO(body), mimetype="application/json", as_attachment=True,
@@ -144,7 +228,7 @@ def national():
         return xlsx_response(ops.export_frames(data),
                              title="Quá trình đào tạo, bồi dưỡng — dữ liệu đồng bộ CSDL quốc gia",
                              unit=unit_name, filename="csdl-quoc-gia.xlsx")
-    issues = ops.quality_issues(where, stale_months=months)
+    issues = ops.quality_issues(where)
     if fmt == "issues":
         labels = dict(ops.QUALITY_CHECKS)
         frame = issues.assign(check=issues["check"].map(labels)).rename(columns={
@@ -159,5 +243,5 @@ def national():
     shown = issues[issues["check"] == check] if check in dict(ops.QUALITY_CHECKS) else issues
     return render_template("interchange/national.html", total=total, counts=counts,
                            checks=ops.QUALITY_CHECKS, rows=shown.head(500).to_dict("records"),
-                           shown=len(shown), check=check, months=months,
+                           shown=len(shown), check=check, months=stale_months(),
                            affected=issues["official_id"].nunique() if not issues.empty else 0)

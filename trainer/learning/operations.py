@@ -7,14 +7,21 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from courses import vocab
-from trainer.audit import operations as audit
-from trainer.errors import DomainError, NotAllowed
-from trainer.extensions import db
-from trainer.learning.models import (
-    ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort, Course, Enrollment)
-from trainer.notices.operations import notify
+from trainer.catalog.models import Course
+from trainer.core import events
+from trainer.core.errors import DomainError, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.timeutil import today
+from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort,
+                                     Enrollment)
 from trainer.people.models import Assessment, Official
-from trainer.timeutil import today
+
+
+def seat_counts():
+    """Seats taken per cohort, as a subquery (cohort_id, n): enrolled or studying."""
+    return (sa.select(Enrollment.cohort_id, sa.func.count(Enrollment.id).label("n"))
+            .where(Enrollment.status.in_(SEAT_STATUSES)).group_by(Enrollment.cohort_id)
+            .subquery())
 
 
 def seats_taken(cohort: Cohort) -> int:
@@ -27,21 +34,25 @@ def enrollment_closes(cohort: Cohort) -> date:
     return cohort.enrollment_deadline or cohort.start_date - timedelta(days=1)
 
 
+def taking_enrollments(on: date | None = None):
+    """SQL: the cohort is open, has not started and its enrollment has not closed on `on`
+    (today) — `enrollment_closes(cohort) >= on`, written for the database."""
+    on = on or today()
+    return sa.and_(Cohort.status == "open", Cohort.start_date > on,
+                   sa.or_(Cohort.enrollment_deadline.is_(None), Cohort.enrollment_deadline >= on))
+
+
 def open_cohorts(course_ids: list[int]) -> list[tuple[Cohort, int]]:
     """Cohorts of these courses still taking enrollments, with the seats left in each."""
     if not course_ids:
         return []
-    taken = (sa.select(Enrollment.cohort_id, sa.func.count(Enrollment.id).label("n"))
-             .where(Enrollment.status.in_(SEAT_STATUSES)).group_by(Enrollment.cohort_id)
-             .subquery())
+    taken = seat_counts()
     rows = db.session.execute(
         sa.select(Cohort, sa.func.coalesce(taken.c.n, 0))
         .outerjoin(taken, taken.c.cohort_id == Cohort.id)
-        .where(Cohort.course_id.in_(course_ids), Cohort.status == "open",
-               Cohort.start_date > today())
+        .where(Cohort.course_id.in_(course_ids), taking_enrollments())
         .order_by(Cohort.start_date)).all()
-    return [(cohort, cohort.capacity - n) for cohort, n in rows
-            if enrollment_closes(cohort) >= today()]
+    return [(cohort, cohort.capacity - n) for cohort, n in rows]
 
 
 def lock_row(model, row_id: int) -> None:
@@ -81,22 +92,22 @@ def _place(enrollment: Enrollment) -> None:
     name = enrollment.course.name
     if cohort is None:
         enrollment.status = "enrolled"
-        notify(enrollment.official, "enrolled", f"Đã ghi danh khóa “{name}”",
-               "Bạn có thể bắt đầu học trực tuyến.", link=_cohort_link(enrollment))
+        events.tell(enrollment.official, "enrolled", f"Đã ghi danh khóa “{name}”",
+                    "Bạn có thể bắt đầu học trực tuyến.", link=_cohort_link(enrollment))
         return
     lock_row(Cohort, cohort.id)
     if seats_taken(cohort) < cohort.capacity:
         enrollment.status = "enrolled"
-        notify(enrollment.official, "enrolled", f"Đã ghi danh lớp {cohort.code}",
-               f"Lớp “{name}” khai giảng ngày {cohort.start_date:%d/%m/%Y} tại {cohort.location}.",
-               link=_cohort_link(enrollment))
+        events.tell(enrollment.official, "enrolled", f"Đã ghi danh lớp {cohort.code}",
+                    f"Lớp “{name}” khai giảng ngày {cohort.start_date:%d/%m/%Y} tại {cohort.location}.",
+                    link=_cohort_link(enrollment))
     else:
         enrollment.status = "waitlisted"
         db.session.flush()
-        notify(enrollment.official, "waitlisted", f"Lớp {cohort.code} đã đủ: bạn ở danh sách chờ",
-               f"Bạn đứng thứ {waitlist_position(enrollment)} trong danh sách chờ của lớp “{name}”."
-               " Khi có người rút, bạn được chuyển vào lớp và nhận thông báo.",
-               link=_cohort_link(enrollment))
+        events.tell(enrollment.official, "waitlisted", f"Lớp {cohort.code} đã đủ: bạn ở danh sách chờ",
+                    f"Bạn đứng thứ {waitlist_position(enrollment)} trong danh sách chờ của lớp “{name}”."
+                    " Khi có người rút, bạn được chuyển vào lớp và nhận thông báo.",
+                    link=_cohort_link(enrollment))
     db.session.flush()
 
 
@@ -147,8 +158,8 @@ def approve_enrollment(enrollment: Enrollment, *, actor: str) -> None:
     if enrollment.status != "requested":
         raise DomainError("Chỉ duyệt được đăng ký đang chờ duyệt.")
     enrollment.status, enrollment.decided_by = "approved", actor
-    notify(enrollment.official, "approved", f"Đăng ký khóa “{enrollment.course.name}” được duyệt",
-           f"Người duyệt: {actor}.", link=_cohort_link(enrollment))
+    events.tell(enrollment.official, "approved", f"Đăng ký khóa “{enrollment.course.name}” được duyệt",
+                f"Người duyệt: {actor}.", link=_cohort_link(enrollment))
     _place(enrollment)
 
 
@@ -156,9 +167,9 @@ def reject_enrollment(enrollment: Enrollment, *, actor: str, reason: str = "") -
     if enrollment.status != "requested":
         raise DomainError("Chỉ từ chối được đăng ký đang chờ duyệt.")
     enrollment.status, enrollment.decided_by = "rejected", actor
-    notify(enrollment.official, "rejected",
-           f"Đăng ký khóa “{enrollment.course.name}” không được duyệt",
-           f"Người duyệt: {actor}. {reason}".strip(), link=_cohort_link(enrollment))
+    events.tell(enrollment.official, "rejected",
+                f"Đăng ký khóa “{enrollment.course.name}” không được duyệt",
+                f"Người duyệt: {actor}. {reason}".strip(), link=_cohort_link(enrollment))
     db.session.flush()
 
 
@@ -169,7 +180,7 @@ def decide_enrollment(enrollment: Enrollment, *, approve: bool, actor: str,
         approve_enrollment(enrollment, actor=actor)
     else:
         reject_enrollment(enrollment, actor=actor, reason=reason.strip())
-    audit.record("approval", subject_type="official", subject_id=enrollment.official_id,
+    events.audit("approval", subject_type="official", subject_id=enrollment.official_id,
                  detail=f"{'duyệt' if approve else 'từ chối'} đăng ký {enrollment.course.code}")
 
 
@@ -185,9 +196,9 @@ def promote_waitlisted(cohort: Cohort) -> list[Enrollment]:
         .order_by(Enrollment.id).limit(free)).all()
     for enrollment in waiting:
         enrollment.status = "enrolled"
-        notify(enrollment.official, "promoted", f"Bạn đã được vào lớp {cohort.code}",
-               f"Có chỗ trống trong lớp “{cohort.course.name}”, khai giảng ngày "
-               f"{cohort.start_date:%d/%m/%Y}.", link=_cohort_link(enrollment))
+        events.tell(enrollment.official, "promoted", f"Bạn đã được vào lớp {cohort.code}",
+                    f"Có chỗ trống trong lớp “{cohort.course.name}”, khai giảng ngày "
+                    f"{cohort.start_date:%d/%m/%Y}.", link=_cohort_link(enrollment))
         promoted.append(enrollment)
     db.session.flush()
     return promoted
@@ -218,10 +229,10 @@ def cancel_cohort(cohort: Cohort, *, reason: str) -> int:
         Enrollment.cohort_id == cohort.id, Enrollment.status.in_(ACTIVE_STATUSES))).all()
     for enrollment in affected:
         enrollment.status = "cancelled"
-        notify(enrollment.official, "cancelled", f"Lớp {cohort.code} bị hủy",
-               f"Lớp “{cohort.course.name}” dự kiến khai giảng {cohort.start_date:%d/%m/%Y} đã "
-               f"bị hủy. Lý do: {reason.strip()}. Bạn có thể đăng ký lớp khác.",
-               link="/toi")
+        events.tell(enrollment.official, "cancelled", f"Lớp {cohort.code} bị hủy",
+                    f"Lớp “{cohort.course.name}” dự kiến khai giảng {cohort.start_date:%d/%m/%Y} đã "
+                    f"bị hủy. Lý do: {reason.strip()}. Bạn có thể đăng ký lớp khác.",
+                    link="/toi")
     db.session.flush()
     return len(affected)
 
@@ -268,10 +279,10 @@ def remind_starting_cohorts(*, within_days: int = 7) -> int:
     sent = 0
     for enrollment in soon:
         cohort = enrollment.cohort
-        if notify(enrollment.official, "starting", f"Lớp {cohort.code} sắp khai giảng",
-                  f"Lớp “{cohort.course.name}” khai giảng ngày {cohort.start_date:%d/%m/%Y} tại "
-                  f"{cohort.location}.", link=_cohort_link(enrollment),
-                  dedupe_key=f"starting:{enrollment.id}"):
+        if events.tell(enrollment.official, "starting", f"Lớp {cohort.code} sắp khai giảng",
+                       f"Lớp “{cohort.course.name}” khai giảng ngày {cohort.start_date:%d/%m/%Y} tại "
+                       f"{cohort.location}.", link=_cohort_link(enrollment),
+                       dedupe_key=f"starting:{enrollment.id}"):
             sent += 1
     return sent
 
@@ -305,7 +316,7 @@ def record_result(enrollment: Enrollment, *, passed: bool, score: float | None,
                   on: date | None = None, assessor: str = "") -> None:
     """Record a result. A pass (score ≥ the course's pass mark) adds course-completion evidence at
     the course's level for each competency it teaches (the loop of DESIGN.md); the qualification
-    it grants is read from the completed enrollment (people.queries). A fail adds nothing."""
+    it grants is read from the completed enrollment (learning.queries). A fail adds nothing."""
     course = enrollment.course
     if enrollment.status not in SEAT_STATUSES:
         raise DomainError(f"Không ghi được kết quả cho đăng ký đang ở trạng thái "
@@ -325,9 +336,9 @@ def record_result(enrollment: Enrollment, *, passed: bool, score: float | None,
                                       source="course", assessed_on=on, assessor=assessor,
                                       enrollment_id=enrollment.id))
     outcome = "Hoàn thành" if passed else "Chưa đạt"
-    notify(enrollment.official, "result", f"Kết quả khóa “{course.name}”: {outcome}",
-           f"Điểm: {score:g}." if score is not None else "", link=_cohort_link(enrollment))
-    audit.record("result", subject_type="official", subject_id=enrollment.official_id,
+    events.tell(enrollment.official, "result", f"Kết quả khóa “{course.name}”: {outcome}",
+                f"Điểm: {score:g}." if score is not None else "", link=_cohort_link(enrollment))
+    events.audit("result", subject_type="official", subject_id=enrollment.official_id,
                  detail=f"{course.code}: {outcome}" + (f", điểm {score:g}" if score is not None
                                                        else ""))
     db.session.flush()

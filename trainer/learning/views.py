@@ -4,14 +4,15 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from trainer.auth.scope import get_official_or_404, officials_filter, role_required
-from trainer.display import fold
-from trainer.extensions import db
+from trainer.catalog.models import Course
+from trainer.core.display import fold
+from trainer.core.extensions import db
+from trainer.core.params import arg_id
+from trainer.core.views_util import one_commit, role_required
 from trainer.learning import operations as ops
-from trainer.learning.models import Cohort, Course, Enrollment
-from trainer.params import arg_id
+from trainer.learning.access import get_official_or_404, officials_filter
+from trainer.learning.models import Cohort, Enrollment
 from trainer.people.models import Official
-from trainer.views_util import one_commit
 
 bp = Blueprint("learning", __name__)
 

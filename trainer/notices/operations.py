@@ -1,5 +1,6 @@
 """Notifications: one in-app message per event, and an e-mail in the outbox when the official
-has an address. Written in the caller's transaction (flush, never commit)."""
+has an address. Written in the caller's transaction (flush, never commit). Areas do not call
+`notify`: they send `trainer.core.events.tell(...)`, which this module hears."""
 from __future__ import annotations
 
 import smtplib
@@ -7,10 +8,11 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 
-from trainer.extensions import db
+from trainer.core import events
+from trainer.core.extensions import db
+from trainer.core.timeutil import utcnow
 from trainer.notices.models import Notification, OutboxEmail
 from trainer.people.models import Official
-from trainer.timeutil import utcnow
 
 
 def notify(official: Official, kind: str, title: str, body: str = "", *, link: str = "",
@@ -29,6 +31,16 @@ def notify(official: Official, kind: str, title: str, body: str = "", *, link: s
                                    subject=f"[Bồi dưỡng cán bộ] {title}",
                                    body=f"Kính gửi {official.full_name},\n\n{body}\n"))
     return notice
+
+
+@events.official_told.connect
+def _on_told(_sender, *, official, kind, title, body, link, dedupe_key):
+    return notify(official, kind, title, body, link=link, dedupe_key=dedupe_key)
+
+
+@events.mail_requested.connect
+def _on_mail(_sender, *, to_address: str, subject: str, body: str) -> None:
+    db.session.add(OutboxEmail(to_address=to_address, subject=subject, body=body))
 
 
 def unread_count(official_id: int) -> int:

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from trainer.auth.scope import role_required
-from trainer.extensions import db
+from trainer.core.extensions import db
+from trainer.core.views_util import role_required
 from trainer.notices.models import Notification
 from trainer.notices.operations import mark_read
 

@@ -6,30 +6,16 @@ form, so a unit the form accepts is one the file would accept (docs/units.md).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 
 from courses import vocab
-from trainer.auth.models import User
-from trainer.auth.scope import unit_subtree_ids
-from trainer.display import vndate
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.imports import (
-    ImportPlan,
-    cell_error,
-    check_headers,
-    data_rows,
-    parse_choice,
-)
-from trainer.learning.models import Cohort, CohortRequest
-from trainer.org.models import Unit, UnitMerge
+from trainer.core.display import vndate
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.tabular import ImportPlan, cell_error, check_headers, data_rows, parse_choice
+from trainer.org.models import Unit
 from trainer.org.queries import COMMUNE_KINDS
-from trainer.people.models import Official
-from trainer.plans.models import TrainingPlan
-from trainer.targets.models import Target
-from trainer.timeutil import today
 
 # Import file: Vietnamese header -> field. All five columns must be present.
 UNIT_COLUMNS = {"Mã đơn vị": "code", "Tên đơn vị": "name", "Loại đơn vị": "kind",
@@ -317,173 +303,3 @@ def save_unit(values: dict[str, str], *, unit: Unit | None = None) -> Unit:
     unit.parent_id = next(u.id for u in stored if u.code == row.parent) if row.parent else None
     db.session.flush()
     return unit
-
-
-# --- Merging (sáp nhập) -------------------------------------------------------------------------
-
-@dataclass
-class MergeOutline:
-    """What a merge of `source` into `target` moves and what stays on the closed source, worked
-    out before anything is written (the confirmation step shows it; the merge carries it out)."""
-    source: Unit
-    target: Unit
-    on: date
-    decision_no: str
-    official_ids: list[int]
-    children: list[Unit]
-    plans_moved: list[TrainingPlan]
-    plans_kept: list[TrainingPlan]  # the target already has a plan for that year
-    requests: list[CohortRequest]
-    cohorts: list[Cohort]
-    accounts: list[User]  # HR accounts on the source: they stay (an admin reassigns them)
-    targets: list[Target]  # targets whose population names the source
-
-    def moved_text(self) -> str:
-        parts = [f"{len(self.official_ids)} cán bộ", f"{len(self.children)} đơn vị trực thuộc",
-                 f"{len(self.plans_moved)} kế hoạch đào tạo",
-                 f"{len(self.requests)} đặt hàng đào tạo", f"{len(self.cohorts)} lớp đặt hàng"]
-        return ", ".join(parts)
-
-    def kept_text(self) -> str:
-        """What stays on the closed unit and needs a person's decision (empty: nothing)."""
-        parts = []
-        if self.plans_kept:
-            years = ", ".join(str(p.year) for p in self.plans_kept)
-            parts.append(f"kế hoạch năm {years} ở lại đơn vị đã đóng (“{self.target.name}” đã "
-                         f"có kế hoạch các năm này)")
-        if self.accounts:
-            names = ", ".join(u.username for u in self.accounts)
-            parts.append(f"{len(self.accounts)} tài khoản vẫn gắn với đơn vị đã đóng ({names}) và "
-                         f"không còn thấy cán bộ nào: quản trị viên cần chuyển sang đơn vị khác")
-        if self.targets:
-            codes = ", ".join(t.code for t in self.targets)
-            parts.append(f"mục tiêu {codes} vẫn lấy đơn vị đã đóng làm đối tượng: cần sửa")
-        return "; ".join(parts)
-
-    def done_text(self) -> str:
-        text = (f"Đã sáp nhập “{self.source.name}” vào “{self.target.name}” ngày "
-                f"{vndate(self.on)} (QĐ {self.decision_no}): chuyển {self.moved_text()}.")
-        kept = self.kept_text()
-        return text + (f" Lưu ý: {kept}." if kept else "")
-
-
-def targets_naming(unit_id: int) -> list[Target]:
-    return [t for t in db.session.scalars(sa.select(Target).order_by(Target.code))
-            if int((t.population or {}).get("unit_id") or 0) == unit_id]
-
-
-def outline_merge(source: Unit, target: Unit, *, on: date, decision_no: str) -> MergeOutline:
-    """Check every rule of a merge and list what it would move. Writes nothing."""
-    decision_no = (decision_no or "").strip()
-    if source.id == target.id:
-        raise DomainError("Không sáp nhập một đơn vị vào chính nó.")
-    if not source.is_open:
-        raise DomainError(f"“{source.name}” {closed_text(source)}.")
-    if not target.is_open:
-        raise DomainError(f"“{target.name}” {closed_text(target)}: chọn đơn vị đang hoạt động.")
-    if source.parent_id is None:
-        raise DomainError(f"“{source.name}” là đơn vị cấp tỉnh (gốc của cây đơn vị): không "
-                          f"sáp nhập được.")
-    if target.id in unit_subtree_ids(source.id):
-        raise DomainError(f"“{target.name}” trực thuộc “{source.name}”: không sáp nhập một đơn "
-                          f"vị vào đơn vị cấp dưới của chính nó.")
-    # Same level, so the units moved under the target still obey the kind rule.
-    if target.kind not in MERGE_INTO[source.kind]:
-        raise DomainError(f"{KIND_LABELS[source.kind]} không sáp nhập vào "
-                          f"{KIND_LABELS[target.kind].lower()}: chỉ sáp nhập vào "
-                          f"{', '.join(KIND_LABELS[k].lower() for k in MERGE_INTO[source.kind])}.")
-    if not decision_no:
-        raise DomainError("Nhập số quyết định sáp nhập.")
-    if len(decision_no) > 80:
-        raise DomainError("Số quyết định tối đa 80 ký tự.")
-    if on > today():
-        raise DomainError("Ngày sáp nhập không được ở tương lai.")
-    # History is rebuilt by undoing merges newest first: a merge may not predate one already
-    # recorded on either unit.
-    last = db.session.scalar(sa.select(sa.func.max(UnitMerge.merged_on)).where(sa.or_(
-        UnitMerge.into_unit_id.in_((source.id, target.id)),
-        UnitMerge.from_unit_id.in_((source.id, target.id)))))
-    if last is not None and on < last:
-        raise DomainError(f"Ngày sáp nhập phải từ {vndate(last)} trở đi (ngày của lần sáp nhập "
-                          f"đã ghi trước đó với hai đơn vị này).")
-    children = [c for c in source.children if c.is_open]
-    target_years = set(db.session.scalars(sa.select(TrainingPlan.year).where(
-        TrainingPlan.unit_id == target.id)))
-    plans = list(db.session.scalars(sa.select(TrainingPlan).where(
-        TrainingPlan.unit_id == source.id).order_by(TrainingPlan.year)))
-    return MergeOutline(
-        source, target, on, decision_no,
-        official_ids=list(db.session.scalars(sa.select(Official.id).where(
-            Official.unit_id == source.id).order_by(Official.id))),
-        children=children,
-        plans_moved=[p for p in plans if p.year not in target_years],
-        plans_kept=[p for p in plans if p.year in target_years],
-        requests=list(db.session.scalars(sa.select(CohortRequest).where(
-            CohortRequest.unit_id == source.id))),
-        cohorts=list(db.session.scalars(sa.select(Cohort).where(
-            Cohort.commissioned_by_unit_id == source.id))),
-        accounts=list(db.session.scalars(sa.select(User).where(User.unit_id == source.id)
-                                         .order_by(User.username))),
-        targets=targets_naming(source.id))
-
-
-def merge_units(source: Unit, target: Unit, *, on: date, decision_no: str,
-                actor: str) -> UnitMerge:
-    """Merge `source` into `target` (sáp nhập) as of `on`: its officials, the units directly
-    under it, its training plans (those whose year the target has no plan for), its cohort
-    requests and commissioned cohorts move to the target; the merge is recorded with what moved;
-    the source is closed, never deleted. Assessments, enrollments and ratings are keyed by
-    official: they follow the officials. HR accounts on the source are NOT moved: a merge must
-    not widen anybody's access (docs/units.md); `outline_merge` lists them."""
-    o = outline_merge(source, target, on=on, decision_no=decision_no)
-    if o.official_ids:
-        # An ORM bulk update: officials already in the session see their new unit.
-        db.session.execute(sa.update(Official).where(Official.id.in_(o.official_ids))
-                           .values(unit_id=target.id))
-    for child in o.children:
-        child.parent_id = target.id
-    for item in o.plans_moved + o.requests:
-        item.unit_id = target.id
-    for cohort in o.cohorts:
-        cohort.commissioned_by_unit_id = target.id
-    merge = UnitMerge(from_unit_id=source.id, into_unit_id=target.id, merged_on=on,
-                      decision_no=o.decision_no, official_ids=o.official_ids,
-                      child_unit_ids=[c.id for c in o.children], recorded_by=actor)
-    db.session.add(merge)
-    source.closed_on, source.merged_into_id = on, target.id
-    db.session.flush()
-    # Relationships loaded before the ids changed: read them again.
-    db.session.expire(source, ["children", "merged_into"])
-    db.session.expire(target, ["children"])
-    for obj in o.children + o.plans_moved + o.requests:
-        db.session.expire(obj, ["parent"] if isinstance(obj, Unit) else ["unit"])
-    return merge
-
-
-# --- Deleting -----------------------------------------------------------------------------------
-
-def delete_unit(unit: Unit) -> None:
-    """Delete a unit nothing refers to (a unit created by mistake). Anything holding it is
-    named: officials, units under it, accounts, plans, requests, cohorts, merge records,
-    targets."""
-    def count(model, *where) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-    movable = [(count(Official, Official.unit_id == unit.id), "cán bộ"),
-               (count(Unit, Unit.parent_id == unit.id), "đơn vị trực thuộc"),
-               (count(User, User.unit_id == unit.id), "tài khoản"),
-               (count(TrainingPlan, TrainingPlan.unit_id == unit.id), "kế hoạch đào tạo"),
-               (count(CohortRequest, CohortRequest.unit_id == unit.id), "đặt hàng đào tạo"),
-               (count(Cohort, Cohort.commissioned_by_unit_id == unit.id), "lớp đặt hàng")]
-    fixed = [(count(UnitMerge, sa.or_(UnitMerge.from_unit_id == unit.id,
-                                      UnitMerge.into_unit_id == unit.id)), "lần sáp nhập đã ghi"),
-             (len(targets_naming(unit.id)), "mục tiêu lấy đơn vị làm đối tượng")]
-    held = [(n, noun) for n, noun in movable + fixed if n]
-    if held:
-        nouns = [noun for n, noun in movable if n]
-        hint = (f"hãy sáp nhập hoặc chuyển {', '.join(nouns)} trước" if nouns
-                else "lịch sử và mục tiêu gắn với đơn vị được giữ lại")
-        raise DomainError(f"Đơn vị còn {', '.join(f'{n} {noun}' for n, noun in held)}: không "
-                          f"xóa được; {hint}.")
-    db.session.delete(unit)
-    db.session.flush()

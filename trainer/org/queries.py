@@ -7,9 +7,8 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from trainer.extensions import db
+from trainer.core.extensions import db
 from trainer.org.models import Unit, UnitMerge
-from trainer.people.models import Official
 
 COMMUNE_KINDS = ("commune", "ward", "special_zone")
 
@@ -20,16 +19,6 @@ def merges_after(on: date) -> list:
                                         UnitMerge.child_unit_ids)
                               .where(UnitMerge.merged_on > on)
                               .order_by(UnitMerge.merged_on.desc(), UnitMerge.id.desc())).all()
-
-
-def official_units_on(on: date) -> dict[int, int]:
-    """Officials that merges after `on` moved, and the unit each was in on `on` (undoing the
-    newest merge first, so an official moved twice ends in the first unit)."""
-    back: dict[int, int] = {}
-    for m in merges_after(on):
-        for official_id in m.official_ids or []:
-            back[int(official_id)] = m.from_unit_id
-    return back
 
 
 def unit_table(on: date | None = None) -> pd.DataFrame:
@@ -73,12 +62,6 @@ def unit_table(on: date | None = None) -> pd.DataFrame:
     return table
 
 
-def official_counts() -> dict[int, int]:
-    """Officials per unit (placed in the unit itself), in one grouped query."""
-    return dict(db.session.execute(sa.select(Official.unit_id, sa.func.count())
-                                   .group_by(Official.unit_id)).all())
-
-
 def subtree_totals(units: list[Unit], direct: dict[int, int]) -> dict[int, int]:
     """Officials in each unit and everything under it."""
     below: dict[int | None, list[int]] = {}
@@ -102,3 +85,41 @@ def merges_of(unit: Unit) -> tuple[list[UnitMerge], list[UnitMerge]]:
         return list(db.session.scalars(sa.select(UnitMerge).where(column == unit.id)
                                        .order_by(UnitMerge.merged_on, UnitMerge.id)))
     return q(UnitMerge.into_unit_id), q(UnitMerge.from_unit_id)
+
+
+# --- Which units a user may see (docs/security.md) ----------------------------------------------
+
+def subtree_of(pairs, root_id: int) -> list[int]:
+    """The unit and every unit below it, from (unit id, parent id) pairs: the one walk of the
+    tree, for the database's table and for a unit table already loaded."""
+    children: dict[int | None, list[int]] = {}
+    for uid, parent in pairs:
+        children.setdefault(parent, []).append(uid)
+    out, stack = [], [root_id]
+    while stack:
+        uid = stack.pop()
+        out.append(uid)
+        stack.extend(children.get(uid, []))
+    return out
+
+
+def unit_subtree_ids(root_id: int) -> list[int]:
+    """The unit and all units below it (the unit table is small: one query, walked in memory)."""
+    return subtree_of(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all(), root_id)
+
+
+def is_province_hr(user) -> bool:
+    """Province-level decisions (targets, approving plans, unmatched imports) belong to admins
+    and to HR accounts on the root of the unit tree (Sở Nội vụ, Ban Tổ chức)."""
+    if user.role == "admin":
+        return True
+    return user.role == "hr" and user.unit is not None and user.unit.parent_id is None
+
+
+def visible_unit_ids(user) -> list[int] | None:
+    """Unit ids an HR user may see; None means all (admin)."""
+    if user.role == "admin":
+        return None
+    if user.role == "hr" and user.unit_id:
+        return unit_subtree_ids(user.unit_id)
+    return []

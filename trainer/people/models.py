@@ -5,15 +5,15 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.extensions import db
-from trainer.framework.models import Competency, Position
+from trainer.catalog.models import Competency, Position
+from trainer.core.extensions import db
+from trainer.core.timeutil import utcnow
 from trainer.org.models import Unit
-from trainer.timeutil import utcnow
 
 
 class Official(db.Model):
     """A commune-level cadre or civil servant (cán bộ, công chức). Qualification columns hold the
-    recorded level; what courses granted since is added on read (people.queries)."""
+    recorded level; what courses granted since is added on read (learning.queries)."""
 
     __tablename__ = "officials"
     id: Mapped[int] = mapped_column(primary_key=True)

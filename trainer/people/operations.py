@@ -8,16 +8,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from courses import vocab
-from trainer.audit import operations as audit
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.imports import (ImportPlan, check_headers, data_rows, parse_choice, parse_date,
-                             parse_yes_no)
-from trainer.framework.models import Competency, Position
+from trainer.catalog.models import Competency, Position
+from trainer.core import events
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.tabular import (ImportPlan, check_headers, data_rows, parse_choice, parse_date,
+                                  parse_yes_no)
+from trainer.core.timeutil import today, utcnow
 from trainer.org.models import Unit
 from trainer.people.identity import pid_problem
 from trainer.people.models import Assessment, Official
-from trainer.timeutil import today, utcnow
 
 # Import templates: Vietnamese header -> field. Documented in the README.
 OFFICIAL_COLUMNS = {
@@ -184,7 +184,7 @@ def record_assessment(official: Official, competency: Competency, level: int, *,
     assessment = Assessment(official_id=official.id, competency_id=competency.id, level=level,
                             source=source, assessed_on=on, assessor=assessor)
     db.session.add(assessment)
-    audit.record("assessment", subject_type="official", subject_id=official.id,
+    events.audit("assessment", subject_type="official", subject_id=official.id,
                  detail=f"{competency.code}: mức {level} ({source}, {on:%d/%m/%Y})")
     db.session.flush()
     return assessment

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import NumberInput
 
 from courses import vocab
-from trainer.forms_util import options
+from trainer.core.forms_util import options
 from trainer.plans.models import REVIEW_OUTCOMES
 from trainer.plans.operations import QUARTER_LABELS
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainer.extensions import db
-from trainer.timeutil import utcnow
+from trainer.core.extensions import db
+from trainer.core.timeutil import utcnow
 
 PLAN_STATUSES = (("draft", "Dự thảo"), ("submitted", "Đã gửi"), ("approved", "Đã phê duyệt"),
                  ("returned", "Trả lại để sửa"))

@@ -20,23 +20,23 @@ import sqlalchemy as sa
 from flask import current_app
 
 from courses import vocab
-from trainer.auth.scope import is_province_hr, unit_subtree_ids
-from trainer.demand.operations import (DEFAULT_WEIGHTS, DEFAULT_YOUNG_AGE_LIMIT, Needs,
-                                       balanced_sizes, compute_needs, priority_scores)
-from trainer.errors import DomainError, NotAllowed
-from trainer.extensions import db
-from trainer.frames import select_frame
-from trainer.framework.models import Competency
-from trainer.learning.models import Cohort, Course, CourseCompetency, Enrollment, Provider
+from trainer.catalog.models import Competency, Course, CourseCompetency, Provider
+from trainer.core.errors import DomainError, NotAllowed
+from trainer.core.extensions import db
+from trainer.core.frames import select_frame
+from trainer.core.settings import DEFAULTS
+from trainer.core.timeutil import today, utcnow
+from trainer.demand.operations import (Needs, priority_settings, balanced_sizes,
+                                       compute_needs, priority_scores)
+from trainer.learning.models import Cohort, Enrollment
 from trainer.org.models import Unit
+from trainer.org.queries import is_province_hr, unit_subtree_ids
 from trainer.people.models import Official
 from trainer.people.operations import record_assessment
 from trainer.plans.models import (PLAN_STATUSES, REVIEW_OUTCOMES, PostTrainingReview, TrainingPlan,
                                   TrainingPlanItem, plan_item_officials)
-from trainer.settings import DEFAULTS
-from trainer.timeutil import today, utcnow
 
-DEFAULT_REVIEW_AFTER_MONTHS = DEFAULTS["REVIEW_AFTER_MONTHS"]  # the setting (trainer.settings)
+DEFAULT_REVIEW_AFTER_MONTHS = DEFAULTS["REVIEW_AFTER_MONTHS"]  # the setting (trainer.core.settings)
 QUARTERS = (1, 2, 3, 4)
 QUARTER_LABELS = {1: "Quý I", 2: "Quý II", 3: "Quý III", 4: "Quý IV"}
 EDITABLE = ("draft", "returned")
@@ -290,16 +290,6 @@ def plan_items(needs: Needs, year: int, *, weights: dict, young_age: int) -> lis
     return items
 
 
-def _settings(weights: dict | None, young_age: int | None) -> tuple[dict, int]:
-    """The same KH-11 priority settings as the cohort proposals (config PRIORITY_WEIGHTS,
-    YOUNG_AGE_LIMIT; docs/demand.md)."""
-    if weights is None:
-        weights = dict(DEFAULT_WEIGHTS) | dict(current_app.config.get("PRIORITY_WEIGHTS", {}))
-    if young_age is None:
-        young_age = int(current_app.config.get("YOUNG_AGE_LIMIT", DEFAULT_YOUNG_AGE_LIMIT))
-    return weights, young_age
-
-
 def _status_label(plan: TrainingPlan) -> str:
     return vocab.label(PLAN_STATUSES, plan.status, plan.status)
 
@@ -318,7 +308,7 @@ def draft_plan(unit: Unit, year: int, *, weights: dict | None = None,
     if plan is not None and plan.status != "draft":
         raise DomainError(f"Kế hoạch năm {year} của {unit.name} {_status_label(plan).lower()}: "
                           f"không tạo lại dự thảo được.")
-    weights, young_age = _settings(weights, young_age)
+    weights, young_age = priority_settings(weights, young_age)
     needs = compute_needs(Official.unit_id.in_(unit_subtree_ids(unit.id)))
     drafted = plan_items(needs, year, weights=weights, young_age=young_age)
     if plan is None:

@@ -9,20 +9,19 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from trainer.auth.scope import (get_official_or_404, officials_filter, role_required,
-                                visible_unit_ids)
-from trainer.exports import xlsx_response
-from trainer.extensions import db
-from trainer.forms_util import options
+from trainer.core.exports import xlsx_response
+from trainer.core.extensions import db
+from trainer.core.forms_util import options
+from trainer.core.params import YEAR_MAX, YEAR_MIN, arg_int
+from trainer.core.timeutil import today
+from trainer.core.views_util import one_commit, role_required
+from trainer.learning.access import get_official_or_404, officials_filter
 from trainer.learning.models import Enrollment
 from trainer.org.models import Unit
-from trainer.org.queries import COMMUNE_KINDS
-from trainer.params import YEAR_MAX, YEAR_MIN, arg_int
+from trainer.org.queries import COMMUNE_KINDS, visible_unit_ids
 from trainer.plans import operations as ops
 from trainer.plans.forms import DraftForm, NoteForm, QuarterForm, ReturnForm, review_form
 from trainer.plans.models import PLAN_STATUSES, REVIEW_OUTCOMES, TrainingPlan, TrainingPlanItem
-from trainer.timeutil import today
-from trainer.views_util import one_commit
 
 bp = Blueprint("plans", __name__)
 HR = ("hr", "admin")

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from courses import vocab
-from trainer.forms_util import options
+from trainer.core.forms_util import options
 
 
 class ReportFilterForm(FlaskForm):
@@ -17,3 +17,8 @@ class ReportFilterForm(FlaskForm):
     group = SelectField("Nhóm cán bộ", default="")
     view = SelectField("Cột", default="competency", choices=options(
         [("competency", "Theo từng năng lực"), ("group", "Theo nhóm năng lực (KH-1)")]))
+
+
+def group_choices(young_age: int) -> list[tuple[str, str]]:
+    return [("", "Mọi cán bộ"), ("young", f"Cán bộ trẻ (dưới {young_age} tuổi)"),
+            ("female", "Nữ"), ("minority", "Người dân tộc thiểu số")]

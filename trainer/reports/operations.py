@@ -15,24 +15,18 @@ import pandas as pd
 import sqlalchemy as sa
 
 from courses import vocab
-from trainer.frames import select_frame
-from trainer.framework.models import Competency, Position
+from trainer.catalog.models import Competency, Course, CourseCompetency, Position
+from trainer.core.frames import select_frame
+from trainer.core.settings import DEFAULTS
+from trainer.core.timeutil import today
 from trainer.guidance.operations import load_catalogue, load_population, unit_gap_report
-from trainer.learning.models import (
-    ACTIVE_STATUSES,
-    Cohort,
-    Course,
-    CourseCompetency,
-    Enrollment,
-)
-from trainer.org.queries import COMMUNE_KINDS, unit_table
+from trainer.learning.models import ACTIVE_STATUSES, Cohort, Enrollment
+from trainer.learning.queries import MIN_COLUMNS, QUAL_COLUMNS, officials_frame
+from trainer.org.queries import COMMUNE_KINDS, subtree_of, unit_table
 from trainer.people.models import Assessment, Official
-from trainer.people.queries import MIN_COLUMNS, QUAL_COLUMNS, officials_frame
 from trainer.plans.models import PostTrainingReview
-from trainer.settings import DEFAULTS
-from trainer.timeutil import today
+from trainer.core.settings import young_age_limit
 
-DEFAULT_YOUNG_AGE_LIMIT = DEFAULTS["YOUNG_AGE_LIMIT"]  # settings: "young" has no legal definition
 DEFAULT_REVIEW_PERIOD_MONTHS = DEFAULTS["REVIEW_PERIOD_MONTHS"]  # KH-2, DL-a: reviewed each year
 MANAGER_GROUPS = ("leadership", "manager")  # KH-11 "managers": leaders and heads of departments
 # Sources that count as a review against the framework (KH-2, DL-a): not self-assessment, not the
@@ -49,7 +43,7 @@ class Filters:
     region: str | None = None  # vocab.REGIONS, a unit's own or inherited region
     position_id: int | None = None
     group: str | None = None  # young / female / minority
-    young_age: int = DEFAULT_YOUNG_AGE_LIMIT
+    young_age: int = field(default_factory=young_age_limit)
 
 
 def young_cutoff(on: date, limit: int) -> date:
@@ -81,17 +75,6 @@ def filter_clause(filters: Filters, on: date | None = None, units: pd.DataFrame 
 
 def _and(where, *clauses):
     return sa.and_(where if where is not None else sa.true(), *clauses)
-
-
-def subtree_ids(units: pd.DataFrame, root_id: int) -> list[int]:
-    """The unit and every unit below it, from the small unit table."""
-    children = units.groupby("parent_id")["unit_id"].apply(list).to_dict()
-    out, stack = [], [root_id]
-    while stack:
-        uid = stack.pop()
-        out.append(uid)
-        stack.extend(children.get(uid, []))
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,7 +129,8 @@ def heatmap(where=None, *, unit_id: int | None = None, by_official: bool = False
             raise LookupError(unit_id)
         kind = info.at[unit_id, "kind"]
         unit = {"id": unit_id, "name": info.at[unit_id, "unit_name"], "kind": kind}
-        cond = _and(cond, Official.unit_id.in_(subtree_ids(units, unit_id)))
+        cond = _and(cond, Official.unit_id.in_(subtree_of(
+            zip(units["unit_id"], units["parent_id"]), unit_id)))
         if kind in COMMUNE_KINDS and not by_official:
             level = "commune"
         elif kind != "province":
@@ -359,7 +343,7 @@ class QualificationReport:
 
 def qualification_report(where=None, filters: Filters = Filters(),
                          on: date | None = None) -> QualificationReport:
-    """Effective ranks (recorded, or granted by a completed course: people.queries) against the
+    """Effective ranks (recorded, or granted by a completed course: learning.queries) against the
     standard of each official's position (Position.min_*)."""
     cond = _and(where, filter_clause(filters, on))
     df = officials_frame(cond, on=on)
@@ -641,7 +625,7 @@ class Composition:
     young_age: int
 
 
-def composition_report(where=None, *, young_age: int = DEFAULT_YOUNG_AGE_LIMIT,
+def composition_report(where=None, *, young_age: int | None = None,
                        on: date | None = None, years: range | None = None) -> Composition:
     """Shares of young, female and ethnic-minority officials among managers (position groups
     leadership and manager) and among all officials, by commune.
@@ -652,6 +636,7 @@ def composition_report(where=None, *, young_age: int = DEFAULT_YOUNG_AGE_LIMIT,
     (past years: those present today who were young then; coming years up to 2030: what it
     becomes if nobody joins or leaves). Female and minority shares cannot change in that view;
     they are shown for the current year only. The page says so."""
+    young_age = young_age_limit() if young_age is None else young_age
     on = on or today()
     df = officials_frame(where, on=on)
     df["young"] = df["age"] < young_age

@@ -1,6 +1,6 @@
 """HR reports (issue 4): /bao-cao/thieu-hut (heatmap), /chuan-chuc-danh (qualification standards),
 /canh-bao (warnings), /co-cau (composition). Each answers `?format=xlsx` with the same report as
-an Excel file (trainer.exports)."""
+an Excel file (trainer.core.exports)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -8,28 +8,22 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from courses import vocab
-from trainer.auth.scope import officials_filter, role_required, visible_unit_ids
-from trainer.exports import xlsx_response
-from trainer.extensions import db
-from trainer.forms_util import options
-from trainer.framework.models import Position
+from trainer.catalog.models import Position
+from trainer.core.exports import xlsx_response
+from trainer.core.extensions import db
+from trainer.core.forms_util import options
+from trainer.core.params import arg_choice, arg_id, link_args
+from trainer.core.timeutil import today
+from trainer.core.views_util import role_required
+from trainer.learning.access import officials_filter
 from trainer.org.models import Unit
-from trainer.params import arg_choice, arg_id, link_args
+from trainer.org.queries import visible_unit_ids
 from trainer.reports import operations as ops
-from trainer.reports.forms import ReportFilterForm
-from trainer.timeutil import today
+from trainer.reports.forms import ReportFilterForm, group_choices
+from trainer.core.settings import young_age_limit
 
 bp = Blueprint("reports", __name__, url_prefix="/bao-cao")
 HR = ("hr", "admin")
-
-
-def young_age_limit() -> int:
-    return int(current_app.config.get("YOUNG_AGE_LIMIT", ops.DEFAULT_YOUNG_AGE_LIMIT))
-
-
-def group_choices(young_age: int) -> list[tuple[str, str]]:
-    return [("", "Mọi cán bộ"), ("young", f"Cán bộ trẻ (dưới {young_age} tuổi)"),
-            ("female", "Nữ"), ("minority", "Người dân tộc thiểu số")]
 
 
 def _filter_form() -> tuple[ReportFilterForm, ops.Filters]:

@@ -15,32 +15,20 @@ import sqlalchemy as sa
 
 import recommender
 from courses import vocab
-from trainer.extensions import db
-from trainer.frames import select_frame
-from trainer.framework.models import (
-    Competency,
-    Position,
-    PositionRequirement,
-    RegionPriority,
-)
-from trainer.learning.models import Cohort, Course, CourseCompetency, Enrollment
+from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
+                                    PositionRequirement, RegionPriority)
+from trainer.core.display import fold
+from trainer.core.extensions import db
+from trainer.core.frames import select_frame
+from trainer.core.timeutil import today
+from trainer.learning.models import Cohort, Enrollment
+from trainer.learning.queries import completions_frame, officials_frame
 from trainer.org.queries import unit_table
 from trainer.people.models import Assessment, Official, Rating
-from trainer.people.queries import completions_frame, officials_frame
-from trainer.settings import DEFAULTS
-from trainer.timeutil import today
+from trainer.core.settings import young_age_limit
 
-DEFAULT_YOUNG_AGE_LIMIT = DEFAULTS["YOUNG_AGE_LIMIT"]  # "young" has no single definition (DOMAIN.md)
 SCHEDULED_ENROLLMENT_STATUSES = ("approved", "enrolled", "in_progress")
 SCHEDULED_COHORT_STATUSES = ("open", "running")
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics, for "contains" matches on names and fields."""
-    import unicodedata
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    return "".join(ch for ch in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(ch) != "Mn").casefold()
 
 
 def _ranks(series: pd.Series, kind: str) -> pd.Series:
@@ -75,9 +63,10 @@ class Facts:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, where=None, *, unit_ids=None, young_age: int = DEFAULT_YOUNG_AGE_LIMIT,
+    def load(cls, where=None, *, unit_ids=None, young_age: int | None = None,
              on: date | None = None) -> Facts:
         on = on or today()
+        young_age = young_age_limit() if young_age is None else young_age
         cond = where if where is not None else sa.true()
         officials = officials_frame(where, on).reset_index(drop=True)
         fields = select_frame(sa.select(Official.id, Official.education_field).where(cond),
@@ -173,7 +162,7 @@ class Facts:
         o = self.officials
         mask = pd.Series(True, index=o.index)
         if pop.get("unit_id"):
-            from trainer.auth.scope import unit_subtree_ids
+            from trainer.org.queries import unit_subtree_ids
             mask &= o["unit_id"].isin(unit_subtree_ids(int(pop["unit_id"])))
         if pop.get("position_groups"):
             mask &= o["position_group"].isin(pop["position_groups"]).fillna(False)

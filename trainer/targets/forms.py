@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import (
-    DataRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from courses import vocab
-from trainer.forms_util import options
+from trainer.core.forms_util import options
 from trainer.targets.criteria import CRITERION_KINDS
 
 YES_NO = [("", "Không lọc"), ("yes", "Có"), ("no", "Không")]

@@ -11,17 +11,18 @@ import pandas as pd
 import sqlalchemy as sa
 
 from courses import vocab
-from trainer.auth.scope import is_province_hr
-from trainer.errors import DomainError
-from trainer.extensions import db
-from trainer.learning.models import Course, CourseCompetency
+from trainer.catalog.models import Course, CourseCompetency
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.timeutil import utcnow
 from trainer.org.models import Unit
+from trainer.org.queries import is_province_hr
 from trainer.people.models import Official
 from trainer.targets import criteria
-from trainer.targets.facts import DEFAULT_YOUNG_AGE_LIMIT, Facts
+from trainer.targets.facts import Facts
 from trainer.targets.models import Target
 from trainer.targets.presets import ORDER, PRESETS, TargetSpec
-from trainer.timeutil import utcnow
+from trainer.core.settings import young_age_limit
 
 TREND_MONTHS = 24  # the chart's history
 PACE_MONTHS = 12  # the linear fit's window
@@ -144,13 +145,6 @@ class Progress:
     @property
     def by_unit(self) -> bool:
         return self.target.criterion["kind"] == "unit_headcount"
-
-
-def young_age_limit() -> int:
-    from flask import current_app, has_app_context
-    if has_app_context():
-        return int(current_app.config.get("YOUNG_AGE_LIMIT", DEFAULT_YOUNG_AGE_LIMIT))
-    return DEFAULT_YOUNG_AGE_LIMIT
 
 
 def facts_for(where=None, *, unit_ids: list[int] | None = None,
@@ -545,7 +539,7 @@ def describe(target, *, young_age: int | None = None) -> tuple[str, str]:
         unit_name = unit.name if unit else None
     names = {}
     if crit.get("kind") == "competency":
-        from trainer.framework.models import Competency
+        from trainer.catalog.models import Competency
         names = dict(db.session.execute(sa.select(Competency.code, Competency.name).where(
             Competency.code.in_(crit.get("codes") or []))).all())
     return (criteria.describe_population(pop, unit_name=unit_name,

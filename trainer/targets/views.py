@@ -7,20 +7,21 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from trainer.auth.scope import officials_filter, role_required, visible_unit_ids
-from trainer.exports import xlsx_response
-from trainer.extensions import db
-from trainer.forms_util import options
-from trainer.framework.models import Competency, Position
-from trainer.imports import parse_date
-from trainer.learning.models import Course
+from trainer.catalog.models import Competency, Course, Position
+from trainer.core.exports import xlsx_response
+from trainer.core.extensions import db
+from trainer.core.forms_util import options
+from trainer.core.tabular import parse_date
+from trainer.core.timeutil import today
+from trainer.core.views_util import one_commit, role_required
+from trainer.learning.access import officials_filter
 from trainer.org.models import Unit
+from trainer.org.queries import visible_unit_ids
 from trainer.targets import operations as ops
 from trainer.targets.criteria import UNDATED_KINDS
 from trainer.targets.facts import Facts
 from trainer.targets.forms import TargetForm
-from trainer.timeutil import today
-from trainer.views_util import one_commit
+from trainer.core.settings import young_age_limit
 
 bp = Blueprint("targets", __name__, url_prefix="/muc-tieu")
 HR = ("hr", "admin")
@@ -33,7 +34,7 @@ def _facts(on: date | None = None):
         db.session.commit()
     if on is not None:  # a past date (the detail page's `?ngay=`)
         return Facts.load(officials_filter(current_user), unit_ids=visible_unit_ids(current_user),
-                          young_age=ops.young_age_limit(), on=on)
+                          young_age=young_age_limit(), on=on)
     return ops.facts_for(officials_filter(current_user), unit_ids=visible_unit_ids(current_user))
 
 

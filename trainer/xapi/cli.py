@@ -6,8 +6,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from trainer.errors import DomainError
-from trainer.extensions import db
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
 
 
 @click.group("xapi", help="Kết nối xAPI với nền tảng học trực tuyến: khóa truy cập, ánh xạ.")
@@ -44,12 +44,8 @@ def credential_cmd(provider_code, name):
 def map_cmd(provider_code, activity_id, course_code):
     """Ánh xạ hoạt động ACTIVITY_ID (IRI) của PROVIDER_CODE tới khóa COURSE_CODE của đơn vị đó;
     các statement hoàn thành đang chờ vì chưa ánh xạ được xử lý lại ngay."""
-    from trainer.learning.models import Course
-    from trainer.xapi.operations import (
-        map_activity,
-        provider_by_code,
-        reprocess_unmapped,
-    )
+    from trainer.catalog.models import Course
+    from trainer.xapi.operations import map_activity, provider_by_code, reprocess_unmapped
     try:
         provider = provider_by_code(provider_code)
         course = db.session.scalar(sa.select(Course).where(Course.code == course_code))

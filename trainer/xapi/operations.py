@@ -37,20 +37,17 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from trainer.auth.tokens import ApiCredential, issue_credential
-from trainer.errors import DomainError
-from trainer.extensions import db
+from trainer.auth.models import ApiCredential
+from trainer.auth.tokens import issue_credential
+from trainer.catalog.models import Course, Provider
+from trainer.core.errors import DomainError
+from trainer.core.extensions import db
+from trainer.core.timeutil import aware, today, utcnow
 from trainer.interchange.models import ReviewItem
-from trainer.learning.models import (
-    ACTIVE_STATUSES,
-    SEAT_STATUSES,
-    Course,
-    Enrollment,
-    Provider,
-)
+from trainer.interchange.operations import REVIEW_MATCHERS
+from trainer.learning.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment
 from trainer.learning.operations import completion_expired, lock_row, record_result
 from trainer.people.models import Official
-from trainer.timeutil import aware, today, utcnow
 from trainer.xapi.models import ActivityMapping, XapiStatement
 
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -782,3 +779,6 @@ def map_activity(provider: Provider, activity_id: str, course: Course) -> tuple[
         mapping.course_id = course.id
     db.session.flush()
     return mapping, created
+
+
+REVIEW_MATCHERS["xapi"] = apply_review_match

@@ -20,10 +20,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from trainer.auth.tokens import check_credential, limit_per_credential, note_use
-from trainer.extensions import db
-from trainer.learning.models import Provider
-from trainer.params import JsonRefused, json_limits, read_json
-from trainer.timeutil import utcnow
+from trainer.catalog.models import Provider
+from trainer.core.extensions import db
+from trainer.core.params import JsonRefused, json_limits, read_json
+from trainer.core.timeutil import utcnow
 from trainer.xapi import operations as ops
 from trainer.xapi.models import XapiStatement
 
@@ -98,7 +98,7 @@ def about():
 
 def _body():
     """The statements sent, within the JSON limits of the settings (depth, list length, string
-    length: trainer.params.read_json) — an LRS may refuse what it will not store (xAPI 1.0.3,
+    length: trainer.core.params.read_json) — an LRS may refuse what it will not store (xAPI 1.0.3,
     Communication 1.3)."""
     raw = request.get_data(cache=False)
     try:

@@ -1,0 +1,26 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange
+
+from courses import vocab
+from trainer.core.forms_util import options
+
+
+class AssessmentForm(FlaskForm):
+    competency_id = SelectField("Năng lực", coerce=int)
+    level = SelectField("Mức đạt", coerce=int,
+                        choices=options((v, f"{v} – {label}") for v, label in vocab.PROFICIENCY))
+    source = SelectField("Nguồn", choices=options((c, l) for c, l in vocab.ASSESSMENT_SOURCES
+                                                  if c != "course"), default="supervisor")
+    assessed_on = DateField("Ngày đánh giá", validators=[DataRequired("Chọn ngày đánh giá.")])
+
+
+class OfficialFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    q = StringField("Tìm theo tên hoặc mã")
+    unit = SelectField("Đơn vị", coerce=int, default=0)
+    position = SelectField("Vị trí việc làm", coerce=int, default=0)
+    gap = SelectField("Thiếu năng lực", coerce=int, default=0)
+    page = IntegerField(default=1, validators=[NumberRange(min=1)])
