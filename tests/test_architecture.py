@@ -210,3 +210,4 @@ def test_each_url_prefix_is_served_by_one_blueprint(app):
         else:
             shared[first] = {p: sorted(b) for p, b in sub.items() if len(b) > 1}
     assert shared == {}
+

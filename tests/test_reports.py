@@ -424,3 +424,21 @@ def test_composition_page_uses_the_setting_and_exports(app, catalog, make_unit, 
     assert frame.set_index("Đơn vị").loc["Xã Iota", "Lãnh đạo, quản lý trẻ (%)"] == 0.0
     _, trend = _xlsx(client.get("/bao-cao/co-cau?format=xlsx"), "Theo năm")
     assert trend["Năm (tại 31/12)"].iloc[-1] >= 2030
+
+
+# -------------------------------------------------------------- the subtree rule, every level
+def test_a_province_wide_filter_reaches_the_officials_of_departments(
+        app, province, make_unit, make_official, make_user, login):
+    """The officials list filters by the unit subtree (org.queries.unit_subtree_ids), every level
+    down: a department's official is in the province and in its commune."""
+    top, a, _ = province
+    department = make_unit(code="LCU-X01-VP", name="Văn phòng Xã A", kind="department",
+                           parent_id=a.id)
+    official = make_official(unit=department, full_name="Lò Văn Phòng Ban")
+    admin = make_user("admin")
+    client = login(admin)
+    for unit in (top, a, department):
+        page = client.get(f"/can-bo?unit={unit.id}").get_data(as_text=True)
+        assert official.full_name in page, unit.name
+    assert official.full_name not in client.get(f"/can-bo?unit={a.id}&exact=1").get_data(
+        as_text=True)

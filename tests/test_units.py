@@ -16,6 +16,7 @@ from tests.test_interchange import confirm_url, counts_on_page, csv, preview, te
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
 from trainer.org import operations as ops
+from trainer.units import operations as unit_ops
 from trainer.org.models import Unit, UnitMerge
 from trainer.org.queries import unit_table
 from trainer.people.models import Official
@@ -92,7 +93,7 @@ def province_hr(client, tree, make_user, login):
 
 
 def merge_ta_phin(tree, on=MERGED_ON):
-    merge = ops.merge_units(tree["ta_phin"], tree["sin_ho"], on=on, decision_no=DECISION,
+    merge = unit_ops.merge_units(tree["ta_phin"], tree["sin_ho"], on=on, decision_no=DECISION,
                             actor="hr.tinh")
     db.session.commit()
     return merge
@@ -313,7 +314,7 @@ def test_a_merge_moves_officials_departments_plans_and_requests_and_keeps_histor
     from trainer.learning.models import Enrollment
     from trainer.people.models import Assessment
     from trainer.plans.models import TrainingPlan
-    outline = ops.outline_merge(tree["ta_phin"], tree["sin_ho"], on=MERGED_ON,
+    outline = unit_ops.outline_merge(tree["ta_phin"], tree["sin_ho"], on=MERGED_ON,
                                 decision_no=DECISION)
     assert sorted(outline.official_ids) == sorted([staffed["chair"].id, staffed["clerk"].id])
     assert [p.year for p in outline.plans_moved] == [2026]
@@ -373,7 +374,7 @@ def test_the_hr_account_left_on_the_closed_unit_sees_nobody(client, tree, staffe
 ])
 def test_a_merge_refuses_what_breaks_the_tree(tree, source, target, on, decision, message):
     with pytest.raises(DomainError, match=re.escape(message)):
-        ops.merge_units(tree[source], tree[target], on=on, decision_no=decision, actor="x")
+        unit_ops.merge_units(tree[source], tree[target], on=on, decision_no=decision, actor="x")
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UnitMerge)) == 0
 
@@ -384,15 +385,15 @@ def test_a_closed_unit_cannot_merge_or_receive_a_merge_and_dates_keep_their_orde
                                                             "“Xã Sìn Hồ” ngày 01/07/2026."),
                                     ("tan_phong", "ta_phin", "chọn đơn vị đang hoạt động")]:
         with pytest.raises(DomainError, match=re.escape(message)):
-            ops.merge_units(tree[source], tree[target], on=MERGED_ON, decision_no=DECISION,
+            unit_ops.merge_units(tree[source], tree[target], on=MERGED_ON, decision_no=DECISION,
                             actor="x")
     with pytest.raises(DomainError, match="Ngày sáp nhập phải từ 01/07/2026 trở đi"):
-        ops.merge_units(tree["tan_phong"], tree["sin_ho"], on=date(2026, 6, 30),
+        unit_ops.merge_units(tree["tan_phong"], tree["sin_ho"], on=date(2026, 6, 30),
                         decision_no=DECISION, actor="x")
 
 
 def test_the_merge_cli_merges_once_and_reports_what_stays(app, runner, tree, staffed):
-    from trainer.org.cli import units_cli
+    from trainer.units.cli import units_cli
     app.cli.add_command(units_cli)
     result = runner.invoke(args=["units", "merge", "LCU-X02", "LCU-X01", "--date", "01/07/2026",
                                  "--decision", DECISION])
@@ -416,14 +417,14 @@ def test_delete_is_refused_while_something_holds_the_unit_and_allowed_when_empty
     make_official(unit_id=tree["ta_phin_kt"].id)
     make_official(unit_id=tree["ta_phin_kt"].id)
     with pytest.raises(DomainError) as e:
-        ops.delete_unit(tree["ta_phin_kt"])
+        unit_ops.delete_unit(tree["ta_phin_kt"])
     assert str(e.value) == ("Đơn vị còn 2 cán bộ: không xóa được; hãy sáp nhập hoặc chuyển cán "
                             "bộ trước.")
     with pytest.raises(DomainError, match="còn 3 đơn vị trực thuộc"):
-        ops.delete_unit(tree["ta_phin"])
+        unit_ops.delete_unit(tree["ta_phin"])
     typo = make_unit(code="LCU-X99", name="Xã Nhập Nhầm", parent_id=tree["top"].id)
     db.session.commit()
-    ops.delete_unit(typo)
+    unit_ops.delete_unit(typo)
     db.session.commit()
     assert by_code("LCU-X99") is None
 
@@ -431,7 +432,7 @@ def test_delete_is_refused_while_something_holds_the_unit_and_allowed_when_empty
 def test_a_merged_unit_is_never_deleted(tree):
     merge_ta_phin(tree)
     with pytest.raises(DomainError, match="1 lần sáp nhập đã ghi: không xóa được"):
-        ops.delete_unit(by_code("LCU-X02"))
+        unit_ops.delete_unit(by_code("LCU-X02"))
 
 
 def test_a_target_naming_a_unit_keeps_it(tree, catalog):
@@ -442,7 +443,7 @@ def test_a_target_naming_a_unit_keeps_it(tree, catalog):
                           criterion={"kind": "course", "categories": ["digital"]}))
     db.session.commit()
     with pytest.raises(DomainError, match="1 mục tiêu lấy đơn vị làm đối tượng"):
-        ops.delete_unit(tree["tan_phong"])
+        unit_ops.delete_unit(tree["tan_phong"])
 
 
 # --------------------------------------------------------------------------- as of a date
@@ -539,9 +540,9 @@ def test_a_per_unit_target_stops_counting_the_closed_commune(tree, catalog, make
     p = progress(jurist)
     assert (p.counted, p.total) == (1, 3)  # Sìn Hồ has one; Tả Phìn and Tân Phong none
     assert (progress(BY_CODE["HT-7"]).counted, progress(BY_CODE["HT-7"]).total) == (1, 2)
-    ops.merge_units(tree["ta_phin"], tree["sin_ho"], on=MERGED_ON, decision_no=DECISION,
+    unit_ops.merge_units(tree["ta_phin"], tree["sin_ho"], on=MERGED_ON, decision_no=DECISION,
                     actor="x")
-    ops.merge_units(tree["ta_phin_yt"], tree["sin_ho_yt"], on=MERGED_ON, decision_no=DECISION,
+    unit_ops.merge_units(tree["ta_phin_yt"], tree["sin_ho_yt"], on=MERGED_ON, decision_no=DECISION,
                     actor="x")
     db.session.commit()
     p = progress(jurist)

@@ -1,5 +1,5 @@
 """The JSON API, /api/v1 (issue 5). Same operations and the same scopes as the web pages: every
-view asks auth.scope who may see what and calls one operation of the area; it only reads
+view asks learning.access who may see what and calls one operation of the area; it only reads
 arguments, serialises and commits. Errors are JSON `{"error": "<Vietnamese message>"}`.
 Described by openapi.py, served at /api/v1/openapi.json; docs/api.md for people."""
 from __future__ import annotations
@@ -228,8 +228,8 @@ def openapi():
 # ---------------------------------------------------------------------------- officials
 @bp.route("/officials")
 def officials():
-    """The officials the user may see (auth.scope), ?unit= (with its sub-units), ?q= (name or
-    code, without diacritics, as on the web), in Vietnamese order (given name first)."""
+    """The officials the user may see (learning.access), ?unit= (with its sub-units), ?q= (name
+    or code, without diacritics, as on the web), in Vietnamese order (given name first)."""
     user = _user()
     page, per_page = _page_args()
     where = officials_filter(user)
@@ -377,7 +377,7 @@ def _score(value, n: int) -> float | None:
 # ---------------------------------------------------------------------------- enrollments
 @bp.route("/enrollments")
 def enrollments():
-    """An official's own; an HR's officials (auth.scope); a school's: the enrollments in its
+    """An official's own; an HR's officials (learning.access); a school's: the enrollments in its
     courses; an admin's: all. ?cohort=, ?status=."""
     user = _user()
     page, per_page = _page_args()

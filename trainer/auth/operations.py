@@ -25,7 +25,7 @@ from trainer.catalog.models import Provider
 from trainer.core import events
 from trainer.core.errors import DomainError, NotAllowed
 from trainer.core.extensions import db
-from trainer.core.tabular import ImportPlan, cell_error, check_headers, data_rows, parse_choice
+from trainer.core.tabular import Column, ImportPlan, Table, parse_choice
 from trainer.core.timeutil import utcnow
 from trainer.org.models import Unit
 from trainer.org.queries import unit_subtree_ids
@@ -457,8 +457,6 @@ def still_initial(actor: User, usernames: list[str]) -> dict[str, User]:
 
 # --- Importing accounts from a file -----------------------------------------------------------
 
-ACCOUNT_COLUMNS = ("Tên đăng nhập", "Họ và tên", "Email", "Vai trò", "Mã phạm vi")
-ACCOUNT_REQUIRED = ("Tên đăng nhập", "Vai trò")
 ROLE_WORDS = {"cán bộ": "official", "công chức": "official", "cán bộ tổ chức": "hr",
               "tổ chức": "hr", "nhân sự": "hr", "trường": "school", "quản trị": "admin",
               "quản trị viên": "admin"}
@@ -471,13 +469,19 @@ def _parse_role(text: str) -> str:
     return parse_choice(text, ROLES, "vai trò")
 
 
-def account_template() -> tuple[list[str], dict[str, str]]:
-    unit = db.session.scalar(sa.select(Unit.code).where(Unit.kind != "province",
-                                                        Unit.closed_on.is_(None))
-                             .order_by(Unit.code)) or "LCU-X01"
-    return list(ACCOUNT_COLUMNS), {"Tên đăng nhập": "tochuc.xa01", "Họ và tên": "Lò Văn Hùng",
-                                   "Email": "hung.lv@laichau.gov.vn",
-                                   "Vai trò": "Cán bộ tổ chức, nhân sự", "Mã phạm vi": unit}
+# The accounts file. The rules that read other cells or the stored accounts (the username's
+# shape and repeats, the scope, the name's length, the e-mail) are plan_accounts', in the order
+# its errors are listed: username, role, scope, name, e-mail.
+ACCOUNTS = Table((
+    Column("Tên đăng nhập", "username", normalise_username, required=True,
+           example="tochuc.xa01"),
+    Column("Họ và tên", "name", example="Lò Văn Hùng"),
+    Column("Email", "email", example="hung.lv@laichau.gov.vn"),
+    Column("Vai trò", "role", _parse_role, required=True, example="Cán bộ tổ chức, nhân sự"),
+    Column("Mã phạm vi", "scope", example="LCU-X01"),  # a stored commune when there is one
+))
+ACCOUNT_COLUMNS = tuple(ACCOUNTS.headers)
+ACCOUNT_REQUIRED = tuple(ACCOUNTS.required_headers)
 
 
 def plan_accounts(df: pd.DataFrame, filename: str = "tệp", *, unit_ids=None,
@@ -486,66 +490,54 @@ def plan_accounts(df: pd.DataFrame, filename: str = "tệp", *, unit_ids=None,
     `plan.issued` once written); a known one gets the file's name, e-mail, role and scope, or
     stays unchanged. Passwords of known accounts are never touched. `unit_ids`: the units the
     importer manages (None: an admin, every role)."""
-    check_headers(df, ACCOUNT_REQUIRED, filename)
     existing = {u.username: u for u in db.session.scalars(
         sa.select(User).options(selectinload(User.official)))}  # account_unit_id reads it
     codes = ScopeCodes()
     plan, seen, seen_official, new, changes = ImportPlan(), {}, {}, [], []
     official_owner = {u.official_id: u.username for u in existing.values() if u.official_id}
-    for i, row in data_rows(df):
+    for row in ACCOUNTS.read(df, filename):
         plan.rows += 1
-        errs = []
-        username = normalise_username(row.get("Tên đăng nhập", ""))
-        if not username:
-            errs.append(cell_error(i, "Tên đăng nhập", "không được để trống"))
-        elif username_problem(username):
-            errs.append(cell_error(i, "Tên đăng nhập", username_problem(username)))
-        elif username in seen:
-            errs.append(cell_error(i, "Tên đăng nhập", f"“{username}” trùng với dòng "
-                                                       f"{seen[username]}"))
-        seen.setdefault(username, i)
-        role = scope = None
-        try:
-            role = _parse_role(row.get("Vai trò", "")) if row.get("Vai trò") else None
-            if role is None:
-                errs.append(cell_error(i, "Vai trò", "không được để trống"))
-        except ValueError as e:
-            errs.append(cell_error(i, "Vai trò", str(e)))
+        username, role = row.values["username"], row.values["role"]
+        if username is not None:  # blank: the table said so
+            problem = username_problem(username) or (
+                f"“{username}” trùng với dòng {seen[username]}" if username in seen else None)
+            if problem:
+                row.error("username", problem)
+            seen.setdefault(username, row.number)
+        scope = None
         if role:
             try:
-                scope = resolve_scope(role, row.get("Mã phạm vi", ""), codes)
+                scope = resolve_scope(role, row.values["scope"] or "", codes)
             except ValueError as e:
-                errs.append(cell_error(i, "Mã phạm vi", str(e)))
-        name = row.get("Họ và tên", "").strip()
+                row.error("scope", str(e))
+        name = row.values["name"] or ""
         if len(name) > 120:
-            errs.append(cell_error(i, "Họ và tên", "dài quá 120 ký tự"))
-        email = row.get("Email", "").strip() or None
+            row.error("name", "dài quá 120 ký tự")
+        email = row.values["email"]
         if email_problem(email):
-            errs.append(cell_error(i, "Email", email_problem(email)))
+            row.error("email", email_problem(email))
         if role and scope is not None:
             unit = scope.unit_of(role)
             if unit_ids is not None and (role not in HR_CREATABLE or unit not in unit_ids):
-                errs.append(cell_error(i, "Vai trò", "vai trò và phạm vi này ngoài quyền quản lý "
-                                                     "của bạn"))
+                row.error("role", "vai trò và phạm vi này ngoài quyền quản lý của bạn")
             user = existing.get(username)
             if user is not None and unit_ids is not None and not (
                     user.role in HR_CREATABLE and account_unit_id(user) in unit_ids):
-                errs.append(cell_error(i, "Tên đăng nhập", f"tài khoản “{username}” ngoài phạm "
-                                                           "vi quản lý của bạn"))
+                row.error("username", f"tài khoản “{username}” ngoài phạm vi quản lý của bạn")
             owner = official_owner.get(scope.official_id) if scope.official_id else None
             if owner and owner != username:
-                errs.append(cell_error(i, "Mã phạm vi", f"cán bộ này đã có tài khoản “{owner}”"))
+                row.error("scope", f"cán bộ này đã có tài khoản “{owner}”")
             elif scope.official_id and scope.official_id in seen_official:
-                errs.append(cell_error(i, "Mã phạm vi", "cán bộ này đã có tài khoản ở dòng "
-                                                        f"{seen_official[scope.official_id]}"))
+                row.error("scope", "cán bộ này đã có tài khoản ở dòng "
+                                   f"{seen_official[scope.official_id]}")
             if scope.official_id:
-                seen_official.setdefault(scope.official_id, i)
+                seen_official.setdefault(scope.official_id, row.number)
             if role == "official" and not name:
                 name = scope.official_name
             if not name:
-                errs.append(cell_error(i, "Họ và tên", "không được để trống"))
-        plan.errors.extend(errs)
-        if errs:
+                row.error("name", "không được để trống")
+        plan.errors.extend(row.errors)
+        if not row.ok:
             continue
         values = {"display_name": name, "email": email, "role": role, **scope.columns(role)}
         user = existing.get(username)

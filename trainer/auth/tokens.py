@@ -65,7 +65,7 @@ def note_use(cred: ApiCredential) -> bool:
     cred.last_used_at = now
     owner = cred.user.username if cred.user else (cred.provider.code if cred.provider else "")
     events.audit("token", subject_type="credential", subject_id=cred.id, actor=cred.user,
-           actor_name=f"{cred.kind} {owner}", detail=f"{cred.kind} {cred.key} ({owner})")
+                 actor_name=f"{cred.kind} {owner}", detail=f"{cred.kind} {cred.key} ({owner})")
     return True
 
 

@@ -19,8 +19,7 @@ from trainer.cohorts.models import Attendance, CertificateConfirmation, CohortSe
 from trainer.core import events
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
-from trainer.core.tabular import (ImportPlan, check_headers, data_rows, parse_date, parse_score,
-                                  parse_yes_no, template_bytes)
+from trainer.core.tabular import (Column, ImportPlan, Table, parse_date, parse_score, parse_yes_no)
 from trainer.core.timeutil import today
 from trainer.degrees.models import ModuleResult
 from trainer.interchange.operations import register_class_kind
@@ -34,15 +33,39 @@ CERTIFICATE_MIN_SCORE = 5.0
 # sessions' sheets often arrive after the final exam; without them no certificate can be issued).
 ATTENDEE_STATUSES = SEAT_STATUSES + ("completed", "failed")
 
-ATTENDANCE_COLUMNS = ("Số định danh cá nhân", "Ngày", "Có mặt")
-RESULT_COLUMNS = ("Số định danh cá nhân", "Điểm", "Kết quả")
-RESULT_REQUIRED = RESULT_COLUMNS[:2]
 OUTCOMES = (("completed", "Hoàn thành"), ("failed", "Không đạt"))
 
 
 def _num(value: float) -> str:
     """4.5 → "4,5" (Vietnamese decimal comma)."""
     return f"{value:g}".replace(".", ",")
+
+
+def _parse_outcome(text: str) -> str:
+    folded = text.casefold()
+    for code, label in OUTCOMES:
+        if folded in (code, label.casefold()):
+            return code
+    raise ValueError(f"“{text}” phải là “Hoàn thành” hoặc “Không đạt”")
+
+
+# The class's files, one row per enrollee (and per day, for attendance). "Họ và tên" is there
+# for the reader: the template fills it in, the importers read nothing from it.
+PID = "Số định danh cá nhân"
+# "Ngày" and "Có mặt" are read by plan_attendance once the roster is checked: a row's errors
+# list the blank cells first, then the cells in the order of the columns.
+ATTENDANCE = Table((
+    Column(PID, "pid", required=True, example="012190000123"),
+    Column("Họ và tên", "name", example="Lò Văn Hùng"),
+    Column("Ngày", "day", parse_date, required=True, example="01/03/2026"),
+    Column("Có mặt", "present", parse_yes_no, required=True, example="có"),
+))
+CLASS_RESULTS = Table((
+    Column(PID, "pid", required=True, example="012190000123"),
+    Column("Họ và tên", "name", example="Lò Văn Hùng"),
+    Column("Điểm", "score", parse_score, required=True, example="8,5"),
+    Column("Kết quả", "outcome", _parse_outcome, example="Hoàn thành"),
+))
 
 
 # --- Sessions ---------------------------------------------------------------------------------
@@ -211,62 +234,45 @@ def plan_attendance(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *
     with two sessions (morning and afternoon) marks both. Worked out without writing: the plan
     counts marks created, changed and unchanged, lists every error by row (numbered as in the
     spreadsheet, header = row 1) and, when run, writes every mark or none."""
-    check_headers(df, ATTENDANCE_COLUMNS, filename)
     enrollees = _by_pid(cohort, ATTENDEE_STATUSES)
     sessions_by_day: dict[date, list[CohortSession]] = {}
     for s in cohort.sessions:
         sessions_by_day.setdefault(s.day, []).append(s)
     plan, marks, seen = ImportPlan(), {}, {}
-    errors = plan.errors
     stored = {(sid, eid): present for sid, eid, present in db.session.execute(
         sa.select(Attendance.session_id, Attendance.enrollment_id, Attendance.present)
         .join(CohortSession, CohortSession.id == Attendance.session_id)
         .where(CohortSession.cohort_id == cohort.id))}
-    for i, row in data_rows(df):
+    for row in ATTENDANCE.read(df, filename):
         plan.rows += 1
-        row_errors = [f"dòng {i}, cột “{h}”: không được để trống"
-                      for h in ATTENDANCE_COLUMNS if row.get(h, "") == ""]
-        pid, day_text, present_text = (row.get(h) or None for h in ATTENDANCE_COLUMNS)
+        pid = row.values["pid"]
         enrollment = None
         if pid is not None:
             enrollment = enrollees.get(pid)
             if enrollment is None:
-                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không có học viên số "
-                                  f"{pid} trong lớp {cohort.code}")
-        day = None
-        if day_text is not None:
-            try:
-                day = parse_date(day_text)
-                if day not in sessions_by_day:
-                    row_errors.append(f"dòng {i}, cột “Ngày”: lớp không có buổi học ngày "
-                                      f"{day:%d/%m/%Y}")
-                elif day > today():
-                    row_errors.append(f"dòng {i}, cột “Ngày”: buổi học {day:%d/%m/%Y} chưa "
-                                      f"diễn ra")
-            except ValueError as e:
-                row_errors.append(f"dòng {i}, cột “Ngày”: {e}")
-        present = None
-        if present_text is not None:
-            try:
-                present = parse_yes_no(present_text)
-            except ValueError as e:
-                row_errors.append(f"dòng {i}, cột “Có mặt”: {e}")
-        if not row_errors:
+                row.error("pid", f"không có học viên số {pid} trong lớp {cohort.code}")
+        day = row.values["day"]
+        if day is not None:
+            if day not in sessions_by_day:
+                row.error("day", f"lớp không có buổi học ngày {day:%d/%m/%Y}")
+            elif day > today():
+                row.error("day", f"buổi học {day:%d/%m/%Y} chưa diễn ra")
+        present = row.values["present"]
+        if row.ok:
             key = (pid, day)
-            if key in seen:
-                row_errors.append(f"dòng {i}: trùng học viên và ngày với dòng {seen[key]}")
-            seen.setdefault(key, i)
-        if not row_errors and enrollment.certificate_no:
+            if key in seen:  # the row, not a column
+                row.row_error(f"trùng học viên và ngày với dòng {seen[key]}")
+            seen.setdefault(key, row.number)
+        if row.ok and enrollment.certificate_no:
             # The certificate was issued on this attendance: the same marks again are unchanged
             # (the class's file imports twice), another mark is refused.
             if any(stored.get((s.id, enrollment.id)) != present for s in sessions_by_day[day]):
-                row_errors.append(f"dòng {i}, cột “Có mặt”: học viên đã được cấp chứng chỉ, "
-                                  "không sửa điểm danh")
+                row.error("present", "học viên đã được cấp chứng chỉ, không sửa điểm danh")
             else:
                 plan.unchanged += len(sessions_by_day[day])
                 continue
-        errors.extend(row_errors)
-        if not row_errors:
+        plan.errors.extend(row.errors)
+        if row.ok:
             for session in sessions_by_day[day]:
                 marks.setdefault(session.id, {})[enrollment.id] = present
     for session_id, by_enrollment in marks.items():
@@ -292,55 +298,31 @@ def plan_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
     optionally "Kết quả" (Hoàn thành / Không đạt; by default from the course's pass mark).
     Checked row by row without writing; when run, written by `record_results`, all or nothing.
     A result equal to the one already recorded is unchanged (the same file imports twice)."""
-    check_headers(df, RESULT_REQUIRED, filename)
     enrollees = _by_pid(cohort, [code for code, _ in ENROLLMENT_STATUSES])
     pass_mark = cohort.course.pass_mark
     plan, results, seen = ImportPlan(), {}, {}
-    errors = plan.errors
-    for i, row in data_rows(df):
+    for row in CLASS_RESULTS.read(df, filename):
         plan.rows += 1
-        row_errors = []
-        pid, score_text = row.get("Số định danh cá nhân", ""), row.get("Điểm", "")
+        pid, score, outcome = (row.values[k] for k in ("pid", "score", "outcome"))
         enrollment = None
-        if pid == "":
-            row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không được để trống")
-        else:
+        if pid is not None:
             enrollment = enrollees.get(pid)
             if enrollment is None:
-                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: không có học viên số "
-                                  f"{pid} trong lớp {cohort.code}")
+                row.error("pid", f"không có học viên số {pid} trong lớp "
+                                                f"{cohort.code}")
             elif enrollment.status not in ATTENDEE_STATUSES:
                 status = vocab.label(ENROLLMENT_STATUSES, enrollment.status)
-                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: học viên đang ở trạng "
-                                  f"thái “{status}”, không ghi được kết quả")
+                row.error("pid", f"học viên đang ở trạng thái “{status}”, không "
+                                                "ghi được kết quả")
             elif pid in seen:
-                row_errors.append(f"dòng {i}, cột “Số định danh cá nhân”: trùng với dòng "
-                                  f"{seen[pid]}")
-            seen.setdefault(pid, i)
-        score = None
-        if score_text == "":
-            row_errors.append(f"dòng {i}, cột “Điểm”: không được để trống")
-        else:
-            try:
-                score = parse_score(score_text)
-            except ValueError as e:
-                row_errors.append(f"dòng {i}, cột “Điểm”: {e}")
-        outcome_text = row.get("Kết quả", "")
-        outcome = None
-        if outcome_text:
-            folded = outcome_text.casefold()
-            outcome = next((code for code, label in OUTCOMES
-                            if folded in (code, label.casefold())), None)
-            if outcome is None:
-                row_errors.append(f"dòng {i}, cột “Kết quả”: “{outcome_text}” phải là "
-                                  f"“Hoàn thành” hoặc “Không đạt”")
-        elif score is not None:
+                row.error("pid", f"trùng với dòng {seen[pid]}")
+            seen.setdefault(pid, row.number)
+        if row.cells.get("Kết quả", "") == "" and score is not None:
             outcome = "completed" if score >= pass_mark else "failed"
         if outcome == "completed" and score is not None and score < pass_mark:
-            row_errors.append(f"dòng {i}, cột “Điểm”: {_num(score)} thấp hơn điểm đạt "
-                              f"{_num(pass_mark)} của khóa, không thể “Hoàn thành”")
-        errors.extend(row_errors)
-        if not row_errors:
+            row.error("score", f"{_num(score)} thấp hơn điểm đạt {_num(pass_mark)} của khóa, "
+                               "không thể “Hoàn thành”")
+        if row.ok:
             if enrollment.status in SEAT_STATUSES:
                 results[enrollment.id] = (outcome, score)
                 plan.created += 1
@@ -350,10 +332,11 @@ def plan_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
                 recorded = vocab.label(OUTCOMES, enrollment.status)
                 if enrollment.score is not None:
                     recorded += f", điểm {_num(enrollment.score)}"
-                errors.append(f"dòng {i}, cột “Điểm”: học viên đã có kết quả ({recorded}); "
-                              "kết quả đã ghi không sửa bằng tệp")
+                row.error("score", f"học viên đã có kết quả ({recorded}); kết quả đã ghi không "
+                                   "sửa bằng tệp")
+        plan.errors.extend(row.errors)
     if not plan.rows:
-        errors.append(f"{filename}: không có dòng dữ liệu nào")
+        plan.errors.append(f"{filename}: không có dòng dữ liệu nào")
     plan.actions.append(lambda: record_results(cohort, results, assessor=assessor, on=on))
     return plan
 
@@ -537,14 +520,11 @@ def import_template(cohort: Cohort, kind: str) -> bytes:
             present = [taken.get((s.id, enrollment.id), True) for s in held if s.day == day]
             return "có" if all(present) else "không"
         days = sorted({s.day for s in held})
-        rows = [{"Số định danh cá nhân": e.official.pid, "Họ và tên": e.official.full_name,
-                 "Ngày": f"{d:%d/%m/%Y}", "Có mặt": mark(d, e)} for d in days for e in people]
-        columns = ["Số định danh cá nhân", "Họ và tên", "Ngày", "Có mặt"]
-    else:
-        rows = [{"Số định danh cá nhân": e.official.pid, "Họ và tên": e.official.full_name,
-                 "Điểm": "", "Kết quả": ""} for e in people if e.status in SEAT_STATUSES]
-        columns = ["Số định danh cá nhân", "Họ và tên", "Điểm", "Kết quả"]
-    return template_bytes(columns, *rows)  # names as text, never formulas
+        return ATTENDANCE.download(  # names as text, never formulas
+            {"pid": e.official.pid, "name": e.official.full_name, "day": f"{d:%d/%m/%Y}",
+             "present": mark(d, e)} for d in days for e in people)
+    return CLASS_RESULTS.download({"pid": e.official.pid, "name": e.official.full_name}
+                                  for e in people if e.status in SEAT_STATUSES)
 
 
 register_class_kind("attendance", "Điểm danh của lớp", plan_attendance)

@@ -1,8 +1,7 @@
 """Domain events: an area says what happened; the areas that care listen (blinker signals, as
 Flask itself uses). This is how a lower area lets a higher one know without importing it
 (docs/architecture.md): learning says "tell this official", the notices area writes the notice
-and the e-mail; auth says "this was changed, that was read", the audit area writes the row; org
-says "this unit was merged", each area moves its own rows.
+and the e-mail; auth says "this was changed, that was read", the audit area writes the row.
 
 Receivers run in the sender's transaction, synchronously. An event that must be heard (a notice,
 an audit row) is sent through `_deliver`, which refuses to drop it when nobody listens: the
@@ -21,10 +20,6 @@ mail_requested = _signals.signal("mail-requested")
 # An auditable change (in the caller's transaction) or read (written after the response):
 # kwargs action, subject_type, subject_id, detail, actor, actor_name, access (bool).
 audited = _signals.signal("audited")
-# A unit's rows move to another (org's merge): kwargs source, target. Each area moves its own.
-unit_merged = _signals.signal("unit-merged")
-# What refers to a unit (org's delete and its page): each area answers {label: count}.
-unit_usage = _signals.signal("unit-usage")
 
 
 class NobodyListens(RuntimeError):
@@ -64,16 +59,3 @@ def audit_access(action: str, *, subject_type: str = "", subject_id=None, detail
     the response is built, whatever the view does with its transaction."""
     _deliver(audited, action=action, subject_type=subject_type, subject_id=subject_id,
              detail=detail, actor=actor, actor_name=actor_name, access=True)
-
-
-def merge_unit(source, target) -> None:
-    """Every area moves its rows of `source` to `target` (org's merge)."""
-    unit_merged.send(None, source=source, target=target)
-
-
-def usage_of(unit) -> dict[str, int]:
-    """What refers to the unit, by label, from every area that keeps unit rows."""
-    out: dict[str, int] = {}
-    for _, counts in unit_usage.send(None, unit=unit):
-        out.update(counts or {})
-    return out

@@ -67,8 +67,8 @@ def plain_text(ws) -> int:
 def xlsx_response(sheets: dict[str, pd.DataFrame], *, title: str, unit: str, filename: str):
     """The .xlsx as a download; every download is an audit row (what, for which unit, rows)."""
     rows = sum(len(frame) for frame in sheets.values())
-    events.audit_access("export", subject_type="report", detail=f"{filename}: {title} — {unit}, "
-                                                          f"{rows} dòng")
+    events.audit_access("export", subject_type="report",
+                        detail=f"{filename}: {title} — {unit}, {rows} dòng")
     return send_file(io.BytesIO(xlsx_bytes(sheets, title=title, unit=unit)),
                      download_name=filename, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -317,35 +317,47 @@ class ImportPlan:
 class Column:
     """One column of an import file: its Vietnamese header, the field it fills (`key`), how its
     text is read (`parse`: text → value, raising ValueError with the reason in Vietnamese),
-    whether the file must have it (`required`: the header, and a value in every row) and an
-    example cell for the template."""
+    whether the file must have it (`required`: the header, and a value in every row;
+    `in_file`: the header, its cells may be blank) and an example cell for the template."""
 
     header: str
     key: str
     parse: Callable[[str], Any] | None = None
     required: bool = False
+    in_file: bool = False
     example: str = ""
 
 
 @dataclass
 class Row:
     """One data row of a file, read against its table: the spreadsheet row `number` (the header
-    is row 1), the raw `cells` by header, the parsed `values` by key (None: blank or unreadable)
-    and the row's `errors`, each in the one shape of `cell_error`."""
+    is row 1), the raw `cells` by header, the parsed `values` by key (None: blank or unreadable).
+    Its `errors`, each in the one shape of `cell_error`, are listed column by column in the
+    table's order, then those about the whole row — whichever rule found them first."""
 
     number: int
     cells: dict[str, str]
     values: dict[str, Any]
-    errors: list[str]
     table: "Table" = field(repr=False)
+    _found: list[tuple[int, int, str]] = field(default_factory=list, repr=False)
 
     def error(self, column: str, message: str) -> None:
         """An error on a column, named by its key or its header."""
-        self.errors.append(cell_error(self.number, self.table.header_of(column), message))
+        self._found.append((self.table.position(column), len(self._found),
+                            cell_error(self.number, self.table.header_of(column), message)))
+
+    def row_error(self, message: str) -> None:
+        """An error about the whole row (a duplicate of another row)."""
+        self._found.append((len(self.table.columns), len(self._found),
+                            f"dòng {self.number}: {message}"))
+
+    @property
+    def errors(self) -> list[str]:
+        return [message for *_, message in sorted(self._found)]
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self._found
 
 
 @dataclass(frozen=True)
@@ -362,37 +374,52 @@ class Table:
 
     @property
     def required_headers(self) -> list[str]:
-        return [c.header for c in self.columns if c.required]
+        return [c.header for c in self.columns if c.required or c.in_file]
 
-    def header_of(self, column: str) -> str:
-        for c in self.columns:
-            if column in (c.key, c.header):
-                return c.header
-        return column
+    def column(self, name: str) -> Column | None:
+        """The column named by its key or its header."""
+        return next((c for c in self.columns if name in (c.key, c.header)), None)
+
+    def position(self, name: str) -> int:
+        """The column's place in the file (errors are listed in it); after the last if unknown."""
+        return next((i for i, c in enumerate(self.columns) if name in (c.key, c.header)),
+                    len(self.columns))
+
+    def header_of(self, name: str) -> str:
+        column = self.column(name)
+        return column.header if column else name
 
     def check_headers(self, df: pd.DataFrame, filename: str) -> None:
         check_headers(df, self.required_headers, filename)
 
     def read(self, df: pd.DataFrame, filename: str = "tệp"):
-        """Check the headers, then yield a `Row` for each non-blank data row."""
+        """Check the headers now (an ImportRejected before the caller loads anything), then
+        give a `Row` for each non-blank data row. A row's errors come in this order: its blank
+        required cells and unreadable cells, column by column; then whatever the importer's
+        rules add."""
         self.check_headers(df, filename)
+        return self._rows(df)
+
+    def _rows(self, df: pd.DataFrame):
         for number, cells in data_rows(df):
-            row = Row(number, cells, {}, [], self)
+            row = Row(number, cells, {}, self)
             for c in self.columns:
-                text = cells.get(c.header, "")
-                value = None
-                if text == "":
-                    if c.required:
-                        row.error(c.header, "không được để trống")
-                elif c.parse is None:
-                    value = text
-                else:
-                    try:
-                        value = c.parse(text)
-                    except ValueError as e:
-                        row.error(c.header, str(e))
-                row.values[c.key] = value
+                row.values[c.key] = self._cell(row, c, cells.get(c.header, ""))
             yield row
+
+    @staticmethod
+    def _cell(row: Row, column: Column, text: str):
+        if text == "":
+            if column.required:
+                row.error(column.header, "không được để trống")
+            return None
+        if column.parse is None:
+            return text
+        try:
+            return column.parse(text)
+        except ValueError as e:
+            row.error(column.header, str(e))
+            return None
 
     def template(self, **examples: str) -> bytes:
         """The .xlsx template: the headers and one example row (`examples` by key override the

@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -191,6 +192,19 @@ class _Catalog:
     has_prereq: set
     providers: dict  # id -> row
 
+    @cached_property
+    def course_by_id(self) -> dict:
+        return {c.id: c for c in self.courses}
+
+    @cached_property
+    def courses_teaching(self) -> dict[int, list[int]]:
+        """Competency id -> the courses teaching it, by code."""
+        out: dict[int, list[int]] = defaultdict(list)
+        for c in self.courses:
+            for comp, _lvl in self.teaches.get(c.id, []):
+                out[comp].append(c.id)
+        return out
+
 
 def _load_catalog() -> _Catalog:
     s = db.session
@@ -226,8 +240,13 @@ def _load_catalog() -> _Catalog:
 
 
 # --------------------------------------------------------------------------------------------
-# The generator
+# The generator: one step a section, called in the order they draw from the random generator
+# (the same seed gives the same rows only while that order holds)
 # --------------------------------------------------------------------------------------------
+
+SELF_PACED_SINCE = date(2024, 1, 15)  # online courses were completed any time since
+PROVINCE_HR = "Sở Nội vụ tỉnh Lai Châu"  # assessor of the commune chairmen (and the fallback)
+
 
 @audit.as_one("")  # synthetic people: their results and assessments are not audit events
 def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
@@ -238,14 +257,57 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
         raise DomainError("Số cán bộ mô phỏng phải từ 1 trở lên.")
     today = today or real_today()
     rng = random.Random(seed)
-    s = db.session
-    if s.scalar(sa.select(Unit.id).where(Unit.code == PROVINCE_CODE)) is not None:
+    if db.session.scalar(sa.select(Unit.id).where(Unit.code == PROVINCE_CODE)) is not None:
         raise DomainError(f"Đã có dữ liệu mô phỏng (đơn vị {PROVINCE_CODE}).")
     cat = _load_catalog()
     summary = DemoSummary()
+    window = _assessment_window(today)
 
-    # ---- units -------------------------------------------------------------------------------
-    n_communes = max(4, int(n_officials / 40 + 0.5))
+    province = _add_units(rng, n_officials)
+    _count_units(summary, province)
+    sizes = _commune_sizes(rng, n_officials, len(province.communes))
+    people = _add_officials(rng, cat, province, sizes)
+    summary.officials = len(people.ids)
+    summary.ratings = _add_ratings(rng, people.ids)
+    assessed = _assess(rng, cat, province.communes, people, window)
+    cohorts = _add_cohorts(rng, cat, province.communes, today)
+    summary.cohorts = len(cohorts.rows)
+
+    reserved = _demo_official_candidates(cat, people, assessed, cohorts)
+    enrolling = _Enrolling(cat, people.ids, cohorts, self_paced_until=window[1])
+    population = [i for i in range(len(people.ids)) if i not in reserved]  # ≤ 3 reserved
+    _complete_courses(rng, enrolling, population, assessed.gaps)
+    _fail_courses(rng, enrolling, population)
+    n_active = _take_open_seats(rng, enrolling, assessed.gaps, set(reserved))
+    enrollment_ids = _bulk_insert(Enrollment, enrolling.rows)
+    assessed.rows += _course_evidence(cat, enrolling.rows, enrollment_ids)
+    _bulk_insert(Assessment, assessed.rows, ids=False)
+    summary.certificates = _run_finished_cohorts(rng, cohorts, enrolling.rows, enrollment_ids)
+
+    canbo, canbo_gaps, canbo_open = _pick_demo_official(reserved, people.ids, assessed.gaps,
+                                                        cohorts.open, cohorts.seats)
+    canbo_course = _demo_official_history(rng, cat, enrolling, people.ids[canbo],
+                                          assessed.gaps[canbo], window[1])
+    _count_learning(summary, cat, enrolling.rows, n_active, assessed.rows, len(people.ids),
+                    canbo_course)
+
+    accounts = _demo_accounts(cat, province, people, canbo, canbo_gaps, canbo_open)
+    _create_accounts(summary, accounts)
+    db.session.flush()
+    return summary
+
+
+# ---- units -----------------------------------------------------------------------------------
+
+@dataclass
+class _Province:
+    unit: Unit
+    communes: list[Unit]  # X.., then P.., then D.. codes
+    departments: list[dict[str, Unit]]  # per commune: department key -> unit
+
+
+def _commune_specs(rng: random.Random, n_communes: int) -> list[tuple[str, str, str, str]]:
+    """(code, name, kind, region) of each commune, ward and special zone, in code order."""
     n_island = 1 if n_communes < 20 else 2
     n_urban = max(1, round(n_communes * 0.08))
     n_rural = max(1, round(n_communes * 0.16))
@@ -254,13 +316,18 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
     xa = [(n, "mountain") for n in mountain[1:]] + [(n, "rural") for n in rural]
     rng.shuffle(xa)
     xa.insert(0, (mountain[0], "mountain"))  # LCU-X01 is a mountain commune (the hr.xa scope)
-    specs = ([(f"{PROVINCE_CODE}-X{i:02d}", f"Xã {n}", "commune", r)
-              for i, (n, r) in enumerate(xa, 1)]
-             + [(f"{PROVINCE_CODE}-P{i:02d}", f"Phường {n}", "ward", "urban")
-                for i, n in enumerate(urban, 1)]
-             + [(f"{PROVINCE_CODE}-D{i:02d}", f"Đặc khu {n}", "special_zone", "island")
-                for i, n in enumerate(island, 1)])
+    return ([(f"{PROVINCE_CODE}-X{i:02d}", f"Xã {n}", "commune", r)
+             for i, (n, r) in enumerate(xa, 1)]
+            + [(f"{PROVINCE_CODE}-P{i:02d}", f"Phường {n}", "ward", "urban")
+               for i, n in enumerate(urban, 1)]
+            + [(f"{PROVINCE_CODE}-D{i:02d}", f"Đặc khu {n}", "special_zone", "island")
+               for i, n in enumerate(island, 1)])
 
+
+def _add_units(rng: random.Random, n_officials: int) -> _Province:
+    """The province, ~n/40 communes under it and the four departments of each commune."""
+    s = db.session
+    specs = _commune_specs(rng, max(4, int(n_officials / 40 + 0.5)))
     province = Unit(code=PROVINCE_CODE, name=PROVINCE_NAME, kind="province", region=None)
     s.add(province)
     s.flush()
@@ -282,22 +349,42 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
             s.add(row[key])
         depts.append(row)
     s.flush()
+    return _Province(province, communes, depts)
+
+
+def _count_units(summary: DemoSummary, province: _Province) -> None:
+    communes = province.communes
     summary.communes = len(communes)
     summary.departments = len(communes) * len(DEPARTMENTS)
     summary.regions = {r: sum(1 for c in communes if c.region == r)
                        for r in ("urban", "rural", "mountain", "island")}
 
-    # ---- position slots per commune ------------------------------------------------------------
+
+# ---- officials -------------------------------------------------------------------------------
+
+def _commune_sizes(rng: random.Random, n_officials: int, n_communes: int) -> list[int]:
+    """Officials per commune: an even split, then some communes a little larger than others."""
     sizes = [n_officials // n_communes + (1 if i < n_officials % n_communes else 0)
              for i in range(n_communes)]
     base = max(1, n_officials // n_communes)
-    for _ in range(n_communes):  # some communes a little larger than others
+    for _ in range(n_communes):
         i, j = rng.randrange(n_communes), rng.randrange(n_communes)
         d = rng.randint(0, max(1, base // 8))
         if i != j and sizes[i] - d >= 0.85 * base and sizes[j] + d <= 1.3 * base:
             sizes[i] -= d
             sizes[j] += d
+    return sizes
 
+
+@dataclass
+class _Slots:
+    """The positions a commune fills: leaders and heads first (`leading`), then specialists."""
+    leading: list  # the chairman, the other leaders by code (vice-chairmen twice), the heads
+    specialists: list
+    weights: list[float]  # of the specialists, for communes larger than the position list
+
+
+def _position_slots(cat: _Catalog) -> _Slots:
     leaders = [p for p in cat.positions if p.group == "leadership"]
     leaders.sort(key=lambda p: (not p.name.startswith("Chủ tịch"), p.code))
     managers = [p for p in cat.positions if p.group == "manager"]
@@ -306,71 +393,96 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
     for p in leaders:
         lead_slots += [p] * (2 if p.name.startswith("Phó Chủ tịch") else 1)
     lead_slots += managers
-    spec_weights = [_specialist_weight(p.name) for p in specialists]
+    return _Slots(lead_slots, specialists, [_specialist_weight(p.name) for p in specialists])
 
-    # ---- officials -------------------------------------------------------------------------------
-    start_a = date(2026, 1, 5)
-    end_a = today - timedelta(days=1)
-    if (end_a - start_a).days < 14:
-        start_a = end_a - timedelta(days=120)
 
-    off_rows: list[dict] = []
-    meta: list[tuple] = []  # (commune index, position row, dept key)
-    used_pids: set[str] = set()
-    email_count: dict[str, int] = defaultdict(int)
-    serial = 0
-    for ci, unit in enumerate(communes):
-        size = sizes[ci]
-        slots = lead_slots[:size]
-        rest = size - len(slots)
-        order = list(specialists)
-        rng.shuffle(order)
-        slots += order[:rest]
-        if rest > len(order):
-            slots += rng.choices(specialists, weights=spec_weights, k=rest - len(order))
-        for pos in slots:
-            serial += 1
-            group = pos.group if pos.group in BIRTH_YEARS else "specialist"
-            gender = "female" if rng.random() < FEMALE_SHARE[group] else "male"
-            ethnicity = names.weighted(rng, names.ETHNIC_MIX[unit.region])
-            full_name = names.full_name(rng, ethnicity, gender)
-            y0, y1 = BIRTH_YEARS[group]
-            year = rng.randint(y0, y1)
-            birth = date(year, 1, 1) + timedelta(days=rng.randrange(365))
-            prov = PID_PROVINCE if rng.random() < 0.85 else rng.choice(OTHER_PID_PROVINCES)
-            while True:
-                pid = make_pid(prov, birth, gender, rng.randrange(1, 1_000_000))
-                if pid not in used_pids:
-                    break
-            used_pids.add(pid)
-            email = None
-            if rng.random() < 0.9:
-                stem = names.email_stem(full_name)
-                email_count[stem] += 1
-                k = email_count[stem]
-                email = f"{stem}{k if k > 1 else ''}@{EMAIL_DOMAIN}"
-            it_mix = IT_MIX_IT_STAFF if "công nghệ thông tin" in pos.name.lower() else IT_MIX
-            dkey = None if group == "leadership" else _dept_key(pos.name)
-            political = _pick(rng, POLITICAL_MIX[group])
-            state_mgmt = _pick(rng, STATE_MGMT_MIX[group])
-            if year > 1991:  # senior programmes come after years of service
-                political = "trung_cap" if political in ("cao_cap", "cu_nhan") else political
-                state_mgmt = "chuyen_vien" if state_mgmt != "none" else state_mgmt
-            off_rows.append(dict(
-                code=f"CB{serial:06d}", pid=pid, full_name=full_name, birth_date=birth,
-                gender=gender, ethnicity=ethnicity,
-                unit_id=(unit.id if dkey is None else depts[ci][dkey].id), position_id=pos.id,
-                email=email, education=_pick(rng, EDUCATION_MIX[group]),
-                education_field=_education_field(rng, pos.name),
-                political_theory=political, state_management=state_mgmt,
-                it_level=_pick(rng, it_mix),
-                digital_signature=rng.random() < (0.85 if group != "specialist" else 0.55),
-                record_digitised=rng.random() < 0.7))
+def _commune_positions(rng: random.Random, slots: _Slots, size: int) -> list:
+    """The positions of a commune of `size` officials: the leading ones, then every specialist
+    position once in random order, then weighted draws."""
+    chosen = slots.leading[:size]
+    rest = size - len(chosen)
+    order = list(slots.specialists)
+    rng.shuffle(order)
+    chosen += order[:rest]
+    if rest > len(order):
+        chosen += rng.choices(slots.specialists, weights=slots.weights, k=rest - len(order))
+    return chosen
+
+
+@dataclass
+class _People:
+    rows: list[dict]  # the Official rows, in insertion order
+    meta: list[tuple]  # per official: (commune index, position row, department key or None)
+    ids: list[int]  # the new Official ids
+
+
+@dataclass
+class _Identities:
+    """What must stay unique across the province while officials are drawn."""
+    pids: set[str] = field(default_factory=set)
+    emails: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # stem -> uses
+
+
+def _official_row(rng: random.Random, serial: int, pos, unit: Unit, depts: dict[str, Unit],
+                  taken: _Identities) -> tuple[dict, str | None]:
+    """One official of `unit` in position `pos`: the Official row and their department key."""
+    group = pos.group if pos.group in BIRTH_YEARS else "specialist"
+    gender = "female" if rng.random() < FEMALE_SHARE[group] else "male"
+    ethnicity = names.weighted(rng, names.ETHNIC_MIX[unit.region])
+    full_name = names.full_name(rng, ethnicity, gender)
+    y0, y1 = BIRTH_YEARS[group]
+    year = rng.randint(y0, y1)
+    birth = date(year, 1, 1) + timedelta(days=rng.randrange(365))
+    prov = PID_PROVINCE if rng.random() < 0.85 else rng.choice(OTHER_PID_PROVINCES)
+    while True:
+        pid = make_pid(prov, birth, gender, rng.randrange(1, 1_000_000))
+        if pid not in taken.pids:
+            break
+    taken.pids.add(pid)
+    email = None
+    if rng.random() < 0.9:
+        stem = names.email_stem(full_name)
+        taken.emails[stem] += 1
+        k = taken.emails[stem]
+        email = f"{stem}{k if k > 1 else ''}@{EMAIL_DOMAIN}"
+    it_mix = IT_MIX_IT_STAFF if "công nghệ thông tin" in pos.name.lower() else IT_MIX
+    dkey = None if group == "leadership" else _dept_key(pos.name)
+    political = _pick(rng, POLITICAL_MIX[group])
+    state_mgmt = _pick(rng, STATE_MGMT_MIX[group])
+    if year > 1991:  # senior programmes come after years of service
+        political = "trung_cap" if political in ("cao_cap", "cu_nhan") else political
+        state_mgmt = "chuyen_vien" if state_mgmt != "none" else state_mgmt
+    row = dict(
+        code=f"CB{serial:06d}", pid=pid, full_name=full_name, birth_date=birth,
+        gender=gender, ethnicity=ethnicity,
+        unit_id=(unit.id if dkey is None else depts[dkey].id), position_id=pos.id,
+        email=email, education=_pick(rng, EDUCATION_MIX[group]),
+        education_field=_education_field(rng, pos.name),
+        political_theory=political, state_management=state_mgmt,
+        it_level=_pick(rng, it_mix),
+        digital_signature=rng.random() < (0.85 if group != "specialist" else 0.55),
+        record_digitised=rng.random() < 0.7)
+    return row, dkey
+
+
+def _add_officials(rng: random.Random, cat: _Catalog, province: _Province,
+                   sizes: list[int]) -> _People:
+    """Every commune's officials, commune by commune (codes CB000001, … in that order)."""
+    slots = _position_slots(cat)
+    taken = _Identities()
+    rows: list[dict] = []
+    meta: list[tuple] = []
+    for ci, unit in enumerate(province.communes):
+        for pos in _commune_positions(rng, slots, sizes[ci]):
+            row, dkey = _official_row(rng, len(rows) + 1, pos, unit, province.departments[ci],
+                                      taken)
+            rows.append(row)
             meta.append((ci, pos, dkey))
-    ids = _bulk_insert(Official, off_rows)
-    summary.officials = len(ids)
+    return _People(rows, meta, _bulk_insert(Official, rows))
 
-    # ---- ratings 2024, 2025 --------------------------------------------------------------------
+
+def _add_ratings(rng: random.Random, ids: list[int]) -> int:
+    """Ratings for 2024 and 2025 (often the same both years); how many rows."""
     rating_rows = []
     for oid in ids:
         r24 = _pick(rng, RATING_MIX)
@@ -378,40 +490,85 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
         rating_rows += [dict(official_id=oid, year=2024, rating=r24),
                         dict(official_id=oid, year=2025, rating=r25)]
     _bulk_insert(Rating, rating_rows)
-    summary.ratings = len(rating_rows)
+    return len(rating_rows)
 
-    # ---- assessments -------------------------------------------------------------------------
-    # Supervisor: the commune chairman for leaders and heads, the head of the department for
-    # its staff (by name, as the assessor field holds a name).
+
+# ---- assessments -----------------------------------------------------------------------------
+
+def _assessment_window(today: date) -> tuple[date, date]:
+    """The days assessments fall on: this year so far (the last 120 days early in January)."""
+    start = date(2026, 1, 5)
+    end = today - timedelta(days=1)
+    if (end - start).days < 14:
+        start = end - timedelta(days=120)
+    return start, end
+
+
+@dataclass
+class _Assessed:
+    rows: list[dict]  # Assessment rows: self and supervisor now, course evidence added later
+    gaps: list[list[int]]  # per official: competency ids below the requirement
+    supervised: list[bool]  # per official: assessed by a supervisor
+
+
+def _department_heads(people: _People) -> dict[tuple[int, str | None], str]:
+    """(commune index, department key) → the head's name; (commune index, None) → the
+    chairman's (the assessor field holds a name)."""
     heads: dict[tuple[int, str | None], str] = {}
-    for i, (ci, pos, dkey) in enumerate(meta):
+    for i, (ci, pos, dkey) in enumerate(people.meta):
         if pos.name.startswith("Chủ tịch") and (ci, None) not in heads:
-            heads[(ci, None)] = off_rows[i]["full_name"]
+            heads[(ci, None)] = people.rows[i]["full_name"]
         elif pos.group == "manager" and not pos.name.startswith("Phó") and (ci, dkey) not in heads:
-            heads[(ci, dkey)] = off_rows[i]["full_name"]
-    province_hr = "Sở Nội vụ tỉnh Lai Châu"
+            heads[(ci, dkey)] = people.rows[i]["full_name"]
+    return heads
 
+
+def _supervisor(heads: dict, ci: int, pos, dkey: str | None) -> str:
+    """The commune chairman for leaders and heads, the head of the department for its staff;
+    the province's HR for the chairman (and where nobody holds the post)."""
+    if pos.name.startswith("Chủ tịch"):
+        return PROVINCE_HR
+    return (heads.get((ci, None)) if dkey is None or pos.group == "manager"
+            else heads.get((ci, dkey)) or heads.get((ci, None))) or PROVINCE_HR
+
+
+def _required_levels(cat: _Catalog, position_id: int, region: str) -> list[tuple[int, int]]:
+    """(competency id, level) the position requires in the region (its priorities raise some)."""
+    return [(c, min(4, max(1, lvl + cat.bumps.get((region, c), 0))))
+            for c, lvl in cat.requirements.get(position_id, [])]
+
+
+def _drawn_levels(rng: random.Random, reqs: list[tuple[int, int]]) -> dict[int, int]:
+    """Levels with a few competencies (GAP_COUNT_MIX) below the requirement, some above."""
+    k = min(len(reqs), _pick(rng, GAP_COUNT_MIX))
+    below = set(rng.sample(range(len(reqs)), k))
+    levels = {}
+    for j, (c, req) in enumerate(reqs):
+        if j in below:
+            lvl = req - _pick(rng, ((1, 70), (2, 25), (3, 5)))
+        else:
+            lvl = req + (1 if rng.random() < 0.25 else 0)
+        levels[c] = min(4, max(0, lvl))
+    return levels
+
+
+def _assess(rng: random.Random, cat: _Catalog, communes: list[Unit], people: _People,
+            window: tuple[date, date]) -> _Assessed:
+    """Supervisor (and some self) assessments of the competencies each position requires;
+    ~11% never assessed, ~5% by themselves only."""
+    start_a, end_a = window
+    heads = _department_heads(people)
+    ids = people.ids
     assess_rows: list[dict] = []
-    gaps: list[list[int]] = [[] for _ in ids]  # competency ids below the requirement
-    current: list[dict[int, int]] = [{} for _ in ids]
+    gaps: list[list[int]] = [[] for _ in ids]
     supervised = [False] * len(ids)
     for i, oid in enumerate(ids):
-        ci, pos, dkey = meta[i]
-        region = communes[ci].region
-        reqs = [(c, min(4, max(1, lvl + cat.bumps.get((region, c), 0))))
-                for c, lvl in cat.requirements.get(pos.id, [])]
+        ci, pos, dkey = people.meta[i]
+        reqs = _required_levels(cat, pos.id, communes[ci].region)
         u = rng.random()
         if u < 0.11 or not reqs:
             continue  # never assessed
-        k = min(len(reqs), _pick(rng, GAP_COUNT_MIX))
-        below = set(rng.sample(range(len(reqs)), k))
-        levels = {}
-        for j, (c, req) in enumerate(reqs):
-            if j in below:
-                lvl = req - _pick(rng, ((1, 70), (2, 25), (3, 5)))
-            else:
-                lvl = req + (1 if rng.random() < 0.25 else 0)
-            levels[c] = min(4, max(0, lvl))
+        levels = _drawn_levels(rng, reqs)
         on = _rand_date(rng, start_a, end_a)
         self_only = u < 0.16
         if self_only or rng.random() < 0.3:  # people rate themselves a little higher
@@ -420,28 +577,44 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
             for c, lvl in own.items():
                 assess_rows.append(dict(official_id=oid, competency_id=c, level=lvl,
                                         source="self", assessed_on=self_on,
-                                        assessor=off_rows[i]["full_name"],
+                                        assessor=people.rows[i]["full_name"],
                                         enrollment_id=None))
             if self_only:  # no other evidence: the self-assessment is the current level
                 levels = own
         if not self_only:
             supervised[i] = True
-            if pos.name.startswith("Chủ tịch"):
-                assessor = province_hr
-            else:
-                assessor = (heads.get((ci, None)) if dkey is None or pos.group == "manager"
-                            else heads.get((ci, dkey)) or heads.get((ci, None))) or province_hr
+            assessor = _supervisor(heads, ci, pos, dkey)
             for c, lvl in levels.items():
                 assess_rows.append(dict(official_id=oid, competency_id=c, level=lvl,
                                         source="supervisor", assessed_on=on, assessor=assessor,
                                         enrollment_id=None))
-        current[i] = levels
         gaps[i] = [c for c, req in reqs if levels[c] < req]
+    return _Assessed(assess_rows, gaps, supervised)
 
-    # ---- cohorts -------------------------------------------------------------------------------
-    def bulk_ok(c) -> bool:  # a course a demo official may have completed without ado
-        return c.category != "degree" and c.id not in cat.has_prereq and c.hours <= 240
 
+# ---- cohorts ---------------------------------------------------------------------------------
+
+@dataclass
+class _Cohorts:
+    rows: list[dict]  # Cohort rows with their "id", a finished then an open one per course
+    seats: dict[int, int]  # cohort id -> seats left (taken as enrollments are drawn)
+
+    @property
+    def finished(self) -> dict[int, dict]:  # course id -> its finished cohort
+        return {r["course_id"]: r for r in self.rows if r["status"] == "finished"}
+
+    @property
+    def open(self) -> list[dict]:
+        return [r for r in self.rows if r["status"] == "open"]
+
+
+def _bulk_ok(cat: _Catalog, c) -> bool:
+    """A course a demo official may have completed without ado."""
+    return c.category != "degree" and c.id not in cat.has_prereq and c.hours <= 240
+
+
+def _classroom_courses(rng: random.Random, cat: _Catalog) -> list:
+    """~25 in-person or blended courses, some of each demo school's among them, by code."""
     classroom = [c for c in cat.courses if c.mode in ("in_person", "blended")
                  and c.category != "degree" and c.hours <= 240]
     chosen: list = []
@@ -453,33 +626,41 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
     rest = [c for c in classroom if c not in chosen]
     chosen += rng.sample(rest, max(0, min(25 - len(chosen), len(rest))))
     chosen.sort(key=lambda c: c.code)
+    return chosen
 
+
+def _cohort_location(rng: random.Random, cat: _Catalog, halls: list[str], course) -> str:
+    p = cat.providers[course.provider_id]
+    if p.kind == "political_school":
+        return SCHOOL_LOCATION
+    if p.kind == "college":
+        return p.name
+    if p.kind == "commune_centre":
+        return rng.choice(halls)
+    return f"{SCHOOL_LOCATION} (lớp liên kết với {p.name})"
+
+
+def _cohort_days(rng: random.Random, hours: int) -> int:
+    """How many days a cohort of a course of `hours` runs."""
+    if hours <= 16:
+        return rng.randint(1, 3)
+    if hours <= 40:
+        return rng.randint(5, 9)
+    if hours <= 80:
+        return rng.randint(14, 24)
+    return min(150, int(hours / 8 * 1.6))
+
+
+def _add_cohorts(rng: random.Random, cat: _Catalog, communes: list[Unit],
+                 today: date) -> _Cohorts:
+    """A finished and an open cohort for each chosen classroom course."""
+    chosen = _classroom_courses(rng, cat)
     halls = [f"Hội trường UBND {KIND_WORD[c.kind].lower()}{c.name[len(KIND_WORD[c.kind]):]}"
              for c in communes]
-
-    def location(course) -> str:
-        p = cat.providers[course.provider_id]
-        if p.kind == "political_school":
-            return SCHOOL_LOCATION
-        if p.kind == "college":
-            return p.name
-        if p.kind == "commune_centre":
-            return rng.choice(halls)
-        return f"{SCHOOL_LOCATION} (lớp liên kết với {p.name})"
-
-    def duration(hours: int) -> int:
-        if hours <= 16:
-            return rng.randint(1, 3)
-        if hours <= 40:
-            return rng.randint(5, 9)
-        if hours <= 80:
-            return rng.randint(14, 24)
-        return min(150, int(hours / 8 * 1.6))
-
     cohort_rows = []
     seq: dict[tuple[str, int], int] = defaultdict(int)
     for c in chosen:
-        days = duration(c.hours)
+        days = _cohort_days(rng, c.hours)
         latest = today - timedelta(days=30 + days)
         earliest = min(date(2025, 2, 1), latest)
         start = _rand_date(rng, earliest, latest)
@@ -487,137 +668,172 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
         cohort_rows.append(dict(
             course_id=c.id, code=f"{c.code}-{start.year}-{seq[(c.code, start.year)]:02d}",
             start_date=start, end_date=start + timedelta(days=days),
-            capacity=rng.randint(25, 60), location=location(c), mode=c.mode, status="finished"))
+            capacity=rng.randint(25, 60), location=_cohort_location(rng, cat, halls, c),
+            mode=c.mode, status="finished"))
         start = today + timedelta(days=rng.randint(30, 120))
         seq[(c.code, start.year)] += 1
         cohort_rows.append(dict(
             course_id=c.id, code=f"{c.code}-{start.year}-{seq[(c.code, start.year)]:02d}",
-            start_date=start, end_date=start + timedelta(days=duration(c.hours)),
-            capacity=rng.randint(25, 60), location=location(c), mode=c.mode, status="open"))
+            start_date=start, end_date=start + timedelta(days=_cohort_days(rng, c.hours)),
+            capacity=rng.randint(25, 60), location=_cohort_location(rng, cat, halls, c),
+            mode=c.mode, status="open"))
     cohort_ids = _bulk_insert(Cohort, cohort_rows)
     for row, cid in zip(cohort_rows, cohort_ids):
         row["id"] = cid
-    summary.cohorts = len(cohort_rows)
-    finished = {r["course_id"]: r for r in cohort_rows if r["status"] == "finished"}
-    open_cohorts = [r for r in cohort_rows if r["status"] == "open"]
-    open_course_ids = {r["course_id"] for r in open_cohorts}
-    seats = {r["id"]: r["capacity"] for r in cohort_rows}
-    course_by_id = {c.id: c for c in cat.courses}
+    return _Cohorts(cohort_rows, {r["id"]: r["capacity"] for r in cohort_rows})
 
-    # ---- the demo official (canbo) -------------------------------------------------------------
-    teaches_comp: dict[int, list[int]] = defaultdict(list)  # competency -> courses, by code
-    for c in cat.courses:
-        for comp, _lvl in cat.teaches.get(c.id, []):
-            teaches_comp[comp].append(c.id)
 
-    def courses_for_gaps(i) -> list[int]:
-        found = {cid for comp in gaps[i] for cid in teaches_comp.get(comp, [])}
-        return [c.id for c in cat.courses if c.id in found]
+# ---- enrollments -----------------------------------------------------------------------------
 
-    first = [i for i, m in enumerate(meta) if m[0] == 0 and m[1].group == "specialist"]
-    # A few candidates are kept out of the random enrollments; the one whose learning path
-    # (the app's own recommender) goes through an open cohort becomes the demo official.
-    reserved = [i for i in first if len(gaps[i]) >= 2 and supervised[i]
-                and open_course_ids.intersection(courses_for_gaps(i))]
+def _courses_for_gaps(cat: _Catalog, gaps: list[int]) -> list[int]:
+    """The courses teaching any of the competencies in `gaps`, by code."""
+    found = {cid for comp in gaps for cid in cat.courses_teaching.get(comp, [])}
+    return [c.id for c in cat.courses if c.id in found]
+
+
+def _demo_official_candidates(cat: _Catalog, people: _People, assessed: _Assessed,
+                              cohorts: _Cohorts) -> list[int]:
+    """A few specialists of the first commune kept out of the random enrollments; the one whose
+    learning path (the app's own recommender) goes through an open cohort becomes the demo
+    official (`_pick_demo_official`)."""
+    gaps = assessed.gaps
+    open_course_ids = {r["course_id"] for r in cohorts.open}
+    first = [i for i, m in enumerate(people.meta) if m[0] == 0 and m[1].group == "specialist"]
+    reserved = [i for i in first if len(gaps[i]) >= 2 and assessed.supervised[i]
+                and open_course_ids.intersection(_courses_for_gaps(cat, gaps[i]))]
     reserved = sorted(reserved, key=lambda i: not 2 <= len(gaps[i]) <= 4)[:3]
     if not reserved:
         reserved = [next((i for i in first if gaps[i]), first[0] if first else 0)]
-    reserved_set = set(reserved)
+    return reserved
 
-    # ---- enrollments ---------------------------------------------------------------------------
-    online_ok = [c.id for c in cat.courses if c.mode == "online" and bulk_ok(c)]
-    taken: list[set[int]] = [set() for _ in ids]  # courses an official already has
-    enr_rows: list[dict] = []
-    late_start = date(2024, 1, 15)
 
-    def completion(i, course_id, passed: bool):
-        c = course_by_id[course_id]
-        cohort = finished.get(course_id) if c.mode != "online" else None
+class _Enrolling:
+    """The enrollments being drawn: the rows, the courses each official already has, and the
+    seats of the cohorts (`cohorts.seats`, taken as rows are added)."""
+
+    def __init__(self, cat: _Catalog, ids: list[int], cohorts: _Cohorts, *,
+                 self_paced_until: date):
+        self.cat, self.ids, self.cohorts = cat, ids, cohorts
+        self.finished = cohorts.finished
+        self.self_paced_until = self_paced_until
+        self.online_ok = [c.id for c in cat.courses if c.mode == "online" and _bulk_ok(cat, c)]
+        self.online_ok_set = set(self.online_ok)
+        self.taken: list[set[int]] = [set() for _ in ids]
+        self.rows: list[dict] = []
+
+    def available(self, course_id: int) -> bool:
+        """Online (and fit for a demo), or with a seat left in its finished cohort."""
+        c = self.cat.course_by_id[course_id]
+        if c.mode == "online":
+            return course_id in self.online_ok_set
+        cohort = self.finished.get(course_id)
+        return cohort is not None and self.cohorts.seats[cohort["id"]] > 0
+
+    def any_course(self, i: int) -> list[int]:
+        """Every course official `i` could have taken: the online ones, then the classroom."""
+        return [cid for cid in self.online_ok + sorted(self.finished)
+                if cid not in self.taken[i] and self.available(cid)]
+
+    def complete(self, rng: random.Random, i: int, course_id: int, passed: bool) -> None:
+        """Official `i` passed (or failed) the course: in its finished cohort, or self-paced."""
+        c = self.cat.course_by_id[course_id]
+        cohort = self.finished.get(course_id) if c.mode != "online" else None
         if cohort is not None:
-            seats[cohort["id"]] -= 1
+            self.cohorts.seats[cohort["id"]] -= 1
             on = cohort["end_date"]
         else:  # self-paced: any time since 2024 (not before the year a course is named for)
             year = re.search(r"\b(20\d\d)\b", c.name)
-            on = _rand_date(rng, max(late_start, date(int(year.group(1)), 1, 10))
-                            if year else late_start, end_a)
+            on = _rand_date(rng, max(SELF_PACED_SINCE, date(int(year.group(1)), 1, 10))
+                            if year else SELF_PACED_SINCE, self.self_paced_until)
         if passed:
             score = max(c.pass_mark, round(rng.triangular(c.pass_mark, 10,
                                                            min(10, c.pass_mark + 2.5)), 1))
         else:
             score = max(0.0, round(rng.uniform(2.0, max(2.0, c.pass_mark - 0.5)), 1))
-        taken[i].add(course_id)
-        enr_rows.append(dict(
-            official_id=ids[i], course_id=course_id,
+        self.taken[i].add(course_id)
+        self.rows.append(dict(
+            official_id=self.ids[i], course_id=course_id,
             cohort_id=cohort["id"] if cohort else None,
             status="completed" if passed else "failed", score=score,
             completed_on=on if passed else None,
-            source="import" if cat.providers[c.provider_id].kind == "online" else "school"))
+            source="import" if self.cat.providers[c.provider_id].kind == "online" else "school"))
 
-    def available(course_id) -> bool:
-        c = course_by_id[course_id]
-        if c.mode == "online":
-            return course_id in online_ok_set
-        cohort = finished.get(course_id)
-        return cohort is not None and seats[cohort["id"]] > 0
 
-    online_ok_set = set(online_ok)
-    population = [i for i in range(len(ids)) if i not in reserved_set]
+def _complete_courses(rng: random.Random, enrolling: _Enrolling, population: list[int],
+                      gaps: list[list[int]]) -> None:
+    """30% of the population completed 1–3 courses, mostly ones closing their gaps."""
     learners = sorted(rng.sample(population, int(len(population) * 0.30)))
     for i in learners:
         for _ in range(_pick(rng, ((1, 45), (2, 35), (3, 20)))):
-            relevant = [cid for cid in courses_for_gaps(i)
-                        if cid not in taken[i] and available(cid)]
+            relevant = [cid for cid in _courses_for_gaps(enrolling.cat, gaps[i])
+                        if cid not in enrolling.taken[i] and enrolling.available(cid)]
             if relevant and rng.random() < 0.75:
-                completion(i, rng.choice(relevant), True)
+                enrolling.complete(rng, i, rng.choice(relevant), True)
                 continue
-            pool = [cid for cid in online_ok + sorted(finished) if cid not in taken[i]
-                    and available(cid)]
+            pool = enrolling.any_course(i)
             if pool:
-                completion(i, rng.choice(pool), True)
+                enrolling.complete(rng, i, rng.choice(pool), True)
+
+
+def _fail_courses(rng: random.Random, enrolling: _Enrolling, population: list[int]) -> None:
+    """3% of the population failed a course (at least one official)."""
     failers = sorted(rng.sample(population, min(len(population),
                                                 max(1, int(len(population) * 0.03)))))
     for i in failers:
-        pool = [cid for cid in online_ok + sorted(finished) if cid not in taken[i]
-                and available(cid)]
+        pool = enrolling.any_course(i)
         if pool:
-            completion(i, rng.choice(pool), False)
+            enrolling.complete(rng, i, rng.choice(pool), False)
 
-    # Seats in the open cohorts: officials whose gaps the course closes.
+
+def _take_open_seats(rng: random.Random, enrolling: _Enrolling, gaps: list[list[int]],
+                     reserved: set[int]) -> int:
+    """Seats in the open cohorts (30–80% of each) for officials whose gaps the course closes;
+    how many were taken."""
+    cat, seats = enrolling.cat, enrolling.cohorts.seats
     gap_officials: dict[int, list[int]] = defaultdict(list)
     for i, g in enumerate(gaps):
         for comp in g:
             gap_officials[comp].append(i)
     n_active = 0
-    for row in open_cohorts:
-        course = course_by_id[row["course_id"]]
+    for row in enrolling.cohorts.open:
+        course = cat.course_by_id[row["course_id"]]
         want = int(row["capacity"] * rng.uniform(0.3, 0.8))
         cands = sorted({i for comp, _l in cat.teaches.get(course.id, [])
                         for i in gap_officials.get(comp, [])
-                        if i not in reserved_set and course.id not in taken[i]})
+                        if i not in reserved and course.id not in enrolling.taken[i]})
         for i in rng.sample(cands, min(want, len(cands))):
-            taken[i].add(course.id)
+            enrolling.taken[i].add(course.id)
             seats[row["id"]] -= 1
             n_active += 1
-            enr_rows.append(dict(
-                official_id=ids[i], course_id=course.id, cohort_id=row["id"],
+            enrolling.rows.append(dict(
+                official_id=enrolling.ids[i], course_id=course.id, cohort_id=row["id"],
                 status="requested" if course.requires_approval else "enrolled",
                 score=None, completed_on=None, source="school"))
+    return n_active
 
-    enr_ids = _bulk_insert(Enrollment, enr_rows)
-    # What record_result writes for a pass: the course's level on each competency it teaches.
+
+def _course_evidence(cat: _Catalog, enr_rows: list[dict], enr_ids: list[int]) -> list[dict]:
+    """What record_result writes for a pass: the course's level on each competency it teaches."""
+    rows = []
     for row, eid in zip(enr_rows, enr_ids):
         if row["status"] != "completed":
             continue
-        c = course_by_id[row["course_id"]]
+        c = cat.course_by_id[row["course_id"]]
         for comp, lvl in cat.teaches.get(c.id, []):
-            assess_rows.append(dict(official_id=row["official_id"], competency_id=comp,
-                                    level=lvl, source="course", assessed_on=row["completed_on"],
-                                    assessor=cat.providers[c.provider_id].name,
-                                    enrollment_id=eid))
-    _bulk_insert(Assessment, assess_rows, ids=False)
+            rows.append(dict(official_id=row["official_id"], competency_id=comp,
+                             level=lvl, source="course", assessed_on=row["completed_on"],
+                             assessor=cat.providers[c.provider_id].name,
+                             enrollment_id=eid))
+    return rows
 
-    # Finished cohorts were run properly: a first and a last session with the roll taken (a few
-    # absences), then certificates under the rule (full attendance, every score ≥ 5).
+
+def _run_finished_cohorts(rng: random.Random, cohorts: _Cohorts, enr_rows: list[dict],
+                          enr_ids: list[int]) -> int:
+    """Finished cohorts were run properly: a first and a last session with the roll taken (a
+    few absences), then certificates under the rule (full attendance, every score ≥ 5). Returns
+    how many certificates were issued."""
+    s = db.session
+    finished = cohorts.finished
     session_rows = []
     for row in finished.values():
         for day in sorted({row["start_date"], row["end_date"]}):
@@ -635,44 +851,59 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
         for sid in sessions_of[row["cohort_id"]]]
     _bulk_insert(Attendance, attendance_rows, ids=False)
     s.flush()
+    certificates = 0
     for row in sorted(finished.values(), key=lambda r: r["code"]):
-        summary.certificates += issue_certificates(s.get(Cohort, row["id"]), on=row["end_date"])
+        certificates += issue_certificates(s.get(Cohort, row["id"]), on=row["end_date"])
+    return certificates
 
-    # The demo official completed one online course outside their gaps, through the real
-    # operation (record_result), so their history is not empty.
-    canbo, canbo_gaps, canbo_open = _pick_demo_official(reserved, ids, gaps, open_cohorts, seats)
-    canbo_done = 0
-    gap_set = set(gaps[canbo])
-    extra = [cid for cid in online_ok
+
+def _demo_official_history(rng: random.Random, cat: _Catalog, enrolling: _Enrolling,
+                           official_id: int, gaps: list[int], until: date) -> int | None:
+    """The demo official completed one online course outside their gaps, through the real
+    operation (record_result), so their history is not empty. The course, or None."""
+    gap_set = set(gaps)
+    extra = [cid for cid in enrolling.online_ok
              if not gap_set.intersection(comp for comp, _l in cat.teaches.get(cid, []))]
-    if extra:
-        enrollment = Enrollment(official_id=ids[canbo], course_id=extra[0], cohort_id=None,
-                                status="enrolled", source="import")
-        s.add(enrollment)
-        s.flush()
-        done_on = _rand_date(rng, max(late_start, end_a - timedelta(days=200)), end_a)
-        record_result(enrollment, passed=True, score=9.0, on=done_on,
-                      assessor=cat.providers[course_by_id[extra[0]].provider_id].name)
-        canbo_done = 1
+    if not extra:
+        return None
+    s = db.session
+    enrollment = Enrollment(official_id=official_id, course_id=extra[0], cohort_id=None,
+                            status="enrolled", source="import")
+    s.add(enrollment)
+    s.flush()
+    done_on = _rand_date(rng, max(SELF_PACED_SINCE, until - timedelta(days=200)), until)
+    record_result(enrollment, passed=True, score=9.0, on=done_on,
+                  assessor=cat.providers[cat.course_by_id[extra[0]].provider_id].name)
+    return extra[0]
 
+
+def _count_learning(summary: DemoSummary, cat: _Catalog, enr_rows: list[dict], n_active: int,
+                    assess_rows: list[dict], n_officials: int, canbo_course: int | None) -> None:
+    """Enrollments and assessments in the summary (the demo official's course included)."""
+    canbo_done = 1 if canbo_course is not None else 0
     summary.enrollments = len(enr_rows) + canbo_done
     summary.completed_enrollments = sum(r["status"] == "completed" for r in enr_rows) + canbo_done
     summary.failed_enrollments = sum(r["status"] == "failed" for r in enr_rows)
     summary.active_enrollments = n_active
-    summary.assessments = len(assess_rows) + (len(cat.teaches.get(extra[0], []))
+    summary.assessments = len(assess_rows) + (len(cat.teaches.get(canbo_course, []))
                                               if canbo_done else 0)
-    summary.unassessed_officials = len(ids) - len(
+    summary.unassessed_officials = n_officials - len(
         {r["official_id"] for r in assess_rows if r["source"] != "course"})
 
-    # ---- accounts ------------------------------------------------------------------------------
-    first_commune = communes[0]
+
+# ---- accounts --------------------------------------------------------------------------------
+
+def _demo_accounts(cat: _Catalog, province: _Province, people: _People, canbo: int,
+                   canbo_gaps: int, canbo_open: bool) -> list[tuple[str, str, str, dict, str]]:
+    """(username, role, display name, scope, description) of each demo account."""
+    first_commune = province.communes[0]
     school = next((p for p in cat.providers.values() if p.kind == "political_school"), None)
     ptit_p = next((p for p in cat.providers.values() if "Bưu chính" in p.name), None)
-    canbo_row = off_rows[canbo]
+    canbo_row = people.rows[canbo]
     accounts = [
         ("admin", "admin", "Quản trị hệ thống", {},
          "Quản trị: đơn vị, vị trí việc làm, khung năng lực, tài khoản"),
-        ("hr.tinh", "hr", "Sở Nội vụ tỉnh Lai Châu (mô phỏng)", {"unit_id": province.id},
+        ("hr.tinh", "hr", "Sở Nội vụ tỉnh Lai Châu (mô phỏng)", {"unit_id": province.unit.id},
          f"Cán bộ tổ chức cấp tỉnh: xem toàn bộ {PROVINCE_NAME}"),
         ("hr.xa", "hr", f"UBND {first_commune.name}", {"unit_id": first_commune.id},
          f"Cán bộ tổ chức {first_commune.name} ({first_commune.code})"),
@@ -684,21 +915,25 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
         accounts.append(("truong.ptit", "school", ptit_p.name, {"provider_id": ptit_p.id},
                          f"Cơ sở đào tạo: {ptit_p.name}"))
     accounts.append(("canbo", "official", canbo_row["full_name"],
-                     {"official_id": ids[canbo]},
+                     {"official_id": people.ids[canbo]},
                      f"Công chức {canbo_row['full_name']} ({canbo_row['code']}), "
-                     f"{meta[canbo][1].name}, {first_commune.name}: "
+                     f"{people.meta[canbo][1].name}, {first_commune.name}: "
                      f"{canbo_gaps} năng lực còn thiếu"
                      + (", lộ trình có lớp đang tuyển" if canbo_open else "")))
+    return accounts
+
+
+def _create_accounts(summary: DemoSummary, accounts: list[tuple[str, str, str, dict, str]]
+                     ) -> None:
+    """Create the accounts not there yet (an existing one keeps its password); list the
+    logins."""
     for username, role, display, scope, description in accounts:
-        if s.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
             description += " (tài khoản đã có từ trước, mật khẩu giữ nguyên)"
         else:
             create_user(username, DEMO_PASSWORD, role, display, **scope)
             summary.users += 1
         summary.logins.append((role, username, DEMO_PASSWORD, description))
-
-    s.flush()
-    return summary
 
 
 def _bulk_insert(model, rows: list[dict], *, ids: bool = True) -> list[int]:

@@ -21,14 +21,14 @@ from courses import vocab
 from trainer.audit import operations as audit
 from trainer.auth import operations as auth_ops
 from trainer.catalog import operations as catalog_ops
-from trainer.catalog.models import Course, Provider
+from trainer.catalog.models import Competency, Course, Provider
 from trainer.core import settings
 from trainer.core.display import fold
 from trainer.core.errors import DomainError, ImportRejected, NotAllowed
 from trainer.core.extensions import db
 from trainer.core.frames import select_frame
-from trainer.core.tabular import (Column, ImportPlan, Table, check_headers, data_rows, parse_choice,
-                                  parse_date, parse_score, read_table)
+from trainer.core.tabular import (Column, ImportPlan, Row, Table, cell_error, parse_choice,
+                                  parse_date, parse_score, read_table, template_bytes)
 from trainer.core.timeutil import today, utcnow
 from trainer.interchange.models import ImportBatch, ReviewItem
 from trainer.learning.access import officials_filter
@@ -45,16 +45,6 @@ from trainer.people.models import Official, Rating
 
 PID = "Số định danh cá nhân"
 
-RESULT_COLUMNS = {PID: "pid", "Mã khóa học": "course", "Mã lớp": "cohort", "Kết quả": "outcome",
-                  "Điểm": "score", "Ngày hoàn thành": "completed_on"}
-RESULT_REQUIRED = (PID, "Mã khóa học", "Kết quả")
-# A completion file of a platform that cannot send xAPI (Bình dân học vụ số style): any of the
-# three identity columns, the course, the date; "Kết quả" empty means completed.
-COMPLETION_COLUMNS = {PID: "pid", "Mã cán bộ": "code", "Email": "email",
-                      "Mã khóa học": "course", "Ngày hoàn thành": "completed_on",
-                      "Kết quả": "outcome", "Điểm": "score"}
-COMPLETION_IDENTITY = (PID, "Mã cán bộ", "Email")
-COMPLETION_REQUIRED = ("Mã khóa học", "Ngày hoàn thành")
 PASSED_WORDS = {"hoàn thành", "đạt", "completed", "passed", "x", "có"}
 FAILED_WORDS = {"không đạt", "chưa đạt", "không hoàn thành", "failed"}
 
@@ -134,7 +124,7 @@ def _pid_scope_errors(df: pd.DataFrame, scope: ImportScope) -> list[str]:
     if scope.official_ids is None or PID not in df.columns:
         return []
     known = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
-    return [f"dòng {i}, cột “{PID}”: cán bộ {p} ngoài phạm vi quản lý của bạn"
+    return [cell_error(i, PID, f"cán bộ {p} ngoài phạm vi quản lý của bạn")
             for i, p in enumerate(df[PID], start=2)
             if p in known and known[p] not in scope.official_ids]
 
@@ -148,6 +138,13 @@ def _parse_outcome(text: str) -> bool:
     if folded in FAILED_WORDS:
         return False
     raise ValueError(f"“{text}” phải là “Hoàn thành” hoặc “Không đạt”")
+
+
+def _parse_completed_on(text: str) -> date:
+    on = parse_date(text)
+    if on > today():
+        raise ValueError("ngày ở tương lai")
+    return on
 
 
 def _num(value: float) -> str:
@@ -208,6 +205,45 @@ def plan_ratings(df: pd.DataFrame, filename: str = "tệp") -> ImportPlan:
 
 
 # --- Results and completions --------------------------------------------------------------------
+
+RESULTS = Table((
+    Column(PID, "pid", required=True, example="012190000123"),
+    Column("Mã khóa học", "course", required=True, example="BDHVS-01"),
+    Column("Mã lớp", "cohort"),
+    Column("Kết quả", "outcome", _parse_outcome, in_file=True, example="Hoàn thành"),  # blank: passed
+    Column("Điểm", "score", parse_score, example="8,5"),
+    Column("Ngày hoàn thành", "completed_on", _parse_completed_on),
+))
+RESULT_COLUMNS = {c.header: c.key for c in RESULTS.columns}
+
+
+def _check_pid(text: str) -> str:
+    problem = pid_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _check_email(text: str) -> str:
+    if "@" not in text:
+        raise ValueError(f"“{text}” không phải email")
+    return text
+
+
+# A completion file of a platform that cannot send xAPI (Bình dân học vụ số style): any of the
+# three identity columns, the course, the date; "Kết quả" empty means completed.
+COMPLETIONS = Table((
+    Column(PID, "pid", _check_pid, example="012190000123"),
+    Column("Mã cán bộ", "code"),
+    Column("Email", "email", _check_email),
+    Column("Mã khóa học", "course", required=True, example="BDHVS-01"),
+    Column("Ngày hoàn thành", "completed_on", _parse_completed_on, required=True),
+    Column("Kết quả", "outcome", _parse_outcome, example="Hoàn thành"),
+    Column("Điểm", "score", parse_score),
+))
+COMPLETION_COLUMNS = {c.header: c.key for c in COMPLETIONS.columns}
+COMPLETION_IDENTITY = (PID, "Mã cán bộ", "Email")
+
 
 def _enrollments_by_pair(official_ids, course_ids) -> dict[tuple[int, int], list[Enrollment]]:
     out: dict[tuple[int, int], list[Enrollment]] = {}
@@ -273,79 +309,59 @@ def _record(official_id: int, course: Course, outcome: str, enrollment: Enrollme
     return enrollment
 
 
-def _score_errors(i: int, course: Course | None, passed: bool | None, score: float | None):
+def _check_pass_mark(row: Row, course: Course | None, passed: bool | None,
+                     score: float | None) -> None:
     if course is not None and passed and score is not None and score < course.pass_mark:
-        return [f"dòng {i}, cột “Điểm”: {_num(score)} thấp hơn điểm đạt "
-                f"{_num(course.pass_mark)} của khóa, không thể “Hoàn thành”"]
-    return []
+        row.error("score", f"{_num(score)} thấp hơn điểm đạt {_num(course.pass_mark)} của khóa, "
+                           "không thể “Hoàn thành”")
 
 
-def _parse_result_cells(i: int, row: dict, errs: list[str], *, date_required: bool = False):
-    """(passed, score, on) from "Kết quả", "Điểm", "Ngày hoàn thành" (required for a completion,
-    or always with `date_required`)."""
-    passed = score = on = None
-    try:
-        passed = _parse_outcome(row.get("Kết quả", "") or "Hoàn thành")
-    except ValueError as e:
-        errs.append(f"dòng {i}, cột “Kết quả”: {e}")
-    if row.get("Điểm"):
-        try:
-            score = parse_score(row["Điểm"])
-        except ValueError as e:
-            errs.append(f"dòng {i}, cột “Điểm”: {e}")
-    if row.get("Ngày hoàn thành"):
-        try:
-            on = parse_date(row["Ngày hoàn thành"])
-            if on > today():
-                errs.append(f"dòng {i}, cột “Ngày hoàn thành”: ngày ở tương lai")
-        except ValueError as e:
-            errs.append(f"dòng {i}, cột “Ngày hoàn thành”: {e}")
-    elif date_required:
-        errs.append(f"dòng {i}, cột “Ngày hoàn thành”: không được để trống")
-    elif passed:
-        errs.append(f"dòng {i}, cột “Ngày hoàn thành”: không được để trống khi “Hoàn thành”")
-    return passed, score, on
+def _result_cells(row: Row) -> tuple[bool, float | None, date | None]:
+    """(passed, score, on) of a row: "Kết quả" blank means "Hoàn thành", which needs a date
+    (a completions file requires one in every row: its table says so)."""
+    passed = row.values["outcome"] is not False
+    dateless = not row.cells.get("Ngày hoàn thành")
+    if passed and dateless and not row.table.column("completed_on").required:
+        row.error("completed_on", "không được để trống khi “Hoàn thành”")
+    return passed, row.values["score"], row.values["completed_on"]
 
 
 def plan_results(df: pd.DataFrame, filename: str = "tệp", *, assessor: str = "") -> ImportPlan:
     """Enrollments and results of known officials (by identity number): a result for an
     enrollment under way completes it; an official without one in the course gets a self-paced
     enrollment with source "import"; the same result again is unchanged."""
-    check_headers(df, RESULT_REQUIRED, filename)
+    rows = RESULTS.read(df, filename)  # the headers are checked here, before any query
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
     courses = {c.code: c for c in db.session.scalars(sa.select(Course))}
     cohorts = {c.code: c for c in db.session.scalars(sa.select(Cohort))}
     parsed, seen = [], {}
     plan = ImportPlan()
-    for i, row in data_rows(df):
+    for row in rows:
         plan.rows += 1
-        errs = [f"dòng {i}, cột “{h}”: không được để trống" for h in (PID, "Mã khóa học")
-                if not row.get(h)]
-        pid, course_code, cohort_code = row.get(PID, ""), row.get("Mã khóa học", ""), row.get("Mã lớp", "")
+        pid, course_code, cohort_code = (row.values[k] for k in ("pid", "course", "cohort"))
         if pid and pid not in officials:
-            errs.append(f"dòng {i}, cột “{PID}”: không có cán bộ số {pid}")
+            row.error("pid", f"không có cán bộ số {pid}")
         course = courses.get(course_code)
         if course_code and course is None:
-            errs.append(f"dòng {i}, cột “Mã khóa học”: không có khóa học mã “{course_code}”")
+            row.error("course", f"không có khóa học mã “{course_code}”")
         cohort = None
         if cohort_code:
             cohort = cohorts.get(cohort_code)
             if cohort is None:
-                errs.append(f"dòng {i}, cột “Mã lớp”: không có lớp mã “{cohort_code}”")
+                row.error("cohort", f"không có lớp mã “{cohort_code}”")
             elif course is not None and cohort.course_id != course.id:
-                errs.append(f"dòng {i}, cột “Mã lớp”: lớp {cohort_code} không thuộc khóa "
-                            f"“{course_code}”")
-        passed, score, on = _parse_result_cells(i, row, errs)
-        errs += _score_errors(i, course, passed, score)
-        if not errs:
+                row.error("cohort", f"lớp {cohort_code} không thuộc khóa “{course_code}”")
+        passed, score, on = _result_cells(row)
+        _check_pass_mark(row, course, passed, score)
+        if row.ok:
             key = (pid, course_code)
             if key in seen:
-                errs.append(f"dòng {i}, cột “Mã khóa học”: cán bộ {pid} đã có kết quả khóa "
-                            f"“{course_code}” ở dòng {seen[key]}")
-            seen.setdefault(key, i)
-        plan.errors.extend(errs)
-        if not errs:
-            parsed.append((i, officials[pid], course, cohort, passed, score, on))
+                row.error("course", f"cán bộ {pid} đã có kết quả khóa “{course_code}” ở dòng "
+                                    f"{seen[key]}")
+            seen.setdefault(key, row.number)
+        plan.errors.extend(row.errors)
+        if row.ok:
+            parsed.append((row.number, officials[pid], course, cohort, passed, score, on))
     _plan_results(plan, parsed, assessor=assessor)
     return plan
 
@@ -361,7 +377,7 @@ def _plan_results(plan: ImportPlan, rows, *, assessor: str, also=lambda: None) -
             outcome, enrollment = _decide(by_pair.get((official_id, course.id), []),
                                           passed=passed, score=score, on=on, cohort=cohort)
         except ValueError as e:
-            plan.errors.append(f"dòng {i}, cột “{'Mã lớp' if cohort else 'Mã khóa học'}”: {e}")
+            plan.errors.append(cell_error(i, "Mã lớp" if cohort else "Mã khóa học", str(e)))
             continue
         setattr(plan, outcome, getattr(plan, outcome) + 1)
         todo.append((official_id, course, outcome, enrollment, passed, score, on))
@@ -416,7 +432,7 @@ def plan_completions(df: pd.DataFrame, filename: str = "tệp", *, assessor: str
     by identity number, official code or e-mail; a unique, consistent match is recorded like a
     school's result, anything else goes to the review queue (`queued`). Re-importing the same
     file records and queues nothing new."""
-    missing = [h for h in COMPLETION_REQUIRED if h not in df.columns]
+    missing = [h for h in COMPLETIONS.required_headers if h not in df.columns]
     if not any(h in df.columns for h in COMPLETION_IDENTITY):
         missing.insert(0, " hoặc ".join(f"“{h}”" for h in COMPLETION_IDENTITY))
     if missing:
@@ -427,47 +443,40 @@ def plan_completions(df: pd.DataFrame, filename: str = "tệp", *, assessor: str
     queued_keys = {(item.payload or {}).get("key") for item in db.session.scalars(
         sa.select(ReviewItem).where(ReviewItem.source == "completion_file"))}
     plan, seen, matched, queue = ImportPlan(), {}, [], []
-    for i, row in data_rows(df):
+    for row in COMPLETIONS.read(df, filename):
         plan.rows += 1
-        errs = []
-        identifiers = {key: row.get(h, "").strip() for h, key in
-                       ((PID, "pid"), ("Mã cán bộ", "code"), ("Email", "email")) if row.get(h)}
+        # The identity number and the e-mail are checked by the table; the identifiers are the
+        # cells as given.
+        identifiers = {COMPLETION_COLUMNS[h]: row.cells[h] for h in COMPLETION_IDENTITY
+                       if row.cells.get(h)}
         if not identifiers:
-            errs.append(f"dòng {i}, cột “{PID}”: cần số định danh, mã cán bộ hoặc email")
-        if identifiers.get("pid"):
-            problem = pid_problem(identifiers["pid"])
-            if problem:
-                errs.append(f"dòng {i}, cột “{PID}”: {problem}")
-        if identifiers.get("email") and "@" not in identifiers["email"]:
-            errs.append(f"dòng {i}, cột “Email”: “{identifiers['email']}” không phải email")
-        course_code = row.get("Mã khóa học", "")
+            row.error("pid", "cần số định danh, mã cán bộ hoặc email")
+        course_code = row.values["course"]
         course = courses.get(course_code)
-        if not course_code:
-            errs.append(f"dòng {i}, cột “Mã khóa học”: không được để trống")
-        elif course is None:
-            errs.append(f"dòng {i}, cột “Mã khóa học”: không có khóa học mã “{course_code}”")
-        passed, score, on = _parse_result_cells(i, row, errs, date_required=True)
-        errs += _score_errors(i, course, passed, score)
-        if not errs:
+        if course_code and course is None:
+            row.error("course", f"không có khóa học mã “{course_code}”")
+        passed, score, on = _result_cells(row)
+        _check_pass_mark(row, course, passed, score)
+        if row.ok:
             key = json.dumps([identifiers, course_code], sort_keys=True, ensure_ascii=False)
             if key in seen:
-                errs.append(f"dòng {i}, cột “Mã khóa học”: trùng người và khóa học với dòng "
-                            f"{seen[key]}")
-            seen.setdefault(key, i)
-        if errs:
-            plan.errors.extend(errs)
+                row.error("course", f"trùng người và khóa học với dòng {seen[key]}")
+            seen.setdefault(key, row.number)
+        if not row.ok:
+            plan.errors.extend(row.errors)
             continue
         candidates, reason = match_identity(identifiers, index)
         if reason is None:
             (official_id,) = candidates
             if scope and scope.official_ids is not None and official_id not in scope.official_ids:
-                plan.errors.append(f"dòng {i}, cột “{PID}”: cán bộ ngoài phạm vi quản lý của bạn")
+                row.error("pid", "cán bộ ngoài phạm vi quản lý của bạn")
+                plan.errors.extend(row.errors)
                 continue
-            matched.append((i, official_id, course, passed, score, on))
+            matched.append((row.number, official_id, course, passed, score, on))
             continue
         payload = {"course_code": course.code, "course_id": course.id,
                    "completed_on": on.isoformat() if on else None, "passed": passed,
-                   "score": score, "filename": filename, "row": i}
+                   "score": score, "filename": filename, "row": row.number}
         payload["key"] = json.dumps([identifiers, payload["course_code"], payload["completed_on"],
                                      passed, score], sort_keys=True, ensure_ascii=False)
         if payload["key"] in queued_keys:
@@ -914,31 +923,59 @@ def quality_issues(where=None, *, stale_months: int | None = None,
         .reset_index(drop=True)
 
 
-def template_example(kind: str) -> tuple[list[str], dict[str, str]]:
-    """Columns and one example row of each import template, with real codes where there are."""
+# --- Templates and stored tables ----------------------------------------------------------------
+
+TEMPLATE_NAMES = {"officials": "mau-can-bo.xlsx", "assessments": "mau-danh-gia.xlsx",
+                  "ratings": "mau-xep-loai.xlsx", "results": "mau-ket-qua-hoc-tap.xlsx",
+                  "completions": "mau-hoan-thanh-khoa-hoc.xlsx", "competencies": "mau-nang-luc.xlsx",
+                  "positions": "mau-vi-tri-viec-lam.xlsx", "providers": "mau-co-so-dao-tao.xlsx",
+                  "courses": "mau-khoa-hoc.xlsx", "units": "mau-don-vi.xlsx",
+                  "accounts": "mau-tai-khoan.xlsx"}
+
+
+def _first(column) -> str | None:
+    return db.session.scalar(sa.select(column).order_by(column))
+
+
+def _table_and_examples(kind: str) -> tuple[Table, dict[str, str]]:
+    """A kind's table and the examples of its template taken from the database (real codes,
+    this month), over the columns' own."""
     course = db.session.scalar(sa.select(Course.code).where(Course.mode == "online")
-                               .order_by(Course.code)) or \
-        db.session.scalar(sa.select(Course.code).order_by(Course.code)) or "BDHVS-01"
+                               .order_by(Course.code)) or _first(Course.code) or "BDHVS-01"
     day = today().replace(day=1).strftime("%d/%m/%Y")
-    pid = "012190000123"
+    if kind == "officials":
+        return people_ops.OFFICIALS, {}
+    if kind == "assessments":
+        return people_ops.ASSESSMENTS, {"competency": _first(Competency.code) or "",
+                                        "assessed_on": today().strftime("%d/%m/%Y")}
     if kind == "ratings":
-        return RATINGS.headers, {PID: pid, "Năm": str(today().year - 1),
-                                 "Xếp loại": "Hoàn thành tốt nhiệm vụ"}
-    if kind == "results":
-        return list(RESULT_COLUMNS), {PID: pid, "Mã khóa học": course, "Mã lớp": "",
-                                      "Kết quả": "Hoàn thành", "Điểm": "8,5",
-                                      "Ngày hoàn thành": day}
-    if kind == "completions":
-        return list(COMPLETION_COLUMNS), {PID: pid, "Mã cán bộ": "", "Email": "",
-                                          "Mã khóa học": course, "Ngày hoàn thành": day,
-                                          "Kết quả": "Hoàn thành", "Điểm": ""}
+        return RATINGS, {"year": str(today().year - 1)}
+    if kind in ("results", "completions"):
+        return (RESULTS if kind == "results" else COMPLETIONS), {"course": course,
+                                                                 "completed_on": day}
     if kind == "units":
-        return org_ops.unit_template()
+        return org_ops.UNITS, {"parent": org_ops.root_code()}
     if kind == "accounts":
-        return auth_ops.account_template()
-    if kind in CATALOG_KINDS:
+        scope = db.session.scalar(sa.select(Unit.code).where(
+            Unit.kind != "province", Unit.closed_on.is_(None)).order_by(Unit.code))
+        return auth_ops.ACCOUNTS, {"scope": scope} if scope else {}
+    raise KeyError(kind)
+
+
+def template_file(kind: str) -> bytes:
+    """A kind's template: the headers of its file and one example row."""
+    if kind in CATALOG_KINDS:  # the catalog files' columns are the `courses` library's
         columns = list(catalog_ops.CATALOG_COLUMNS[kind])
         rows = catalog_ops.catalog_rows(kind, limit=1)
-        return columns, rows[0] if rows else dict.fromkeys(columns, "")
-    raise KeyError(kind)
+        return template_bytes(columns, rows[0] if rows else dict.fromkeys(columns, ""))
+    table, examples = _table_and_examples(kind)
+    return table.template(**examples)
+
+
+def stored_table_file(kind: str) -> bytes:
+    """The stored catalog table or unit tree in its import file's layout, to edit in Excel and
+    import again."""
+    if kind == "units":
+        return org_ops.UNITS.download(org_ops.unit_records())
+    return template_bytes(list(catalog_ops.CATALOG_COLUMNS[kind]), *catalog_ops.catalog_rows(kind))
 

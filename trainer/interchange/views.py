@@ -11,24 +11,17 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_login import current_user
 
 from trainer.auth.views import issued_passwords_page
-from trainer.catalog.models import Competency
-from trainer.catalog.operations import CATALOG_COLUMNS, catalog_rows
 from trainer.core import events
 from trainer.core.extensions import db
 from trainer.core.forms_util import options
 from trainer.core.params import arg_choice, arg_id, arg_text
 from trainer.core.settings import stale_months
-from trainer.core.tabular import template_bytes
-from trainer.core.timeutil import today
 from trainer.core.views_util import one_commit, role_required
 from trainer.interchange import operations as ops
 from trainer.interchange.forms import ConfirmForm, ImportForm, MatchForm, RejectForm
 from trainer.interchange.models import REVIEW_STATUSES, ImportBatch, ReviewItem
-from trainer.interchange.operations import template_example
 from trainer.learning.access import get_official_or_404, officials_filter
-from trainer.org import operations as org_ops
 from trainer.org.models import Unit
-from trainer.people import operations as people_ops
 from trainer.people.models import Official
 
 bp = Blueprint("interchange", __name__)
@@ -66,27 +59,7 @@ def import_page():
                            kinds=kinds, catalog_kinds=ops.PROVINCE_KINDS)
 
 
-TEMPLATES = {
-    "officials": (people_ops.OFFICIAL_COLUMNS, {
-        "Mã cán bộ": "CB900001", "Số định danh cá nhân": "012190000123", "Họ và tên": "Lò Thị Mai",
-        "Ngày sinh": "15/03/1990", "Giới tính": "Nữ", "Dân tộc": "Thái", "Mã đơn vị": "LCU-X01",
-        "Mã vị trí việc làm": "", "Trình độ chuyên môn": "Đại học", "Chuyên ngành": "Luật",
-        "Lý luận chính trị": "Trung cấp", "Quản lý nhà nước": "Chuyên viên", "Tin học": "Cơ bản",
-        "Chữ ký số": "có", "Đã số hóa hồ sơ": "có", "Email": "mai.lt@laichau.gov.vn"}),
-    "assessments": (people_ops.ASSESSMENT_COLUMNS, {
-        "Số định danh cá nhân": "012190000123", "Mã năng lực": "", "Mức": "2",
-        "Ngày đánh giá": "", "Nguồn": "Cấp trên đánh giá",
-        "Người đánh giá": "Nguyễn Văn An"}),
-}
-
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TEMPLATE_NAMES = {"officials": "mau-can-bo.xlsx", "assessments": "mau-danh-gia.xlsx",
-                  "ratings": "mau-xep-loai.xlsx", "results": "mau-ket-qua-hoc-tap.xlsx",
-                  "completions": "mau-hoan-thanh-khoa-hoc.xlsx", "competencies": "mau-nang-luc.xlsx",
-                  "positions": "mau-vi-tri-viec-lam.xlsx", "providers": "mau-co-so-dao-tao.xlsx",
-                  "courses": "mau-khoa-hoc.xlsx", "units": "mau-don-vi.xlsx",
-                  "accounts": "mau-tai-khoan.xlsx"}
 
 
 @bp.route("/nhap-du-lieu/mau/<kind>.xlsx")
@@ -95,26 +68,14 @@ def import_template(kind: str):
     """The template of a kind: headers and one example row. For a catalog table or the unit
     tree, `?all=1` gives the whole stored table in the same layout, to edit in Excel and import
     again."""
-    if kind not in TEMPLATE_NAMES or kind not in ops.kinds_for(current_user):
+    if kind not in ops.TEMPLATE_NAMES or kind not in ops.kinds_for(current_user):
         abort(404)
+    name = ops.TEMPLATE_NAMES[kind]
     if kind in ops.PROVINCE_KINDS and request.args.get("all"):
-        if kind == "units":
-            data = template_bytes(org_ops.UNIT_COLUMNS, *org_ops.unit_rows())
-        else:
-            data = template_bytes(list(CATALOG_COLUMNS[kind]), *catalog_rows(kind))
-        return send_file(io.BytesIO(data), download_name=f"danh-muc-{TEMPLATE_NAMES[kind][4:]}",
-                         as_attachment=True, mimetype=XLSX)
-    if kind in TEMPLATES:
-        columns, example = TEMPLATES[kind]
+        data, name = ops.stored_table_file(kind), f"danh-muc-{name[4:]}"
     else:
-        columns, example = template_example(kind)
-    if kind == "assessments":
-        example = dict(example, **{"Mã năng lực": db.session.scalar(
-            sa.select(Competency.code).order_by(Competency.code)) or "",
-            "Ngày đánh giá": today().strftime("%d/%m/%Y")})
-    data = template_bytes(columns, example)
-    return send_file(io.BytesIO(data), download_name=TEMPLATE_NAMES[kind], as_attachment=True,
-                     mimetype=XLSX)
+        data = ops.template_file(kind)
+    return send_file(io.BytesIO(data), download_name=name, as_attachment=True, mimetype=XLSX)
 
 
 @bp.route("/nhap-du-lieu/lo/<int:batch_id>/xac-nhan", methods=["POST"])

@@ -11,6 +11,7 @@ from trainer.core.params import arg_id
 from trainer.core.views_util import one_commit, role_required
 from trainer.learning import operations as ops
 from trainer.learning.access import get_official_or_404, officials_filter
+from trainer.learning.forms import DecisionForm
 from trainer.learning.models import Cohort, Enrollment
 from trainer.people.models import Official
 
@@ -89,8 +90,9 @@ def decide(enrollment_id: int):
         abort(404)
     get_official_or_404(current_user, enrollment.official_id)  # in the HR's scope, or 404
     name, course = enrollment.official.full_name, enrollment.course.name
-    approve = request.form.get("decision") == "approve"
+    form = DecisionForm()
+    approve = form.decision.data == "approve"
     with one_commit(f"Đã {'duyệt' if approve else 'từ chối'} đăng ký của {name} (“{course}”)."):
         ops.decide_enrollment(enrollment, approve=approve, actor=current_user.display_name,
-                              reason=request.form.get("reason", ""))
+                              reason=form.reason.data or "")
     return redirect(url_for("learning.approvals"))

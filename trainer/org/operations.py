@@ -1,11 +1,14 @@
-"""Units: the administrative tree imported from a file (keyed by code), edited, merged (sáp
-nhập) and — when nothing refers to them — deleted. Operations flush, never commit.
+"""Units: the rules of the administrative tree — imported from a file (keyed by code), edited
+one by one, and the tree's side of a merge (sáp nhập: its checks, its record, the closed
+source). What a merge moves and deleting a unit are `trainer.units.operations`: they touch
+every area's rows. Operations flush, never commit.
 
 One set of row rules (`_read_row`, `_check_tree`) serves the import file and the single-unit
 form, so a unit the form accepts is one the file would accept (docs/units.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -13,14 +16,11 @@ from courses import vocab
 from trainer.core.display import vndate
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
-from trainer.core.tabular import ImportPlan, cell_error, check_headers, data_rows, parse_choice
-from trainer.org.models import Unit
-from trainer.org.queries import COMMUNE_KINDS
+from trainer.core.tabular import Column, ImportPlan, Table, cell_error, data_rows, parse_choice
+from trainer.core.timeutil import today
+from trainer.org.models import Unit, UnitMerge
+from trainer.org.queries import COMMUNE_KINDS, unit_subtree_ids
 
-# Import file: Vietnamese header -> field. All five columns must be present.
-UNIT_COLUMNS = {"Mã đơn vị": "code", "Tên đơn vị": "name", "Loại đơn vị": "kind",
-                "Vùng": "region", "Mã đơn vị cấp trên": "parent"}
-HEADERS = {f: h for h, f in UNIT_COLUMNS.items()}
 LIMITS = {"code": 32, "name": 200, "parent": 32}
 # What people type besides the codes and labels of vocab.UNIT_KINDS / vocab.REGIONS.
 KIND_ALIASES = {"tỉnh": "province", "thành phố": "province", "xã": "commune", "phường": "ward",
@@ -49,6 +49,29 @@ def parse_kind(text: str) -> str:
 
 def parse_region(text: str) -> str:
     return REGION_ALIASES.get(text.casefold()) or parse_choice(text, vocab.REGIONS, "vùng")
+
+
+def _at_most(limit: int):
+    """A text cell of at most `limit` characters."""
+    def parse(text: str) -> str:
+        if len(text) > limit:
+            raise ValueError(f"dài {len(text)} ký tự, tối đa {limit}")
+        return text
+    return parse
+
+
+# The import file (and the single-unit form, by key). The file has all five columns; "Vùng" and
+# "Mã đơn vị cấp trên" may be blank where the kind allows (`_read_row`).
+UNITS = Table((
+    Column("Mã đơn vị", "code", _at_most(LIMITS["code"]), required=True, example="LCU-X39"),
+    Column("Tên đơn vị", "name", _at_most(LIMITS["name"]), required=True, example="Xã Sìn Hồ"),
+    Column("Loại đơn vị", "kind", parse_kind, required=True, example="Xã"),
+    Column("Vùng", "region", parse_region, in_file=True, example="Miền núi"),
+    Column("Mã đơn vị cấp trên", "parent", _at_most(LIMITS["parent"]), in_file=True),  # the root
+))
+# Vietnamese header -> field, and back.
+UNIT_COLUMNS = {c.header: c.key for c in UNITS.columns}
+HEADERS = {c.key: c.header for c in UNITS.columns}
 
 
 def placement_problem(kind: str, parent_kind: str | None) -> str | None:
@@ -81,32 +104,30 @@ class _Row:
 
 
 def _read_row(cells: dict[str, str], line: int | None = None) -> _Row:
-    """Text cells by field (code, name, kind, region, parent) → a row with its cell problems."""
+    """Text cells by field (code, name, kind, region, parent) → a row with its cell problems,
+    read by the columns of UNITS."""
     row = _Row(line)
-
-    def text(key: str, required: bool = False) -> str | None:
-        value = (cells.get(key) or "").strip()
-        if not value:
-            if required:
-                row.problems.append((key, "không được để trống"))
-            return None
-        if key in LIMITS and len(value) > LIMITS[key]:
-            row.problems.append((key, f"dài {len(value)} ký tự, tối đa {LIMITS[key]}"))
-            return None
-        return value
-
-    row.code, row.name = text("code", True), text("name", True)
-    kind, region, parent = text("kind", True), text("region"), text("parent")
-    if kind is not None:
+    text: dict[str, str | None] = {}
+    choices: dict[str, str | None] = {}
+    for c in UNITS.columns:
+        value = (cells.get(c.key) or "").strip() or None
+        text[c.key] = value
+        if value is None:
+            if c.required:
+                row.problems.append((c.key, "không được để trống"))
+            continue
         try:
-            row.kind = parse_kind(kind)
+            parsed = c.parse(value)
         except ValueError as e:
-            row.problems.append(("kind", str(e)))
-    if region is not None:
-        try:
-            row.region = parse_region(region)
-        except ValueError as e:
-            row.problems.append(("region", str(e)))
+            row.problems.append((c.key, str(e)))
+            parsed = None
+        if c.key in LIMITS:
+            text[c.key] = parsed
+        else:
+            choices[c.key] = parsed
+    row.code, row.name = text["code"], text["name"]
+    row.kind, row.region = choices.get("kind"), choices.get("region")
+    region, parent = text["region"], text["parent"]
     row.parent = parent or ""
     if row.kind == "province":
         if region is not None:
@@ -194,14 +215,14 @@ def plan_units(df, filename: str = "tệp") -> ImportPlan:
     """The unit tree from an import file, keyed by “Mã đơn vị”: a new code is created, a
     changed row updated, an equal row unchanged (re-importing a file changes nothing); nothing
     is deleted. A parent may be a stored unit or a row of the same file. Writes nothing."""
-    check_headers(df, list(UNIT_COLUMNS), filename)
+    UNITS.check_headers(df, filename)
     stored = list(db.session.scalars(sa.select(Unit)))
     by_code = {u.code: u for u in stored}
     codes = {u.id: u.code for u in stored}
     plan, rows, seen = ImportPlan(), [], {}
     for i, cells in data_rows(df):
         plan.rows += 1
-        row = _read_row({f: cells.get(h, "") for h, f in UNIT_COLUMNS.items()}, i)
+        row = _read_row({c.key: cells.get(c.header, "") for c in UNITS.columns}, i)
         if row.code in seen:  # the first row with a code is the one checked against the tree
             row.problems.append(("code", f"“{row.code}” trùng với dòng {seen[row.code]}"))
             row.code = None
@@ -212,7 +233,8 @@ def plan_units(df, filename: str = "tệp") -> ImportPlan:
     new, changed = [], []
     for row in rows:
         if row.problems:
-            plan.errors.extend(cell_error(row.line, HEADERS[f], m) for f, m in row.problems)
+            plan.errors.extend(cell_error(row.line, HEADERS[f], m) for f, m in sorted(
+                row.problems, key=lambda p: UNITS.position(p[0])))  # column by column
             continue
         unit = by_code.get(row.code)
         if unit is None:
@@ -240,22 +262,16 @@ def plan_units(df, filename: str = "tệp") -> ImportPlan:
     return plan
 
 
-def _root_code() -> str:
+def root_code() -> str:
+    """The code of the tree's root (the province), for examples."""
     return db.session.scalar(sa.select(Unit.code).where(Unit.parent_id.is_(None))
                              .order_by(Unit.id)) or "LCU"
 
 
-def unit_template() -> tuple[list[str], dict[str, str]]:
-    """Headers and one example row: a commune of Lai Châu under the stored province."""
-    return list(UNIT_COLUMNS), {"Mã đơn vị": "LCU-X39", "Tên đơn vị": "Xã Sìn Hồ",
-                                "Loại đơn vị": "Xã", "Vùng": "Miền núi",
-                                "Mã đơn vị cấp trên": _root_code()}
-
-
-def unit_rows() -> list[dict[str, str]]:
-    """The open units in the layout of the import file, parents before children: the file to
-    edit in Excel and import again (rows not edited are unchanged). Closed units are history,
-    not part of the tree: they are left out (an import never deletes a unit)."""
+def unit_records() -> list[dict[str, str]]:
+    """The open units by field, parents before children: with UNITS.download, the file to edit in
+    Excel and import again (rows not edited are unchanged). Closed units are history, not part
+    of the tree: they are left out (an import never deletes a unit)."""
     units = list(db.session.scalars(sa.select(Unit).where(Unit.closed_on.is_(None))
                                     .order_by(Unit.code)))
     codes = {u.id: u.code for u in units}
@@ -265,9 +281,10 @@ def unit_rows() -> list[dict[str, str]]:
     out, stack = [], list(reversed(children.get(None, [])))
     while stack:
         u = stack.pop()
-        out.append({"Mã đơn vị": u.code, "Tên đơn vị": u.name, "Loại đơn vị": KIND_LABELS[u.kind],
-                    "Vùng": vocab.label(vocab.REGIONS, u.region, "") if u.region else "",
-                    "Mã đơn vị cấp trên": codes.get(u.parent_id, "")})
+        out.append({
+            "code": u.code, "name": u.name, "kind": KIND_LABELS[u.kind],
+            "region": vocab.label(vocab.REGIONS, u.region, "") if u.region else "",
+            "parent": codes.get(u.parent_id, "")})
         stack.extend(reversed(children.get(u.id, [])))
     return out
 
@@ -303,3 +320,55 @@ def save_unit(values: dict[str, str], *, unit: Unit | None = None) -> Unit:
     unit.parent_id = next(u.id for u in stored if u.code == row.parent) if row.parent else None
     db.session.flush()
     return unit
+
+
+# --- Merging: the unit rules (units.operations moves what the merged unit held) ---------------
+
+def check_merge(source: Unit, target: Unit, *, on: date, decision_no: str) -> str:
+    """Every rule of the tree a merge of `source` into `target` must keep; the decision number,
+    stripped. Writes nothing."""
+    decision_no = (decision_no or "").strip()
+    if source.id == target.id:
+        raise DomainError("Không sáp nhập một đơn vị vào chính nó.")
+    if not source.is_open:
+        raise DomainError(f"“{source.name}” {closed_text(source)}.")
+    if not target.is_open:
+        raise DomainError(f"“{target.name}” {closed_text(target)}: chọn đơn vị đang hoạt động.")
+    if source.parent_id is None:
+        raise DomainError(f"“{source.name}” là đơn vị cấp tỉnh (gốc của cây đơn vị): không "
+                          f"sáp nhập được.")
+    if target.id in unit_subtree_ids(source.id):
+        raise DomainError(f"“{target.name}” trực thuộc “{source.name}”: không sáp nhập một đơn "
+                          f"vị vào đơn vị cấp dưới của chính nó.")
+    # Same level, so the units moved under the target still obey the kind rule.
+    if target.kind not in MERGE_INTO[source.kind]:
+        raise DomainError(f"{KIND_LABELS[source.kind]} không sáp nhập vào "
+                          f"{KIND_LABELS[target.kind].lower()}: chỉ sáp nhập vào "
+                          f"{', '.join(KIND_LABELS[k].lower() for k in MERGE_INTO[source.kind])}.")
+    if not decision_no:
+        raise DomainError("Nhập số quyết định sáp nhập.")
+    if len(decision_no) > 80:
+        raise DomainError("Số quyết định tối đa 80 ký tự.")
+    if on > today():
+        raise DomainError("Ngày sáp nhập không được ở tương lai.")
+    # History is rebuilt by undoing merges newest first: a merge may not predate one already
+    # recorded on either unit.
+    last = db.session.scalar(sa.select(sa.func.max(UnitMerge.merged_on)).where(sa.or_(
+        UnitMerge.into_unit_id.in_((source.id, target.id)),
+        UnitMerge.from_unit_id.in_((source.id, target.id)))))
+    if last is not None and on < last:
+        raise DomainError(f"Ngày sáp nhập phải từ {vndate(last)} trở đi (ngày của lần sáp nhập "
+                          f"đã ghi trước đó với hai đơn vị này).")
+    return decision_no
+
+
+def close_into(source: Unit, target: Unit, *, on: date, decision_no: str,
+               official_ids: list[int], child_ids: list[int], actor: str) -> UnitMerge:
+    """Record the merge (what moved, for the history of the tree) and close the source."""
+    merge = UnitMerge(from_unit_id=source.id, into_unit_id=target.id, merged_on=on,
+                      decision_no=decision_no, official_ids=official_ids,
+                      child_unit_ids=child_ids, recorded_by=actor)
+    db.session.add(merge)
+    source.closed_on, source.merged_into_id = on, target.id
+    db.session.flush()
+    return merge

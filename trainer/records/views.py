@@ -3,34 +3,30 @@ saw my record) and /can-bo (HR's list with filters, an official's record, record
 assessment). The pages compose the areas below: guidance, learning, audit."""
 from __future__ import annotations
 
-import pandas as pd
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from courses import vocab
 from trainer.audit import operations as audit_ops
 from trainer.audit.models import ACTIONS
 from trainer.auth.models import ROLES
-from trainer.catalog.models import Competency, Course, Position
+from trainer.catalog.models import Competency, Course
 from trainer.core import events
-from trainer.core.display import fold, name_key
 from trainer.core.exports import xlsx_response
 from trainer.core.extensions import db
 from trainer.core.forms_util import options
 from trainer.core.params import MAX_PAGE, arg_choice, arg_id, arg_int, link_args
 from trainer.core.views_util import one_commit, role_required
-from trainer.guidance.operations import guidance_for, load_catalogue, load_population
+from trainer.guidance.operations import guidance_for
 from trainer.learning.access import get_official_or_404, officials_filter
 from trainer.learning.models import Enrollment
 from trainer.learning.operations import open_cohorts
-from trainer.learning.queries import officials_frame, qualification_status
-from trainer.org.models import Unit
-from trainer.org.queries import unit_subtree_ids, visible_unit_ids
+from trainer.learning.queries import qualification_status
+from trainer.org.queries import visible_unit_ids
 from trainer.people import operations as ops
 from trainer.people.models import Assessment, Official
+from trainer.records import queries
 from trainer.records.forms import AssessmentForm, OfficialFilterForm
-from trainer.reports.operations import Filters, filter_clause
 from trainer.core.settings import young_age_limit
 from trainer.reports.forms import group_choices
 
@@ -74,76 +70,48 @@ def officials():
     arg_int("page", min=1, max=MAX_PAGE, default=1)
     export = arg_choice("format", ("xlsx",))
     form = OfficialFilterForm(request.args)
-    unit_ids = visible_unit_ids(current_user)
-    units = db.session.scalars(sa.select(Unit).where(
-        Unit.id.in_(unit_ids) if unit_ids is not None else sa.true(),
-        Unit.closed_on.is_(None)).order_by(Unit.code)).all()  # a merged unit holds nobody
-    form.unit.choices = options([(0, "Tất cả")] + [(u.id, u.name) for u in units])
-    form.position.choices = options([(0, "Tất cả")] + [
-        (p.id, p.name) for p in db.session.scalars(sa.select(Position).order_by(Position.name))])
-    competencies = db.session.scalars(sa.select(Competency).order_by(Competency.name)).all()
-    form.gap.choices = options([(0, "Bất kỳ")] + [(c.id, c.name) for c in competencies])
+    _set_choices(form, queries.filter_choices(visible_unit_ids(current_user)))
     form.validate()
-    groups = dict(group_choices(young_age_limit()))
+    young_age = young_age_limit()
+    groups = dict(group_choices(young_age))
     group = request.args.get("group") if request.args.get("group") in groups else ""
-    region = request.args.get("region") or None
-    where = officials_filter(current_user)
-    if form.unit.data:  # the unit and everything under it (`exact`: the unit alone)
-        sub = [form.unit.data] if request.args.get("exact") else unit_subtree_ids(form.unit.data)
-        where = sa.and_(where, Official.unit_id.in_(sub))
-    if form.position.data:
-        where = sa.and_(where, Official.position_id == form.position.data)
-    if group or region:
-        where = sa.and_(where, filter_clause(Filters(region=region, group=group or None,
-                                                     young_age=young_age_limit())))
+    exact = bool(request.args.get("exact"))
+    where = queries.officials_where(
+        officials_filter(current_user), unit_id=form.unit.data, exact=exact,
+        position_id=form.position.data, group=group, region=request.args.get("region") or None,
+        young_age=young_age)
     if any(v for k, v in request.args.items() if k != "page"):
         events.audit_access("search", detail=request.query_string.decode("utf-8", "replace"))
-    df = officials_frame(where)
-    cat = load_catalogue()
-    pop = load_population(cat, where)
-    gaps = pop.gaps
-    n_gaps = dict(zip(pop.official_ids.tolist(), (gaps > 0).sum(axis=1).tolist()))
-    df["gaps"] = df["id"].map(n_gaps).fillna(0).astype(int)
-    if form.gap.data and form.gap.data in cat.comp_index:
-        col = gaps[:, cat.comp_index[form.gap.data]] > 0
-        df = df[df["id"].isin(pop.official_ids[col])]
-    if form.q.data:
-        needle = fold(form.q.data)
-        df = df[(df["full_name"].map(fold).str.contains(needle, regex=False))
-                | df["code"].str.casefold().str.contains(needle, regex=False)]
-    df = (df.assign(_key=df["full_name"].map(name_key))
-          .sort_values(["commune_name", "_key"]).drop(columns="_key"))
+    df = queries.officials_found(where, gap_id=form.gap.data, q=form.q.data)
+    group_label = groups[group] if group else ""
     if export:  # the whole filtered list, the filters in the title
-        group_label = groups[group] if group else ""
-        scales = vocab.QUALIFICATION_SCALES
-        frame = pd.DataFrame({
-            "Họ và tên": df["full_name"], "Mã cán bộ": df["code"],
-            "Ngày sinh": pd.to_datetime(df["birth_date"]).dt.strftime("%d/%m/%Y"),
-            "Giới tính": df["gender"].map(dict(vocab.GENDERS)), "Dân tộc": df["ethnicity"],
-            "Đơn vị": df["unit_name"], "Xã, phường": df["commune_name"],
-            "Vị trí việc làm": df["position_name"].fillna(""),
-            **{vocab.QUALIFICATION_LABELS[k]: df[k + "_rank"].map(dict(enumerate(
-                label for _, label in scales[k]))) for k in ("education", "political_theory",
-                                                             "state_management", "it_level")},
-            "Số năng lực thiếu": df["gaps"]})
-        parts = [{c.value: c.label for c in f.choices}.get(f.data, "")
-                 for f in (form.position, form.gap) if f.data]
-        if form.gap.data:
-            parts[-1] = "thiếu " + parts[-1]
-        parts += [group_label] if group_label else []
-        title = "Danh sách cán bộ, công chức" + (" — " + ", ".join(parts) if parts else "")
-        unit = db.session.get(Unit, form.unit.data) if form.unit.data else None
-        if unit is None and current_user.unit_id:
-            unit = db.session.get(Unit, current_user.unit_id)
-        return xlsx_response({"Cán bộ, công chức": frame}, title=title,
-                             unit=unit.name if unit else "Toàn tỉnh", filename="can-bo.xlsx")
+        return xlsx_response({"Cán bộ, công chức": queries.export_frame(df)},
+                             title=_export_title(form, group_label),
+                             unit=queries.export_unit_name(form.unit.data, current_user.unit_id),
+                             filename="can-bo.xlsx")
     page = max(1, form.page.data or 1)
-    total = len(df)
-    rows = df.iloc[(page - 1) * PAGE: page * PAGE].to_dict("records")
-    args = link_args("page", "format")
+    rows, total, pages = queries.page_of(df, page, PAGE)
     return render_template("records/officials.html", form=form, rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PAGE)), args=args, group_label=groups.get(group)
-                           if group else "", exact=bool(request.args.get("exact")))
+                           pages=pages, args=link_args("page", "format"), group_label=group_label,
+                           exact=exact)
+
+
+def _set_choices(form: OfficialFilterForm, choices: queries.FilterChoices) -> None:
+    form.unit.choices = options([(0, "Tất cả")] + [(u.id, u.name) for u in choices.units])
+    form.position.choices = options([(0, "Tất cả")] + [(p.id, p.name)
+                                                        for p in choices.positions])
+    form.gap.choices = options([(0, "Bất kỳ")] + [(c.id, c.name) for c in choices.competencies])
+
+
+def _export_title(form: OfficialFilterForm, group_label: str) -> str:
+    """The export's title: the list, then the filters by name (position, missing competency,
+    priority group)."""
+    parts = [{c.value: c.label for c in f.choices}.get(f.data, "")
+             for f in (form.position, form.gap) if f.data]
+    if form.gap.data:
+        parts[-1] = "thiếu " + parts[-1]
+    parts += [group_label] if group_label else []
+    return "Danh sách cán bộ, công chức" + (" — " + ", ".join(parts) if parts else "")
 
 
 @bp.route("/can-bo/<int:official_id>", methods=["GET", "POST"])

@@ -121,105 +121,146 @@ def heatmap(where=None, *, unit_id: int | None = None, by_official: bool = False
     when None): one load of the matrices, one groupby."""
     units = unit_table()
     info = units.set_index("unit_id")
-    unit = None
-    level = "province"
     cond = _and(where, filter_clause(filters, on, units))
+    unit, level = None, "province"
     if unit_id is not None:
-        if unit_id not in info.index:
-            raise LookupError(unit_id)
-        kind = info.at[unit_id, "kind"]
-        unit = {"id": unit_id, "name": info.at[unit_id, "unit_name"], "kind": kind}
-        cond = _and(cond, Official.unit_id.in_(subtree_of(
-            zip(units["unit_id"], units["parent_id"]), unit_id)))
-        if kind in COMMUNE_KINDS and not by_official:
-            level = "commune"
-        elif kind != "province":
-            level = "officials"
+        unit, level, subtree = _drilled_unit(units, info, unit_id, by_official)
+        cond = _and(cond, Official.unit_id.in_(subtree))
 
     cat = load_catalogue()
     pop = load_population(cat, cond)
-    required = pop.required > 0
-    lacking = pop.gaps > 0
-    groups = np.array(cat.competency_groups)
-
     if by_group:
-        keys = [code for code, _ in vocab.COMPETENCY_GROUPS]
-        members = [groups == g for g in keys]
-        if level == "officials":  # how many of the group's competencies are required / lacking
-            req = np.stack([required[:, m].sum(axis=1) for m in members], axis=1)
-            lack = np.stack([lacking[:, m].sum(axis=1) for m in members], axis=1)
-        else:  # officials lacking at least one competency of the group, among those needing one
-            req = np.stack([required[:, m].any(axis=1) for m in members], axis=1).astype(np.int64)
-            lack = np.stack([lacking[:, m].any(axis=1) for m in members], axis=1).astype(np.int64)
-        columns = [{"key": g, "code": g, "name": vocab.label(vocab.COMPETENCY_GROUPS, g),
-                    "group": g} for g in keys]
+        req, lack, columns = _group_matrices(cat, pop, per_official=level == "officials")
     else:
-        req, lack = required.astype(np.int64), lacking.astype(np.int64)
-        columns = [{"key": cid, "code": "", "name": name, "group": grp} for cid, name, grp in
-                   zip(cat.competency_ids, cat.competency_names, cat.competency_groups)]
-        codes = dict(select_frame(sa.select(Competency.id, Competency.code),
-                                  ["id", "code"]).itertuples(index=False, name=None))
-        for c in columns:
-            c["code"] = codes.get(c["key"], "")
-
-    # Keep the columns someone here needs, in KH-1 group order then by code.
-    total_req, total_lack = req.sum(axis=0), lack.sum(axis=0)
-    order = [j for j in sorted(range(len(columns)), key=lambda j: (
-        [g for g, _ in vocab.COMPETENCY_GROUPS].index(columns[j]["group"])
-        if columns[j]["group"] in dict(vocab.COMPETENCY_GROUPS) else 9, columns[j]["code"]))
-        if total_req[j] > 0]
+        req, lack, columns = _competency_matrices(cat, pop)
+    order = _needed_columns(columns, req)
     columns = [columns[j] for j in order]
     req, lack = req[:, order], lack[:, order]
-    total_req, total_lack = total_req[order], total_lack[order]
 
-    def cells(r, lk):
-        share = _share(lk, r)
-        return [{"required": int(a), "lacking": int(b), "share": float(s)}
-                for a, b, s in zip(r.tolist(), lk.tolist(), share.tolist())]
-
-    rows = []
     if level == "officials":
-        people = officials_frame(Official.id.in_(pop.official_ids.tolist()) if len(
-            pop.official_ids) else sa.false(), on=on).set_index("id")
-        people = people.reindex(pop.official_ids)
-        if by_group:
-            grid_req, grid_lack = req, lack
-        else:  # levels: required and current
-            grid_req, grid_lack = pop.required[:, order], pop.current[:, order]
-        for i, oid in enumerate(pop.official_ids.tolist()):
-            p = people.loc[oid]
-            if by_group:
-                row_cells = cells(grid_req[i], grid_lack[i])
-            else:
-                row_cells = [{"required": int(a), "current": int(b), "lacking": int(a > b),
-                              "gap": max(0, int(a) - int(b)), "share": 100.0 * (a > b)}
-                             for a, b in zip(grid_req[i].tolist(), grid_lack[i].tolist())]
-            rows.append({"id": oid, "name": p["full_name"], "code": p["code"],
-                         "unit_id": int(p["unit_id"]), "unit_name": p["unit_name"],
-                         "position_name": p["position_name"] if isinstance(
-                             p["position_name"], str) else "",
-                         "cells": row_cells})
-        rows.sort(key=lambda r: (r["unit_name"], r["name"]))
+        rows = _official_rows(pop, req, lack, order, by_group, on)
     else:
-        if level == "province":
-            key = pd.Series(pop.unit_ids).map(info["commune_id"]).fillna(-1).astype(np.int64)
-        else:
-            key = pd.Series(pop.unit_ids)
-        by_req = pd.DataFrame(req).groupby(key.to_numpy()).sum()
-        by_lack = pd.DataFrame(lack).groupby(key.to_numpy()).sum()
-        heads = pd.Series(1, index=range(len(key))).groupby(key.to_numpy()).sum()
-        for uid in by_req.index.tolist():
-            name = info.at[uid, "unit_name"] if uid in info.index else "—"
-            if level == "commune" and uid == unit_id:
-                name = f"{name} (lãnh đạo, trực thuộc)"
-            rows.append({"id": uid, "name": name, "officials": int(heads.loc[uid]),
-                         "kind": info.at[uid, "kind"] if uid in info.index else "",
-                         "own": level == "commune" and uid == unit_id,
-                         "cells": cells(by_req.loc[uid].to_numpy(), by_lack.loc[uid].to_numpy())})
-        rows.sort(key=lambda r: (not r.get("own"), r["name"]))
+        rows = _unit_rows(pop, info, req, lack, level, unit_id)
     return Heatmap(level=level, by_group=by_group, unit=unit, columns=columns, rows=rows,
-                   total=cells(total_req, total_lack), officials=len(pop.official_ids),
-                   breadcrumb=_breadcrumb(info, unit_id))
+                   total=_cells(req.sum(axis=0), lack.sum(axis=0)),
+                   officials=len(pop.official_ids), breadcrumb=_breadcrumb(info, unit_id))
+
+
+def _drilled_unit(units: pd.DataFrame, info: pd.DataFrame, unit_id: int,
+                  by_official: bool) -> tuple[dict, str, list[int]]:
+    """The unit drilled into, the heatmap's level there (a commune's departments, or its
+    officials with `by_official` and below a commune) and the unit ids of its subtree."""
+    if unit_id not in info.index:
+        raise LookupError(unit_id)
+    kind = info.at[unit_id, "kind"]
+    unit = {"id": unit_id, "name": info.at[unit_id, "unit_name"], "kind": kind}
+    subtree = subtree_of(zip(units["unit_id"], units["parent_id"]), unit_id)
+    level = "province"
+    if kind in COMMUNE_KINDS and not by_official:
+        level = "commune"
+    elif kind != "province":
+        level = "officials"
+    return unit, level, subtree
+
+
+def _group_matrices(cat, pop, *, per_official: bool) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """One column per KH-1 competency group. Per official: how many of the group's competencies
+    are required / lacking; per unit: whether an official needs one / lacks at least one."""
+    required, lacking = pop.required > 0, pop.gaps > 0
+    groups = np.array(cat.competency_groups)
+    keys = [code for code, _ in vocab.COMPETENCY_GROUPS]
+    members = [groups == g for g in keys]
+    if per_official:
+        req = np.stack([required[:, m].sum(axis=1) for m in members], axis=1)
+        lack = np.stack([lacking[:, m].sum(axis=1) for m in members], axis=1)
+    else:
+        req = np.stack([required[:, m].any(axis=1) for m in members], axis=1).astype(np.int64)
+        lack = np.stack([lacking[:, m].any(axis=1) for m in members], axis=1).astype(np.int64)
+    columns = [{"key": g, "code": g, "name": vocab.label(vocab.COMPETENCY_GROUPS, g),
+                "group": g} for g in keys]
+    return req, lack, columns
+
+
+def _competency_matrices(cat, pop) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """One column per competency: whether each official needs it / lacks it."""
+    req, lack = (pop.required > 0).astype(np.int64), (pop.gaps > 0).astype(np.int64)
+    columns = [{"key": cid, "code": "", "name": name, "group": grp} for cid, name, grp in
+               zip(cat.competency_ids, cat.competency_names, cat.competency_groups)]
+    codes = dict(select_frame(sa.select(Competency.id, Competency.code),
+                              ["id", "code"]).itertuples(index=False, name=None))
+    for c in columns:
+        c["code"] = codes.get(c["key"], "")
+    return req, lack, columns
+
+
+def _needed_columns(columns: list[dict], req: np.ndarray) -> list[int]:
+    """The columns someone here needs, in KH-1 group order then by code."""
+    needed = req.sum(axis=0)
+    group_order = [g for g, _ in vocab.COMPETENCY_GROUPS]
+    return [j for j in sorted(range(len(columns)), key=lambda j: (
+        group_order.index(columns[j]["group"])
+        if columns[j]["group"] in dict(vocab.COMPETENCY_GROUPS) else 9, columns[j]["code"]))
+        if needed[j] > 0]
+
+
+def _cells(req, lack) -> list[dict]:
+    """A unit-level (or group) row of cells: required, lacking and the share lacking."""
+    share = _share(lack, req)
+    return [{"required": int(a), "lacking": int(b), "share": float(s)}
+            for a, b, s in zip(req.tolist(), lack.tolist(), share.tolist())]
+
+
+def _level_cells(required, current) -> list[dict]:
+    """An official's row of cells by competency: the required and the current level."""
+    return [{"required": int(a), "current": int(b), "lacking": int(a > b),
+             "gap": max(0, int(a) - int(b)), "share": 100.0 * (a > b)}
+            for a, b in zip(required.tolist(), current.tolist())]
+
+
+def _official_rows(pop, req: np.ndarray, lack: np.ndarray, order: list[int], by_group: bool,
+                   on: date | None) -> list[dict]:
+    """One row per official, by unit then name."""
+    people = officials_frame(Official.id.in_(pop.official_ids.tolist()) if len(
+        pop.official_ids) else sa.false(), on=on).set_index("id")
+    people = people.reindex(pop.official_ids)
+    if not by_group:  # levels: required and current
+        required, current = pop.required[:, order], pop.current[:, order]
+    rows = []
+    for i, oid in enumerate(pop.official_ids.tolist()):
+        p = people.loc[oid]
+        rows.append({"id": oid, "name": p["full_name"], "code": p["code"],
+                     "unit_id": int(p["unit_id"]), "unit_name": p["unit_name"],
+                     "position_name": p["position_name"] if isinstance(
+                         p["position_name"], str) else "",
+                     "cells": (_cells(req[i], lack[i]) if by_group
+                               else _level_cells(required[i], current[i]))})
+    rows.sort(key=lambda r: (r["unit_name"], r["name"]))
+    return rows
+
+
+def _unit_rows(pop, info: pd.DataFrame, req: np.ndarray, lack: np.ndarray, level: str,
+               unit_id: int | None) -> list[dict]:
+    """One row per commune ("province") or per unit of the commune ("commune": its own office,
+    leaders and units directly under it, first; then its departments)."""
+    if level == "province":
+        key = pd.Series(pop.unit_ids).map(info["commune_id"]).fillna(-1).astype(np.int64)
+    else:
+        key = pd.Series(pop.unit_ids)
+    by_req = pd.DataFrame(req).groupby(key.to_numpy()).sum()
+    by_lack = pd.DataFrame(lack).groupby(key.to_numpy()).sum()
+    heads = pd.Series(1, index=range(len(key))).groupby(key.to_numpy()).sum()
+    rows = []
+    for uid in by_req.index.tolist():
+        name = info.at[uid, "unit_name"] if uid in info.index else "—"
+        own = level == "commune" and uid == unit_id
+        if own:
+            name = f"{name} (lãnh đạo, trực thuộc)"
+        rows.append({"id": uid, "name": name, "officials": int(heads.loc[uid]),
+                     "kind": info.at[uid, "kind"] if uid in info.index else "",
+                     "own": own,
+                     "cells": _cells(by_req.loc[uid].to_numpy(), by_lack.loc[uid].to_numpy())})
+    rows.sort(key=lambda r: (not r.get("own"), r["name"]))
+    return rows
 
 
 def _breadcrumb(info: pd.DataFrame, unit_id: int | None) -> list[dict]:
@@ -460,20 +501,30 @@ def warnings_report(where=None, *, on: date | None = None,
     cond = _and(where)
     people = officials_frame(cond, on=on)[["id", "code", "full_name", "unit_name", "position_id",
                                            "position_name"]]
+    found = {"below_standard": _below_standard(where, on),
+             "skipped": _skipped_training(cond),
+             "not_reviewed": _not_reviewed(cond, people, on, review_months),
+             "no_change": _no_change_after_training(cond)}
+    return {kind: _newest_first(frame, people) for kind, frame in found.items()}
 
-    # Below the standard of the title (from the qualification report).
+
+def _below_standard(where, on: date) -> pd.DataFrame:
+    """Below the standard of the title (from the qualification report): one line per official
+    naming every standard missed and the course proposed."""
     q = qualification_report(where, on=on).gaps
     if q.empty:
-        below = pd.DataFrame(columns=["official_id", "reason", "on"])
-    else:
-        q = q.assign(text=q["kind_label"] + ": " + q["have_label"] + " (chuẩn: " + q["need_label"]
-                     + ")" + np.where(q["course_name"].notna(),
-                                      " — đề xuất: " + q["course_name"].fillna(""), ""))
-        below = q.groupby("id")["text"].agg("; ".join).rename("reason").reset_index()
-        below = below.rename(columns={"id": "official_id"}).assign(on=pd.NaT)
+        return pd.DataFrame(columns=["official_id", "reason", "on"])
+    q = q.assign(text=q["kind_label"] + ": " + q["have_label"] + " (chuẩn: " + q["need_label"]
+                 + ")" + np.where(q["course_name"].notna(),
+                                  " — đề xuất: " + q["course_name"].fillna(""), ""))
+    below = q.groupby("id")["text"].agg("; ".join).rename("reason").reset_index()
+    return below.rename(columns={"id": "official_id"}).assign(on=pd.NaT)
 
-    # Skipped training they were assigned to (TQ III.4.4): no-show, or withdrew after the start.
-    # The day of a withdrawal is the enrollment's last update (nothing changes it afterwards).
+
+def _skipped_training(cond) -> pd.DataFrame:
+    """Skipped training they were assigned to (TQ III.4.4): no-show, or withdrew after the
+    start. The day of a withdrawal is the enrollment's last update (nothing changes it
+    afterwards)."""
     en = select_frame(
         sa.select(Enrollment.official_id, Enrollment.status, Enrollment.updated_at,
                   Cohort.code, Cohort.start_date, Course.name)
@@ -482,26 +533,28 @@ def warnings_report(where=None, *, on: date | None = None,
         .join(Official, Official.id == Enrollment.official_id)
         .where(cond, Enrollment.status.in_(("no_show", "withdrawn"))),
         ["official_id", "status", "updated_at", "cohort", "start", "course"])
-    if not en.empty:
-        start = pd.to_datetime(en["start"])
-        left = pd.to_datetime(en["updated_at"], utc=True).dt.tz_localize(None).dt.normalize()
-        late = (en["status"] == "withdrawn") & start.notna() & (left >= start)
-        en = en[(en["status"] == "no_show") | late].copy()
-        start, left = start[en.index], left[en.index]
-        cohort = np.where(en["cohort"].notna(), " lớp " + en["cohort"].fillna(""), "")
-        opened = np.where(start.notna(), " (khai giảng " + start.dt.strftime("%d/%m/%Y").fillna("")
-                          + ")", "")
-        en["reason"] = np.where(
-            en["status"] == "no_show",
-            "Không tham gia khóa “" + en["course"] + "”" + cohort + opened,
-            "Rút khỏi khóa “" + en["course"] + "”" + cohort + " ngày "
-            + left.dt.strftime("%d/%m/%Y").fillna("") + ", sau khi lớp đã khai giảng" + opened)
-        en["on"] = start.fillna(left)
-        skipped = en[["official_id", "reason", "on"]]
-    else:
-        skipped = pd.DataFrame(columns=["official_id", "reason", "on"])
+    if en.empty:
+        return pd.DataFrame(columns=["official_id", "reason", "on"])
+    start = pd.to_datetime(en["start"])
+    left = pd.to_datetime(en["updated_at"], utc=True).dt.tz_localize(None).dt.normalize()
+    late = (en["status"] == "withdrawn") & start.notna() & (left >= start)
+    en = en[(en["status"] == "no_show") | late].copy()
+    start, left = start[en.index], left[en.index]
+    cohort = np.where(en["cohort"].notna(), " lớp " + en["cohort"].fillna(""), "")
+    opened = np.where(start.notna(), " (khai giảng " + start.dt.strftime("%d/%m/%Y").fillna("")
+                      + ")", "")
+    en["reason"] = np.where(
+        en["status"] == "no_show",
+        "Không tham gia khóa “" + en["course"] + "”" + cohort + opened,
+        "Rút khỏi khóa “" + en["course"] + "”" + cohort + " ngày "
+        + left.dt.strftime("%d/%m/%Y").fillna("") + ", sau khi lớp đã khai giảng" + opened)
+    en["on"] = start.fillna(left)
+    return en[["official_id", "reason", "on"]]
 
-    # Not reviewed against the framework this period (KH-2, DL-a).
+
+def _not_reviewed(cond, people: pd.DataFrame, on: date, review_months: int) -> pd.DataFrame:
+    """Not reviewed against the framework this period (KH-2, DL-a): no supervisor or test
+    assessment within `review_months` of `on`, or none ever."""
     cutoff = (pd.Timestamp(on) - pd.DateOffset(months=review_months)).date()
     last = select_frame(
         sa.select(Assessment.official_id, sa.func.max(Assessment.assessed_on))
@@ -511,24 +564,21 @@ def warnings_report(where=None, *, on: date | None = None,
     last_by = pd.to_datetime(people["id"].map(dict(zip(last["official_id"], last["last"]))))
     stale = last_by.isna() | (last_by <= pd.Timestamp(cutoff))
     nr = people[stale].assign(last=last_by[stale])
-    nr_reason = np.where(nr["last"].isna(), "Chưa từng được cấp trên đánh giá hoặc sát hạch",
-                         "Lần đánh giá gần nhất ngày " + nr["last"].dt.strftime("%d/%m/%Y").fillna("")
-                         + f" (đã quá {review_months} tháng)")
-    nr_reason = np.where(nr["position_id"].isna(),
-                         "Chưa được xếp vị trí việc làm nên chưa có khung năng lực để đánh giá",
-                         nr_reason)
-    not_reviewed = pd.DataFrame({"official_id": nr["id"], "reason": nr_reason, "on": nr["last"]})
+    reason = np.where(nr["last"].isna(), "Chưa từng được cấp trên đánh giá hoặc sát hạch",
+                      "Lần đánh giá gần nhất ngày " + nr["last"].dt.strftime("%d/%m/%Y").fillna("")
+                      + f" (đã quá {review_months} tháng)")
+    reason = np.where(nr["position_id"].isna(),
+                      "Chưa được xếp vị trí việc làm nên chưa có khung năng lực để đánh giá",
+                      reason)
+    return pd.DataFrame({"official_id": nr["id"], "reason": reason, "on": nr["last"]})
 
-    no_change = _no_change_after_training(cond)
-    out = {}
-    for kind, frame in (("below_standard", below), ("skipped", skipped),
-                        ("not_reviewed", not_reviewed), ("no_change", no_change)):
-        w = _with_people(frame, people)
-        w["on"] = pd.to_datetime(w["on"])
-        out[kind] = w.sort_values(["on", "unit_name", "full_name"],
-                                  ascending=[False, True, True], na_position="last"
-                                  ).reset_index(drop=True)
-    return out
+
+def _newest_first(frame: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """A warning's lines with the officials' names, newest first (undated last)."""
+    w = _with_people(frame, people)
+    w["on"] = pd.to_datetime(w["on"])
+    return w.sort_values(["on", "unit_name", "full_name"], ascending=[False, True, True],
+                         na_position="last").reset_index(drop=True)
 
 
 def _no_change_after_training(cond) -> pd.DataFrame:

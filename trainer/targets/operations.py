@@ -415,93 +415,131 @@ def missing_of(p: Progress, facts: Facts) -> pd.DataFrame:
     crit = p.target.criterion
     kind = crit["kind"]
     if kind == "unit_headcount":
-        units = p.per_unit[p.per_unit["counted"] < p.per_unit["total"]]
-        return pd.DataFrame({
-            "unit_id": units["unit_id"], "unit_name": units["unit_name"],
-            "reason": [f"Có {c}/{t} người đạt" for c, t in zip(units["counted"], units["total"])],
-            "course": ""}).reset_index(drop=True)
-    o = facts.officials
-    rows = np.flatnonzero(p.in_pop & ~p.counts)
-    m = o.iloc[rows]
-    out = pd.DataFrame({"official_id": m["id"].astype(int), "code": m["code"],
-                        "full_name": m["full_name"], "unit_name": m["unit_name"],
-                        "commune_name": m["commune_name"],
-                        "position_name": m["position_name"].fillna("")})
+        return _units_missing(p)
+    rows = np.flatnonzero(p.in_pop & ~p.counts)  # positions in facts.officials
+    m = facts.officials.iloc[rows]
+    out = _missing_officials(m)
     courses = _courses() if kind in ("course", "competency", "qualification", "no_gap") else None
-    empty = pd.Series("", index=m.index)
-    if kind == "course":
-        valid = facts.valid_completions(facts.on)
-        if crit.get("course_codes"):
-            choice = courses[courses["code"].isin(crit["course_codes"])]
-            out["reason"] = "Chưa hoàn thành khóa nào trong: " + ", ".join(crit["course_codes"])
-            out["course"] = _course_label(choice.iloc[0]) if len(choice) else ""
-        else:
-            cats = list(dict.fromkeys(crit["categories"]))
-            all_done = facts.completions
-            reasons, advice = [], []
-            for cat in cats:  # a loop over the few categories, vectorised over officials
-                has_valid = m["id"].isin(valid.loc[valid["category"] == cat, "official_id"])
-                has_any = m["id"].isin(all_done.loc[all_done["category"] == cat, "official_id"])
-                label = vocab.label(vocab.COURSE_CATEGORIES, cat, cat).lower()
-                lacking = ~has_valid
-                reasons.append(empty.mask(lacking & has_any, label + " (khóa đã hết hiệu lực)")
-                               .mask(lacking & ~has_any, label))
-                choice = courses[courses["category"] == cat]
-                advice.append(empty.mask(lacking, _course_label(choice.iloc[0]))
-                              if len(choice) else empty)
-            if crit.get("match", "all") == "all" and len(cats) > 1:
-                out["reason"] = ("Chưa có khóa còn hiệu lực thuộc nhóm: " + _join(reasons)).values
-                out["course"] = _join(advice).values
-            else:
-                out["reason"] = "Chưa có khóa còn hiệu lực thuộc nhóm: " + ", ".join(
-                    vocab.label(vocab.COURSE_CATEGORIES, c, c).lower() for c in cats)
-                choice = courses[courses["category"].isin(cats)]
-                out["course"] = _course_label(choice.iloc[0]) if len(choice) else ""
+    if kind == "course" and crit.get("course_codes"):
+        _explain_course_codes(out, crit, courses)
+    elif kind == "course":
+        _explain_categories(out, crit, facts, m, courses)
     elif kind in ("competency", "no_gap"):
-        comps = facts.competencies()
-        current = facts.levels_at(facts.on)[rows]
-        if kind == "competency":
-            cols = np.array([comps.codes.index(c) for c in crit["codes"] if c in comps.codes],
-                            dtype=int)
-            need = np.full((len(rows), len(cols)), int(crit["level"]))
-        else:
-            cols = np.flatnonzero(facts.competency_columns(crit))
-            need = facts.required()[rows][:, cols]
-        have = current[:, cols]
-        best = _cheapest_teaching(courses, comps)
-        reasons, advice = [], []
-        for j, c in enumerate(cols):  # a loop over competencies, vectorised over officials
-            short = have[:, j] < need[:, j]
-            if not short.any():
-                continue
-            text = pd.Series([f"{comps.codes[c]} {comps.names[c]}: hiện {h}, cần {n}"
-                              for h, n in zip(have[:, j], need[:, j])], index=m.index)
-            reasons.append(text.where(short, ""))
-            course = pd.Series([best.get((c, int(n)), "") for n in need[:, j]], index=m.index)
-            advice.append(course.where(short, ""))
-        out["reason"] = _join(reasons).values if reasons else ""
-        out["course"] = _join(advice).values if advice else ""
-        out["reason"] = out["reason"].where(out["reason"] != "", "Chưa có vị trí việc làm")
+        _explain_levels(out, crit, facts, rows, courses)
     elif kind == "qualification":
-        qk, level = crit["qualification"], crit["level"]
-        scale = vocab.QUALIFICATION_SCALES[qk]
-        have = facts.qualification_rank_at(qk, facts.on)[rows]
-        out["reason"] = [f"{vocab.QUALIFICATION_LABELS[qk]}: {scale[h][1]}, cần "
-                         f"{vocab.label(scale, level)} trở lên" for h in have]
-        qual = courses[courses["qual_kind"] == qk]
-        qual = qual[qual["qual_level"].map(lambda x: vocab.rank(scale, x)) >= vocab.rank(scale,
-                                                                                          level)]
-        out["course"] = _course_label(qual.iloc[0]) if len(qual) else ""
+        _explain_qualification(out, crit, facts, rows, courses)
     elif kind == "rating":
-        ranks = facts.rating_rank_at(facts.on)[rows]
-        out["reason"] = [("Xếp loại gần nhất: " + vocab.RATINGS[r][1]) if r >= 0
-                         else "Chưa có xếp loại" for r in ranks]
-        out["course"] = ""
+        _explain_rating(out, facts, rows)
     elif kind == "record_digitised":
         out["reason"], out["course"] = "Hồ sơ chưa số hóa", ""
     elif kind == "digital_signature":
         out["reason"], out["course"] = "Chưa được cấp chữ ký số", ""
     return out.sort_values(["commune_name", "full_name"]).reset_index(drop=True)
+
+
+def _units_missing(p: Progress) -> pd.DataFrame:
+    """A per-unit headcount target: the units below the count, with how many they have."""
+    units = p.per_unit[p.per_unit["counted"] < p.per_unit["total"]]
+    return pd.DataFrame({
+        "unit_id": units["unit_id"], "unit_name": units["unit_name"],
+        "reason": [f"Có {c}/{t} người đạt" for c, t in zip(units["counted"], units["total"])],
+        "course": ""}).reset_index(drop=True)
+
+
+def _missing_officials(m: pd.DataFrame) -> pd.DataFrame:
+    """The officials not counting (rows of facts.officials), indexed like `m`; an _explain_
+    step below adds their "reason" and "course" columns."""
+    return pd.DataFrame({"official_id": m["id"].astype(int), "code": m["code"],
+                         "full_name": m["full_name"], "unit_name": m["unit_name"],
+                         "commune_name": m["commune_name"],
+                         "position_name": m["position_name"].fillna("")})
+
+
+def _explain_course_codes(out: pd.DataFrame, crit: dict, courses: pd.DataFrame) -> None:
+    """One of the given courses: the cheapest of them."""
+    choice = courses[courses["code"].isin(crit["course_codes"])]
+    out["reason"] = "Chưa hoàn thành khóa nào trong: " + ", ".join(crit["course_codes"])
+    out["course"] = _course_label(choice.iloc[0]) if len(choice) else ""
+
+
+def _explain_categories(out: pd.DataFrame, crit: dict, facts: Facts, m: pd.DataFrame,
+                        courses: pd.DataFrame) -> None:
+    """A valid course of each category ("all"): the categories each official lacks (or whose
+    course expired) and the cheapest course of each; of any category: the cheapest of all."""
+    cats = list(dict.fromkeys(crit["categories"]))
+    if not (crit.get("match", "all") == "all" and len(cats) > 1):
+        out["reason"] = "Chưa có khóa còn hiệu lực thuộc nhóm: " + ", ".join(
+            vocab.label(vocab.COURSE_CATEGORIES, c, c).lower() for c in cats)
+        choice = courses[courses["category"].isin(cats)]
+        out["course"] = _course_label(choice.iloc[0]) if len(choice) else ""
+        return
+    valid, all_done = facts.valid_completions(facts.on), facts.completions
+    empty = pd.Series("", index=m.index)
+    reasons, advice = [], []
+    for cat in cats:  # a loop over the few categories, vectorised over officials
+        has_valid = m["id"].isin(valid.loc[valid["category"] == cat, "official_id"])
+        has_any = m["id"].isin(all_done.loc[all_done["category"] == cat, "official_id"])
+        label = vocab.label(vocab.COURSE_CATEGORIES, cat, cat).lower()
+        lacking = ~has_valid
+        reasons.append(empty.mask(lacking & has_any, label + " (khóa đã hết hiệu lực)")
+                       .mask(lacking & ~has_any, label))
+        choice = courses[courses["category"] == cat]
+        advice.append(empty.mask(lacking, _course_label(choice.iloc[0]))
+                      if len(choice) else empty)
+    out["reason"] = ("Chưa có khóa còn hiệu lực thuộc nhóm: " + _join(reasons)).values
+    out["course"] = _join(advice).values
+
+
+def _explain_levels(out: pd.DataFrame, crit: dict, facts: Facts, rows: np.ndarray,
+                    courses: pd.DataFrame) -> None:
+    """Competency levels below the criterion's level ("competency") or the position's
+    requirement ("no_gap"): each short competency, and the cheapest course teaching it."""
+    comps = facts.competencies()
+    current = facts.levels_at(facts.on)[rows]
+    if crit["kind"] == "competency":
+        cols = np.array([comps.codes.index(c) for c in crit["codes"] if c in comps.codes],
+                        dtype=int)
+        need = np.full((len(rows), len(cols)), int(crit["level"]))
+    else:
+        cols = np.flatnonzero(facts.competency_columns(crit))
+        need = facts.required()[rows][:, cols]
+    have = current[:, cols]
+    best = _cheapest_teaching(courses, comps)
+    reasons, advice = [], []
+    for j, c in enumerate(cols):  # a loop over competencies, vectorised over officials
+        short = have[:, j] < need[:, j]
+        if not short.any():
+            continue
+        text = pd.Series([f"{comps.codes[c]} {comps.names[c]}: hiện {h}, cần {n}"
+                          for h, n in zip(have[:, j], need[:, j])], index=out.index)
+        reasons.append(text.where(short, ""))
+        course = pd.Series([best.get((c, int(n)), "") for n in need[:, j]], index=out.index)
+        advice.append(course.where(short, ""))
+    out["reason"] = _join(reasons).values if reasons else ""
+    out["course"] = _join(advice).values if advice else ""
+    out["reason"] = out["reason"].where(out["reason"] != "", "Chưa có vị trí việc làm")
+
+
+def _explain_qualification(out: pd.DataFrame, crit: dict, facts: Facts, rows: np.ndarray,
+                           courses: pd.DataFrame) -> None:
+    """The level held against the one needed; the cheapest course granting enough."""
+    qk, level = crit["qualification"], crit["level"]
+    scale = vocab.QUALIFICATION_SCALES[qk]
+    have = facts.qualification_rank_at(qk, facts.on)[rows]
+    out["reason"] = [f"{vocab.QUALIFICATION_LABELS[qk]}: {scale[h][1]}, cần "
+                     f"{vocab.label(scale, level)} trở lên" for h in have]
+    qual = courses[courses["qual_kind"] == qk]
+    qual = qual[qual["qual_level"].map(lambda x: vocab.rank(scale, x)) >= vocab.rank(scale,
+                                                                                      level)]
+    out["course"] = _course_label(qual.iloc[0]) if len(qual) else ""
+
+
+def _explain_rating(out: pd.DataFrame, facts: Facts, rows: np.ndarray) -> None:
+    """The latest rating (no course makes a rating)."""
+    ranks = facts.rating_rank_at(facts.on)[rows]
+    out["reason"] = [("Xếp loại gần nhất: " + vocab.RATINGS[r][1]) if r >= 0
+                     else "Chưa có xếp loại" for r in ranks]
+    out["course"] = ""
 
 
 def _cheapest_teaching(courses: pd.DataFrame, comps) -> dict[tuple[int, int], str]:

@@ -13,12 +13,10 @@ from trainer.auth.models import User
 from trainer.core.display import vndate
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
-from trainer.core.timeutil import today
 from trainer.demand.models import CohortRequest
 from trainer.learning.models import Cohort
 from trainer.org.models import Unit, UnitMerge
-from trainer.org.operations import KIND_LABELS, MERGE_INTO, closed_text
-from trainer.org.queries import unit_subtree_ids
+from trainer.org.operations import check_merge, close_into
 from trainer.people.models import Official
 from trainer.plans.models import TrainingPlan
 from trainer.targets.models import Target
@@ -78,38 +76,7 @@ def targets_naming(unit_id: int) -> list[Target]:
 
 def outline_merge(source: Unit, target: Unit, *, on: date, decision_no: str) -> MergeOutline:
     """Check every rule of a merge and list what it would move. Writes nothing."""
-    decision_no = (decision_no or "").strip()
-    if source.id == target.id:
-        raise DomainError("Không sáp nhập một đơn vị vào chính nó.")
-    if not source.is_open:
-        raise DomainError(f"“{source.name}” {closed_text(source)}.")
-    if not target.is_open:
-        raise DomainError(f"“{target.name}” {closed_text(target)}: chọn đơn vị đang hoạt động.")
-    if source.parent_id is None:
-        raise DomainError(f"“{source.name}” là đơn vị cấp tỉnh (gốc của cây đơn vị): không "
-                          f"sáp nhập được.")
-    if target.id in unit_subtree_ids(source.id):
-        raise DomainError(f"“{target.name}” trực thuộc “{source.name}”: không sáp nhập một đơn "
-                          f"vị vào đơn vị cấp dưới của chính nó.")
-    # Same level, so the units moved under the target still obey the kind rule.
-    if target.kind not in MERGE_INTO[source.kind]:
-        raise DomainError(f"{KIND_LABELS[source.kind]} không sáp nhập vào "
-                          f"{KIND_LABELS[target.kind].lower()}: chỉ sáp nhập vào "
-                          f"{', '.join(KIND_LABELS[k].lower() for k in MERGE_INTO[source.kind])}.")
-    if not decision_no:
-        raise DomainError("Nhập số quyết định sáp nhập.")
-    if len(decision_no) > 80:
-        raise DomainError("Số quyết định tối đa 80 ký tự.")
-    if on > today():
-        raise DomainError("Ngày sáp nhập không được ở tương lai.")
-    # History is rebuilt by undoing merges newest first: a merge may not predate one already
-    # recorded on either unit.
-    last = db.session.scalar(sa.select(sa.func.max(UnitMerge.merged_on)).where(sa.or_(
-        UnitMerge.into_unit_id.in_((source.id, target.id)),
-        UnitMerge.from_unit_id.in_((source.id, target.id)))))
-    if last is not None and on < last:
-        raise DomainError(f"Ngày sáp nhập phải từ {vndate(last)} trở đi (ngày của lần sáp nhập "
-                          f"đã ghi trước đó với hai đơn vị này).")
+    decision_no = check_merge(source, target, on=on, decision_no=decision_no)
     children = [c for c in source.children if c.is_open]
     target_years = set(db.session.scalars(sa.select(TrainingPlan.year).where(
         TrainingPlan.unit_id == target.id)))
@@ -150,12 +117,9 @@ def merge_units(source: Unit, target: Unit, *, on: date, decision_no: str,
         item.unit_id = target.id
     for cohort in o.cohorts:
         cohort.commissioned_by_unit_id = target.id
-    merge = UnitMerge(from_unit_id=source.id, into_unit_id=target.id, merged_on=on,
-                      decision_no=o.decision_no, official_ids=o.official_ids,
-                      child_unit_ids=[c.id for c in o.children], recorded_by=actor)
-    db.session.add(merge)
-    source.closed_on, source.merged_into_id = on, target.id
-    db.session.flush()
+    merge = close_into(source, target, on=on, decision_no=o.decision_no,
+                       official_ids=o.official_ids, child_ids=[c.id for c in o.children],
+                       actor=actor)
     # Relationships loaded before the ids changed: read them again.
     db.session.expire(source, ["children", "merged_into"])
     db.session.expire(target, ["children"])
