@@ -11,7 +11,7 @@ from courses.catalog import OPTIONAL_COLUMNS
 from trainer.catalog.models import (Competency, Course, CourseCompetency, CourseModule, Position,
                                     PositionRequirement, Provider, RegionPriority)
 from trainer.core.extensions import db
-from trainer.core.tabular import ImportPlan, check_headers, data_rows
+from trainer.core.tabular import Column, ImportPlan, Table, data_rows
 
 
 def _by_code(model) -> dict:
@@ -136,9 +136,16 @@ UPSERT = {"competencies": upsert_competencies, "providers": upsert_providers,
           "courses": upsert_courses, "positions": upsert_positions}
 
 
-def catalog_required(table: str) -> list[str]:
+def _catalog_table(table: str) -> Table:
+    """A catalog file's columns as a Table (headers, required ones, templates, downloads); its
+    cells are validated by the `courses` library's rules (`parse_rows`), the same as the
+    standard catalog's files."""
     optional = OPTIONAL_COLUMNS.get(f"{table}.csv", set())
-    return [h for h, c in CATALOG_COLUMNS[table].items() if c not in optional]
+    return Table(tuple(Column(h, c, required=c not in optional)
+                       for h, c in CATALOG_COLUMNS[table].items()))
+
+
+CATALOG_TABLES = {table: _catalog_table(table) for table in CATALOG_COLUMNS}
 
 
 def _stored(table: str) -> dict[str, tuple]:
@@ -195,7 +202,7 @@ def plan_catalog(table: str, df, filename: str = "tệp") -> ImportPlan:
     framework) from an import file, keyed by code, validated with the rules of the catalog files:
     references may name codes of the file or of the stored catalog. Writes nothing; the plan's
     action upserts the new and changed rows (nothing is deleted)."""
-    check_headers(df, catalog_required(table), filename)
+    CATALOG_TABLES[table].check_headers(df, filename)
     columns = CATALOG_COLUMNS[table]
     records = [(i, {columns[h]: v for h, v in row.items() if h in columns})
                for i, row in data_rows(df)]
@@ -232,11 +239,10 @@ def _levels_text(levels: dict[str, int]) -> str:
     return "; ".join(f"{code}:{level}" for code, level in sorted(levels.items()))
 
 
-def catalog_rows(table: str, limit: int | None = None) -> list[dict[str, str]]:
-    """The stored table in the layout of its import file (headers of CATALOG_COLUMNS, the
-    Vietnamese labels of enumerations): the example row of the template, or the whole table to
-    edit in Excel and import again — a round trip that changes nothing."""
-    headers = {c: h for h, c in CATALOG_COLUMNS[table].items()}
+def catalog_records(table: str, limit: int | None = None) -> list[dict[str, str]]:
+    """The stored table by field, as its import file writes it (the Vietnamese labels of
+    enumerations): the example row of the template, or with CATALOG_TABLES[table].download the
+    whole table to edit in Excel and import again — a round trip that changes nothing."""
     order = {"competencies": Competency, "providers": Provider, "courses": Course,
              "positions": Position}[table]
     query = _with_links(order).order_by(order.code).limit(limit)
@@ -274,5 +280,5 @@ def catalog_rows(table: str, limit: int | None = None) -> list[dict[str, str]]:
                       "min_state_management": _label(vocab.STATE_MANAGEMENT,
                                                      row.min_state_management),
                       "min_it": _label(vocab.IT_LEVEL, row.min_it)}
-        out.append({headers[c]: v for c, v in values.items()})
+        out.append(values)
     return out

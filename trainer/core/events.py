@@ -27,10 +27,10 @@ class NobodyListens(RuntimeError):
 
 
 def _deliver(signal, **kwargs):
+    """Send an event that must be heard; the first listener's answer."""
     if not signal.receivers:
         raise NobodyListens(f"no receiver for the '{signal.name}' event")
-    results = [value for _, value in signal.send(None, **kwargs)]
-    return results[0] if len(results) == 1 else results
+    return signal.send(None, **kwargs)[0][1]
 
 
 def tell(official, kind: str, title: str, body: str = "", *, link: str = "",

@@ -28,7 +28,7 @@ from trainer.core.errors import DomainError, ImportRejected, NotAllowed
 from trainer.core.extensions import db
 from trainer.core.frames import select_frame
 from trainer.core.tabular import (Column, ImportPlan, Row, Table, cell_error, parse_choice,
-                                  parse_date, parse_score, read_table, template_bytes)
+                                  parse_date, parse_score, read_table)
 from trainer.core.timeutil import today, utcnow
 from trainer.interchange.models import ImportBatch, ReviewItem
 from trainer.learning.access import officials_filter
@@ -964,10 +964,9 @@ def _table_and_examples(kind: str) -> tuple[Table, dict[str, str]]:
 
 def template_file(kind: str) -> bytes:
     """A kind's template: the headers of its file and one example row."""
-    if kind in CATALOG_KINDS:  # the catalog files' columns are the `courses` library's
-        columns = list(catalog_ops.CATALOG_COLUMNS[kind])
-        rows = catalog_ops.catalog_rows(kind, limit=1)
-        return template_bytes(columns, rows[0] if rows else dict.fromkeys(columns, ""))
+    if kind in CATALOG_KINDS:  # the first stored row, or a blank one
+        rows = catalog_ops.catalog_records(kind, limit=1)
+        return catalog_ops.CATALOG_TABLES[kind].template(**(rows[0] if rows else {}))
     table, examples = _table_and_examples(kind)
     return table.template(**examples)
 
@@ -977,5 +976,5 @@ def stored_table_file(kind: str) -> bytes:
     import again."""
     if kind == "units":
         return org_ops.UNITS.download(org_ops.unit_records())
-    return template_bytes(list(catalog_ops.CATALOG_COLUMNS[kind]), *catalog_ops.catalog_rows(kind))
+    return catalog_ops.CATALOG_TABLES[kind].download(catalog_ops.catalog_records(kind))
 
