@@ -1,15 +1,17 @@
 """Course ranking and learning paths (lộ trình học) for all officials at once.
 
-Everything works on whole matrices: officials are processed in chunks, and within a chunk
-every step of the greedy path is a handful of matrix products over all still-active
-officials. The only Python loops are over path steps, over chunks and over courses (for the
-topological order), plus building the returned dataclasses.
+The learning path is exact: the set of courses with the fewest total hours that closes every
+gap a course can close (hours of missing prerequisites included), ties to fewer courses, then
+to the lower course indices (the caller orders courses by code). It is found per distinct
+problem — officials with the same gaps, blocked and satisfied courses share one — by a
+branch and bound over the gaps (`_Solver`), which proves its answer optimal. A path is then
+never redundant: dropping a course would leave a gap open or a prerequisite missing, or the
+same cover would cost fewer courses.
 
-Exactness. Gap weights are rounded to multiples of 1/65536 and hours to a power-of-two
-fraction of an hour (1/64 h unless the catalog is huge) before the greedy compares ratios.
-Every sum is then an integer-valued float small enough to be exact in any summation order, so
-the result never depends on chunk size, BLAS blocking or on whether one official or 10,000
-are computed together.
+Exactness of comparisons. Hours are compared as integers (a power-of-two fraction of an hour,
+1/64 h unless the catalog is huge), gap weights (for the ranking and the study order) as
+multiples of 1/65536, so nothing depends on summation order or on how many officials are
+computed together.
 """
 
 from __future__ import annotations
@@ -181,95 +183,186 @@ def _gain_q(levels: np.ndarray, required: np.ndarray, weight_q: np.ndarray, cat:
     return weighted @ cat.reach_by_level
 
 
-def _missing_reach(cat: _Catalog, satisfied: np.ndarray) -> np.ndarray:
-    """Per official, which linked courses each linked course still needs, transitively.
+class _Solver:
+    """Exact minimum-hours learning paths over one catalog, one distinct problem at a time.
 
-    A satisfied course needs nothing more, so its outgoing edges are removed before the
-    closure: the prerequisites of a completed course are never re-added. Returns n×s×s
-    float32 (0/1).
-    """
-    n, s = satisfied.shape[0], cat.linked.size
-    sat = satisfied[:, cat.linked]
-    reach = np.empty((n, s, s), dtype=np.float32)
-    reach[:] = cat.closure
-    special = (sat & cat.has_prereq[None, :]).any(axis=1)
-    if special.any():
-        adjacency = cat.adjacency[None, :, :] & ~sat[special][:, :, None]
-        reach[special] = _transitive_closure(adjacency)
-    return reach
+    A problem: the level each competency must reach (0: no gap), the blocked courses (never
+    recommended) and the satisfied ones (count as met prerequisites). Course sets are Python
+    ints used as bit sets. What depends only on the blocked and satisfied courses (the courses
+    that may be taken, with their missing prerequisites) is kept per such pair, and each set of
+    gaps to close is solved once."""
+
+    def __init__(self, cat: _Catalog, prerequisites: np.ndarray):
+        self.levels = cat.levels
+        self.hours_q = [int(h) for h in cat.hours_q]
+        self.prereqs = [np.flatnonzero(row).tolist() for row in prerequisites]
+        self.prereq_bits = [sum(1 << j for j in row) for row in self.prereqs]
+        # meeting[c][t]: the courses reaching level t on competency c
+        self.meeting = [[np.flatnonzero(cat.levels[:, c] >= t).tolist()
+                         for t in range(MAX_LEVEL + 1)] for c in range(cat.levels.shape[1])]
+        self.n_courses = len(self.hours_q)
+        nothing = np.zeros(self.n_courses, dtype=bool)
+        self._base = [self._closure(k, nothing, nothing) for k in range(self.n_courses)]
+        self._takeable: dict[bytes, tuple[dict[int, int], np.ndarray]] = {}
+        self._solved: dict[tuple, int] = {}
+
+    def _closure(self, k: int, blocked, satisfied) -> int | None:
+        """Course k with its missing prerequisites, transitively (a satisfied course needs
+        nothing); None when k or one of them is blocked."""
+        bits, stack = 0, [k]
+        while stack:
+            j = stack.pop()
+            if bits >> j & 1:
+                continue
+            if blocked[j]:
+                return None
+            bits |= 1 << j
+            stack.extend(i for i in self.prereqs[j] if not satisfied[i])
+        return bits
+
+    def _courses(self, blocked, satisfied, key: bytes) -> tuple[dict[int, int], np.ndarray]:
+        """The courses that may be taken, each with its closure, and the highest level they
+        reach on each competency. A closure differs from the catalog's own only where it meets
+        a blocked or satisfied course."""
+        if key not in self._takeable:
+            touched = _bits_of(blocked | satisfied)
+            closures = {}
+            for k in np.flatnonzero(~blocked).tolist():
+                base = self._base[k]
+                bits = base if not base & touched & ~(1 << k) else self._closure(
+                    k, blocked, satisfied)
+                if bits is not None:
+                    closures[k] = bits
+            reach = (self.levels[list(closures)].max(axis=0) if closures
+                     else np.zeros(self.levels.shape[1], dtype=self.levels.dtype))
+            self._takeable[key] = (closures, reach)
+        return self._takeable[key]
+
+    def _cost(self, bits: int) -> int:
+        total = 0
+        while bits:
+            low = bits & -bits
+            total += self.hours_q[low.bit_length() - 1]
+            bits ^= low
+        return total
+
+    def solve(self, need: np.ndarray, have: np.ndarray, blocked: np.ndarray,
+              satisfied: np.ndarray) -> int:
+        """The optimal course set (bits) closing every gap a course can close: competency c
+        must go from `have[c]` up to `need[c]` (0: no gap), as far as a course reaches."""
+        courses_key = np.packbits(blocked).tobytes() + np.packbits(satisfied).tobytes()
+        closures, reach = self._courses(blocked, satisfied, courses_key)
+        target = np.minimum(need, reach)
+        comps = np.flatnonzero(target > have)
+        if comps.size == 0:
+            return 0
+        key = (comps.tobytes(), target[comps].tobytes(), courses_key)
+        if key not in self._solved:
+            self._solved[key] = self._search(closures, comps, target[comps])
+        return self._solved[key]
+
+    def _search(self, closures: dict[int, int], comps: np.ndarray, target: np.ndarray) -> int:
+        """Branch and bound: branch on the open gap with the fewest ways to close it, the
+        cheapest way first; prune on the dearest open gap's cheapest way (a lower bound)."""
+        options = [[k for k in self.meeting[c][t] if k in closures]
+                   for c, t in zip(comps.tolist(), target.tolist())]
+        covers: dict[int, int] = {}  # course -> the gaps it closes (prerequisites teach too)
+        for g, ks in enumerate(options):
+            for k in ks:
+                covers[k] = covers.get(k, 0) | 1 << g
+        by_ways = sorted(range(comps.size), key=lambda g: (len(options[g]), g))  # branch order
+        everything = (1 << comps.size) - 1
+        cost_of = self._cost
+        alone = {k: cost_of(closures[k]) for ks in options for k in ks}
+        # For the second bound: gaps no single course closes together each need a course of
+        # their own, at least the cheapest of their ways' own hours.
+        option_bits = [sum(1 << k for k in ks) for ks in options]
+        own = [min(self.hours_q[k] for k in ks) for ks in options]
+
+        def extra(k: int, bits: int) -> int:
+            """Hours the course adds to `bits` (with its missing prerequisites not yet in)."""
+            closure = closures[k]
+            return alone[k] if not closure & bits else cost_of(closure & ~bits)
+
+        def covered(bits: int) -> int:
+            out = 0
+            while bits:
+                low = bits & -bits
+                out |= covers.get(low.bit_length() - 1, 0)
+                bits ^= low
+            return out
 
 
-def _paths_chunk(required, current, weight_q, blocked, satisfied, cat: _Catalog):
-    """Greedy paths for one chunk; returns (chosen n×K bool, step n×K int32, final levels)."""
-    n, n_courses = blocked.shape
-    linked = cat.linked
-    s = linked.size
-    chosen_out = np.zeros((n, n_courses), dtype=bool)
-    step_out = np.zeros((n, n_courses), dtype=np.int32)
-    level_out = current.copy()
+        best: list = [None, 0]  # ((hours, count, courses), bits)
+        seen: set[int] = set()
 
-    # Working copies, compacted to the officials still picking courses.
-    ids = np.arange(n)
-    level = current.copy()
-    req, wq, blk = required, weight_q, blocked
-    have = satisfied.copy()   # counts as a met prerequisite: satisfied or already chosen
-    chosen = np.zeros((n, n_courses), dtype=bool)
-    step_of = np.zeros((n, n_courses), dtype=np.int32)
-    reach = _missing_reach(cat, satisfied) if s else None
+        def search(bits: int, done: int, cost: int) -> None:
+            if done == everything:
+                found = (cost, bin(bits).count("1"), tuple(_members(bits)))
+                if best[0] is None or found < best[0]:
+                    best[0], best[1] = found, bits
+                return
+            open_gaps = [g for g in by_ways if not done >> g & 1]
+            if best[0] is not None:
+                bound = max(min(extra(k, bits) for k in options[g]) for g in open_gaps)
+                apart, alone_gaps, used = 0, 0, 0
+                for g in open_gaps:
+                    if not option_bits[g] & used:
+                        apart, alone_gaps = apart + own[g], alone_gaps + 1
+                        used |= option_bits[g]
+                least = (cost + max(bound, apart), bin(bits).count("1") + alone_gaps)
+                if least > best[0][:2]:
+                    return
+            for add, k in sorted((extra(k, bits), k) for k in options[open_gaps[0]]):
+                grown = bits | closures[k]
+                if grown not in seen:
+                    seen.add(grown)
+                    search(grown, done | covered(closures[k]), cost + add)
 
-    for step in range(n_courses + 1):
-        gain = _gain_q(level, req, wq, cat)
-        available = ~blk & ~chosen & (gain > 0)
-        cost = np.repeat(cat.hours_q[None, :], len(ids), axis=0)
-        if s:
-            missing = ~have[:, linked]
-            per_course = np.stack([missing * cat.hours_q[linked],
-                                   missing & blk[:, linked]], axis=2).astype(np.float32)
-            extra = reach @ per_course                      # a×s×2, exact integer sums
-            cost[:, linked] += extra[:, :, 0]
-            # A course whose missing prerequisite is blocked cannot be taken.
-            available[:, linked] &= extra[:, :, 1] == 0
+        search(0, 0, 0)
+        return best[1]
 
-        going = available.any(axis=1)
-        if not going.all():
-            done = ~going
-            chosen_out[ids[done]] = chosen[done]
-            step_out[ids[done]] = step_of[done]
-            level_out[ids[done]] = level[done]
-            ids, level, req, wq, blk = ids[going], level[going], req[going], wq[going], blk[going]
-            have, chosen, step_of = have[going], chosen[going], step_of[going]
-            gain, available, cost = gain[going], available[going], cost[going]
-            if s:
-                reach = reach[going]
-        if ids.size == 0:
-            break
 
-        # Best weighted gap per hour; ties: larger gap, then lowest course index.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(available, gain / cost, -np.inf)
-        best = ratio == ratio.max(axis=1, keepdims=True)
-        best_gain = np.where(best, gain, -1.0)
-        best &= best_gain == best_gain.max(axis=1, keepdims=True)
-        pick = best.argmax(axis=1)
+def _bits_of(mask: np.ndarray) -> int:
+    return sum(1 << k for k in np.flatnonzero(mask).tolist())
 
-        rows = np.arange(ids.size)
-        added = np.zeros_like(chosen)
-        added[rows, pick] = True
-        if s:
-            pos = cat.pos_in_linked[pick]
-            has_pos = pos >= 0
-            pulled = (reach[rows[has_pos], pos[has_pos]] > 0) & ~have[has_pos][:, linked]
-            added[np.ix_(has_pos, linked)] |= pulled
 
-        reached = (added.astype(np.float32) @ cat.level_flags) > 0   # a×4C
-        new_level = reached.reshape(ids.size, MAX_LEVEL, -1).sum(axis=1, dtype=np.int8)
-        np.maximum(level, new_level, out=level)
-        have |= added
-        chosen |= added
-        step_of[added] = step
-    # Every step adds a course, so the loop always ends through `done`; this is a safeguard.
-    chosen_out[ids], step_out[ids], level_out[ids] = chosen, step_of, level
-    return chosen_out, step_out, level_out
+def _members(bits: int) -> list[int]:
+    """The indices in a bit set, lowest first."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
+
+def _study_order(bits: int, gain_q: np.ndarray, prereq_bits: list[int],
+                 satisfied: np.ndarray) -> list[int]:
+    """The path's courses in an order that respects prerequisites: of the courses ready, the one
+    whose own gain, or the largest gain of a course waiting for it, is highest; ties: the lower
+    index."""
+    chosen = _members(bits)
+    if not any(prereq_bits[k] & bits for k in chosen):  # most paths: no course needs another
+        return sorted(chosen, key=lambda k: (-gain_q[k], k))
+    waiting = bits & ~_bits_of(satisfied)
+    needs = {k: _members(prereq_bits[k] & waiting) for k in chosen}
+    priority = {k: float(gain_q[k]) for k in chosen}
+    changed = True  # a prerequisite is as urgent as the most urgent course waiting for it
+    while changed:
+        changed = False
+        for k in chosen:
+            for j in needs[k]:
+                if priority[j] < priority[k]:
+                    priority[j], changed = priority[k], True
+    order: list[int] = []
+    placed: set[int] = set()
+    while len(order) < len(chosen):
+        ready = [k for k in chosen if k not in placed and all(j in placed for j in needs[k])]
+        k = min(ready, key=lambda k: (-priority[k], k))
+        order.append(k)
+        placed.add(k)
+    return order
 
 
 def _ragged_rows(mask: np.ndarray, values: np.ndarray | None = None) -> list[list[int]]:
@@ -281,55 +374,58 @@ def _ragged_rows(mask: np.ndarray, values: np.ndarray | None = None) -> list[lis
 
 
 def learning_paths(required, current, weight, course_levels, course_hours, prerequisites,
-                   blocked, satisfied, *, chunk_size: int | None = None) -> list[Path]:
-    """A short learning path for every official ("thiếu gì học nấy").
+                   blocked, satisfied) -> list[Path]:
+    """The shortest learning path of every official ("thiếu gì học nấy", LC-P1).
 
     Model: a course teaching competency c at level L moves the official's level on c to
-    ``max(current, L)``; the gap it closes on c is ``max(0, min(required, L) - current)``,
-    weighted by ``weight``.
+    ``max(current, L)``. A course may be taken when neither it nor any of its missing
+    prerequisites (transitively; a ``satisfied`` course counts as met and its own prerequisites
+    are not needed) is ``blocked``. Each gap is closed up to the highest level such a course
+    reaches; what is still lacking then is reported as ``uncovered``.
 
-    The path is a greedy weighted set cover: repeatedly pick the available course — not
-    ``blocked``, not yet chosen, and with no blocked course among its missing prerequisites —
-    with the best ratio (weighted gap it closes on its own) / (its hours + hours of its
-    prerequisites not yet satisfied or chosen, transitively); ties go to the larger gap, then
-    the lower course index. The course joins the path with its missing prerequisites
-    (transitively; a ``satisfied`` course counts as met and its own prerequisites are not
-    needed), all of them raise the levels, and the loop goes on until no course closes
-    anything. What is still lacking then is reported as ``uncovered``.
-
-    This is the standard greedy approximation of the minimum-hours cover (within a factor
-    H(n) ≈ ln n of the optimum for set cover), not an exact optimum.
-
-    ``courses`` is in study order: a topological order of the prerequisites; otherwise the
-    order of selection (prerequisites pulled in by a pick come just before it).
+    The path is the set of courses, with their missing prerequisites, of the fewest total hours
+    that closes all of that; ties go to fewer courses, then to the lower course indices. It is
+    exact (module docstring): never longer than another cover, never holding a course that can
+    be dropped. ``weight`` does not change which courses: it orders them (`_study_order`) —
+    prerequisites first, then the courses closing the most weighted gap.
 
     Arguments: ``required``, ``current`` (N×C int), ``weight`` (N×C float), ``course_levels``
     (K×C int, level reached on completion, 0 = not taught), ``course_hours`` (K),
     ``prerequisites`` (K×K bool, ``[k, j]`` = course k requires course j), ``blocked`` (N×K bool:
     never recommended) and ``satisfied`` (N×K bool: counts as a met prerequisite).
-    ``chunk_size`` (officials per chunk) defaults to what fits in about 50 MB.
     """
     req, cur, wq, blocked, satisfied = _validate_officials(
         required, current, weight, blocked, satisfied, np.asarray(course_levels).shape[0])
     cat = _prepare_catalog(course_levels, course_hours, prerequisites, req.shape[1])
+    prerequisites = np.asarray(prerequisites, dtype=bool)
     n, n_courses = blocked.shape
+    gap = req > cur
+    need, have = np.where(gap, req, 0).astype(np.int8), np.where(gap, cur, 0).astype(np.int8)
+    problems = np.concatenate([need.view(np.uint8), have.view(np.uint8),
+                               np.packbits(blocked, axis=1), np.packbits(satisfied, axis=1)],
+                              axis=1)
+    solver = _Solver(cat, prerequisites)
+    solved: dict[bytes, int] = {}  # officials with the same problem share one solve
+    path_bits = []
+    for i in range(n):
+        key = problems[i].tobytes()
+        if key not in solved:
+            solved[key] = solver.solve(need[i], have[i], blocked[i], satisfied[i])
+        path_bits.append(solved[key])
     chosen = np.zeros((n, n_courses), dtype=bool)
-    step_of = np.zeros((n, n_courses), dtype=np.int32)
-    final = np.empty_like(cur)
-    size = _chunk_size(req.shape[1], n_courses, cat.linked.size, chunk_size)
-    for part in _chunks(n, size):
-        chosen[part], step_of[part], final[part] = _paths_chunk(
-            req[part], cur[part], wq[part], blocked[part], satisfied[part], cat)
-
-    # Study order: by pick step, then topological position (prerequisites first).
-    key = np.where(chosen, step_of.astype(np.int64) * n_courses + cat.topo_pos, np.iinfo(np.int64).max)
-    order = np.argsort(key, axis=1, kind="stable")
-    counts = chosen.sum(axis=1)
-    in_path = np.arange(n_courses)[None, :] < counts[:, None]
-    courses = _ragged_rows(in_path, order)
+    members = [_members(b) for b in path_bits]
+    rows = np.repeat(np.arange(n), [len(m) for m in members])
+    chosen[rows, np.fromiter(itertools.chain.from_iterable(members), dtype=np.int64,
+                             count=rows.size)] = True
+    reached = cur.copy()
+    for k in np.flatnonzero(chosen.any(axis=0)).tolist():  # over courses, vectorised over people
+        reached[chosen[:, k]] = np.maximum(reached[chosen[:, k]], cat.levels[k])
+    uncovered = _ragged_rows(req > reached)
     hours = np.where(chosen, cat.hours, 0.0).sum(axis=1).tolist()
-    uncovered = _ragged_rows(req > final)
-    return [Path(courses=c, hours=h, uncovered=u) for c, h, u in zip(courses, hours, uncovered)]
+    gain = _gain_q(cur, req, wq, cat) if n else np.zeros((0, n_courses))
+    paths = [Path(courses=_study_order(b, gain[i], solver.prereq_bits, satisfied[i]),
+                  hours=hours[i], uncovered=uncovered[i]) for i, b in enumerate(path_bits)]
+    return paths
 
 
 def rank_courses(required, current, weight, course_levels, course_hours, prerequisites,

@@ -1,11 +1,14 @@
 """Unit tests of the recommender engine: small hand-checked cases, one rule each."""
 
+import itertools
 from fractions import Fraction
 from pathlib import Path as FsPath
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from recommender import (
     Mentor,
@@ -230,55 +233,45 @@ def test_prerequisite_cycle_is_rejected():
         paths_for([2], [0], [[2], [2]], [1, 1], [[False, True], [True, False]])
 
 
-def reference_path(req, cur, w, levels, hours, prerequisites, blocked, satisfied):
-    """Slow, obvious per-official implementation of the documented greedy."""
-    n_courses = len(hours)
-    remaining = [int(prerequisites[k].sum()) for k in range(n_courses)]
-    position, placed = {}, set()
-    for pos in range(n_courses):                 # Kahn, lowest index first
-        k = min(c for c in range(n_courses) if c not in placed and remaining[c] == 0)
-        position[k] = pos
-        placed.add(k)
-        for d in range(n_courses):
-            if prerequisites[d, k]:
-                remaining[d] -= 1
-    level = [int(x) for x in cur]
-    have = {k for k in range(n_courses) if satisfied[k]}
-    path = []
+def reference_path(req, cur, levels, hours, prerequisites, blocked, satisfied):
+    """Slow, obvious exact path: every set of courses, smallest first; the valid ones (nothing
+    blocked, every missing prerequisite inside) that close every gap a course can close; the
+    fewest hours, then the fewest courses, then the lowest indices. Returns (sorted courses,
+    hours, uncovered)."""
+    n_courses, n_comp = len(hours), len(req)
 
-    def missing(k):
-        out, stack = set(), [j for j in range(n_courses) if prerequisites[k, j] and j not in have]
+    def valid(chosen):
+        return all(not blocked[k] and all(satisfied[j] or j in chosen
+                                          for j in range(n_courses) if prerequisites[k, j])
+                   for k in chosen)
+
+    def closure(k):
+        out, stack = set(), [k]
         while stack:
             j = stack.pop()
             if j not in out:
                 out.add(j)
-                stack += [i for i in range(n_courses) if prerequisites[j, i] and i not in have]
+                stack += [i for i in range(n_courses) if prerequisites[j, i] and not satisfied[i]]
         return out
 
-    while True:
-        best = None
-        for k in range(n_courses):
-            if blocked[k] or k in path:
+    takeable = [k for k in range(n_courses) if valid(closure(k))]
+    reach = [max([int(levels[k, c]) for k in takeable], default=0) for c in range(n_comp)]
+    target = [min(int(req[c]), reach[c]) for c in range(n_comp)]
+    best = None
+    for size in range(n_courses + 1):
+        for chosen in itertools.combinations(range(n_courses), size):
+            if not valid(set(chosen)):
                 continue
-            gain = sum(Fraction(float(w[c])) * max(0, min(int(req[c]), int(levels[k, c])) - level[c])
-                       for c in range(len(level)))
-            need = missing(k)
-            if gain <= 0 or any(blocked[j] for j in need):
+            level = [max([int(cur[c])] + [int(levels[k, c]) for k in chosen]) for c in range(n_comp)]
+            if any(level[c] < target[c] for c in range(n_comp)):
                 continue
-            cost = Fraction(float(hours[k])) + sum(Fraction(float(hours[j])) for j in need)
-            ratio = gain / cost if cost else Fraction(10 ** 18)
-            key = (ratio, gain, -k)
-            if best is None or key > best[0]:
-                best = (key, k, need)
-        if best is None:
-            break
-        _, k, need = best
-        for j in sorted(need | {k}, key=position.get):
-            path.append(j)
-            have.add(j)
-            level = [max(level[c], int(levels[j, c])) for c in range(len(level))]
-    uncovered = [c for c in range(len(level)) if req[c] > level[c]]
-    return Path(courses=path, hours=float(sum(hours[k] for k in path)), uncovered=uncovered)
+            key = (sum(Fraction(float(hours[k])) for k in chosen), size, chosen)
+            if best is None or key < best:
+                best = key
+    chosen = best[2]
+    level = [max([int(cur[c])] + [int(levels[k, c]) for k in chosen]) for c in range(n_comp)]
+    return (list(chosen), float(best[0]),
+            [c for c in range(n_comp) if int(req[c]) > level[c]])
 
 
 def random_problem(rng, n, c, k, prerequisite_density=0.05):
@@ -293,15 +286,68 @@ def random_problem(rng, n, c, k, prerequisite_density=0.05):
     return required, current, weight, levels, hours, prerequisites, blocked, satisfied
 
 
-def test_paths_match_the_reference_greedy():
+def test_paths_match_the_exhaustive_reference():
     rng = np.random.default_rng(7)
-    problem = random_problem(rng, 150, 10, 14, prerequisite_density=0.2)
+    problem = random_problem(rng, 150, 10, 12, prerequisite_density=0.2)
     required, current, weight, levels, hours, prerequisites, blocked, satisfied = problem
     got = learning_paths(*problem)
-    expected = [reference_path(required[i], current[i], weight[i], levels, hours, prerequisites,
-                               blocked[i], satisfied[i]) for i in range(len(required))]
-    assert got == expected
+    for i, path in enumerate(got):
+        expected = reference_path(required[i], current[i], levels, hours, prerequisites,
+                                  blocked[i], satisfied[i])
+        assert (sorted(path.courses), path.hours, path.uncovered) == expected, i
     assert sum(len(p.courses) for p in got) > 150   # the case is not trivial
+
+
+@st.composite
+def small_catalogs(draw):
+    """A few officials and a small catalog: prerequisite chains and trees (a course requires
+    only courses of lower index), hours with ties, blocked and satisfied courses."""
+    n_comp = draw(st.integers(1, 4))
+    n_courses = draw(st.integers(1, 7))
+    n_off = draw(st.integers(1, 3))
+    ints = lambda lo, hi, shape: np.array(draw(st.lists(  # noqa: E731
+        st.integers(lo, hi), min_size=int(np.prod(shape)), max_size=int(np.prod(shape)))),
+        dtype=np.int64).reshape(shape)
+    levels = ints(0, 4, (n_courses, n_comp))
+    hours = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, 4.0, 8.0, 16.0]),
+                                   min_size=n_courses, max_size=n_courses)))
+    prerequisites = np.tril(ints(0, 1, (n_courses, n_courses)).astype(bool), -1)
+    required, current = ints(0, 4, (n_off, n_comp)), ints(0, 4, (n_off, n_comp))
+    satisfied = ints(0, 1, (n_off, n_courses)).astype(bool) & (ints(0, 3, (n_off, n_courses)) == 0)
+    blocked = satisfied | (ints(0, 4, (n_off, n_courses)) == 0)
+    weight = ints(1, 3, (n_off, n_comp)).astype(float)
+    return required, current, weight, levels, hours, prerequisites, blocked, satisfied
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_catalogs())
+def test_every_path_is_the_shortest_valid_cover(problem):
+    """Property: against exhaustive enumeration, the path has the fewest hours, then courses,
+    then lowest indices; it respects prerequisites and blocked courses; nothing can be
+    dropped."""
+    required, current, weight, levels, hours, prerequisites, blocked, satisfied = problem
+    for i, path in enumerate(learning_paths(*problem)):
+        assert (sorted(path.courses), path.hours, path.uncovered) == reference_path(
+            required[i], current[i], levels, hours, prerequisites, blocked[i], satisfied[i])
+        placed = set()
+        for k in path.courses:
+            assert not blocked[i, k]
+            assert all(satisfied[i, j] or j in placed for j in np.flatnonzero(prerequisites[k]))
+            placed.add(k)
+
+
+def test_a_course_that_can_be_dropped_is_never_kept():
+    # The greedy took the 8-hour course first (best ratio), then the 16-hour one, which alone
+    # closes everything: the exact path is the 16-hour course.
+    levels = [[2, 0, 0], [2, 2, 2]]
+    [path] = paths_for([2, 2, 2], [0, 0, 0], levels, [8, 16], weight=[6.0, 1.0, 1.0])
+    assert path == Path(courses=[1], hours=16.0, uncovered=[])
+
+
+def test_ties_go_to_fewer_courses_then_lower_indices():
+    levels = [[2, 2], [2, 0], [0, 2], [2, 2]]
+    [path] = paths_for([2, 2], [0, 0], levels, [8, 4, 4, 8])   # 8 h each way
+    assert path.courses == [0]                                 # one course, the lower index
 
 
 def test_paths_for_all_officials_equal_paths_one_at_a_time():
@@ -311,13 +357,10 @@ def test_paths_for_all_officials_equal_paths_one_at_a_time():
     weight = weight + rng.random(weight.shape) * 0.3      # arbitrary float weights
     together = learning_paths(required, current, weight, levels, hours, prerequisites,
                               blocked, satisfied)
-    in_chunks = learning_paths(required, current, weight, levels, hours, prerequisites,
-                               blocked, satisfied, chunk_size=333)
     alone = [learning_paths(required[i:i + 1], current[i:i + 1], weight[i:i + 1], levels, hours,
                             prerequisites, blocked[i:i + 1], satisfied[i:i + 1])[0]
              for i in range(len(required))]
     assert together == alone
-    assert in_chunks == alone
     assert np.mean([len(p.courses) for p in together]) > 3
 
 
