@@ -92,7 +92,8 @@ def make_app(url: str, **overrides):
     config = {"ENV": "test", "TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
               "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_FAST": True, "SECRET_KEY": "test",
               "REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL,
-              "RATELIMIT_KEY_PREFIX": REDIS_PREFIX, "RATELIMIT_ENABLED": False,
+              "RATELIMIT_KEY_PREFIX": REDIS_PREFIX, "REDIS_PREFIX": REDIS_PREFIX,
+              "RATELIMIT_ENABLED": False,
               "LOG_LEVEL": "WARNING"}
     return create_app(config | overrides)
 

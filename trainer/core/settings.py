@@ -52,9 +52,12 @@ SETTINGS: tuple[Setting, ...] = (
             "; required in production; development keeps a random one in `instance/secret_key`"),
     Setting("DATABASE_URL", "sqlite:///trainer.db", "the database: SQLite in `instance/` by "
             "default; production `postgresql+psycopg://user@host/db`"),
-    Setting("REDIS_URL", "", "the store web processes share (rate-limit counters; caches later), "
-            "e.g. `redis://127.0.0.1:6379/0`; empty: kept in each process's memory — fine on one "
-            "machine with one worker, wrong with several"),
+    Setting("REDIS_PREFIX", "trainer", "the prefix of this deployment's keys in Redis (rate "
+            "limits, the data version, cached results): two deployments may share one Redis"),
+    Setting("REDIS_URL", "", "the store web processes share (rate-limit counters, the data "
+            "version and cached results: docs/decisions.md), e.g. `redis://127.0.0.1:6379/0`; "
+            "empty: kept in each process's memory — fine on one machine with one worker, wrong "
+            "with several"),
     Setting("PUBLIC_URL", "", "the address users open, e.g. `https://daotao.laichau.gov.vn`: "
             "links in e-mails (password reset) are built from it, never from the request's Host"),
     Setting("PROXY_COUNT", 0, "how many reverse proxies (nginx) stand in front: their "
@@ -189,6 +192,7 @@ def _derive(config, instance_path: str) -> None:
     config.setdefault("TESTING", env == "test")
     # Flask-Limiter: the shared store when there is one (several workers must count together).
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    config.setdefault("RATELIMIT_KEY_PREFIX", config["REDIS_PREFIX"])
     # A moving window: 5 tries are 5 tries in any 15 minutes, not 10 across a window's edge.
     config.setdefault("RATELIMIT_STRATEGY", "moving-window")
 

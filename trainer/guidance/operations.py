@@ -15,6 +15,7 @@ import recommender
 from courses import vocab
 from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
                                     PositionRequirement, RegionPriority, course_prerequisites)
+from trainer.core.cache import cached
 from trainer.core.extensions import db
 from trainer.core.frames import select_frame
 from trainer.learning.models import ACTIVE_STATUSES, Enrollment
@@ -236,16 +237,27 @@ def guidance_for(official: Official, *, with_mentors: bool = True) -> Guidance:
 
 def mentors_for(official: Official, cat: Catalogue, own: Population, n: int = 5):
     """KH-5: colleagues of the same unit or region who hold the levels this official lacks."""
+    if not (own.required[0] > own.current[0]).any():
+        return []
     regions = unit_regions()
     region = regions.get(official.unit_id)
-    same_region = [uid for uid, r in regions.items() if r == region] if region else [official.unit_id]
-    pop = load_population(cat, Official.unit_id.in_(same_region))
-    if len(pop.official_ids) < 2:
+    same_region = sorted(u for u, r in regions.items() if r == region) if region else [
+        official.unit_id]
+    # The region's levels, computed once per data version (core.cache: never stale), so the
+    # page does not reload the region's population on every view.
+    ids, units, region_idx, levels = cached(
+        "region-levels", region or f"unit-{official.unit_id}",
+        lambda: _levels_of(load_population(cat, Official.unit_id.in_(same_region))))
+    if len(ids) < 2:
         return []
-    finder = recommender.MentorFinder(n_neighbors=n).fit(pop.current, pop.unit_ids, pop.region)
-    found = finder.suggest(pop.row(official.id), own.required[0])
-    return [(int(pop.official_ids[m.official]), [cat.competency_names[c] for c in m.competencies],
+    finder = recommender.MentorFinder(n_neighbors=n).fit(levels, units, region_idx)
+    found = finder.suggest(int(np.flatnonzero(ids == official.id)[0]), own.required[0])
+    return [(int(ids[m.official]), [cat.competency_names[c] for c in m.competencies],
              m.same_unit) for m in found]
+
+
+def _levels_of(pop: Population) -> tuple:
+    return pop.official_ids, pop.unit_ids, pop.region, pop.current
 
 
 def unit_gap_report(cat: Catalogue, pop: Population, commune_of: dict[int, int]) -> pd.DataFrame:

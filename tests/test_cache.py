@@ -1,0 +1,66 @@
+"""Results kept across requests (trainer.core.cache): keyed on a data version every committed
+write advances, so never stale; bookkeeping writes (the audit log) keep them."""
+from __future__ import annotations
+
+from trainer.core import cache, events
+from trainer.core.extensions import db
+
+
+def test_a_committed_write_advances_the_version_and_a_rollback_does_not(app, make_official):
+    before = cache.data_version()
+    official = make_official()
+    assert cache.data_version() == before  # flushed, not committed
+    db.session.commit()
+    after = cache.data_version()
+    assert after[0] == before[0] + 1 and after[1] == before[1] + 1
+    official.full_name = "Lò Thị Đổi Tên"
+    db.session.flush()
+    db.session.rollback()
+    assert cache.data_version() == after
+
+
+def test_bookkeeping_writes_keep_the_version(app):
+    before = cache.data_version()
+    events.audit("unit", subject_type="unit", subject_id=1, detail="xem")
+    db.session.commit()
+    assert cache.data_version() == before
+
+
+def test_a_cached_value_is_served_until_the_next_write(app, make_official):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert cache.cached("test", "k", compute) == 1
+    assert cache.cached("test", "k", compute) == 1       # kept
+    from flask import g
+    g.pop("_cached")                                      # a new request: from Redis
+    assert cache.cached("test", "k", compute) == 1 and len(calls) == 1
+    make_official()
+    db.session.commit()                                   # a write: computed afresh
+    assert cache.cached("test", "k", compute) == 2
+
+
+def test_mentors_see_a_new_assessment_on_the_next_view(app, province, make_official, catalog):
+    """The mentors' region levels are cached: the next view after a write still sees it."""
+    import sqlalchemy as sa
+
+    from trainer.catalog.models import Competency, Position, PositionRequirement
+    from trainer.guidance.operations import guidance_for
+    from trainer.people.operations import record_assessment
+    _, a, _ = province
+    comp = db.session.scalar(sa.select(Competency).order_by(Competency.code))
+    position = db.session.scalar(sa.select(Position).join(PositionRequirement).where(
+        PositionRequirement.competency_id == comp.id).limit(1))
+    level = db.session.scalar(sa.select(PositionRequirement.level).where(
+        PositionRequirement.position_id == position.id,
+        PositionRequirement.competency_id == comp.id))
+    learner = make_official(unit=a, position_id=position.id)
+    colleague = make_official(unit=a, position_id=position.id)
+    db.session.commit()
+    assert colleague.id not in {m[0] for m in guidance_for(learner).mentors}
+    record_assessment(colleague, comp, level, source="supervisor", assessor="Trưởng phòng")
+    db.session.commit()
+    assert colleague.id in {m[0] for m in guidance_for(learner).mentors}

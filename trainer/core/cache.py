@@ -1,0 +1,104 @@
+"""Computed results kept across requests and processes, never stale.
+
+Every cached value is keyed on the **data version**: a counter in Redis that every committed
+write advances, right after its commit. A value computed before a write is therefore never
+served after it: the write's commit moves the version, and the next reader computes afresh.
+(A reader between the commit and the increment computes from the new data under the old
+version: still correct.) Writes to bookkeeping tables that no computed figure reads — the
+audit log, sessions, credentials' last use, notices, the outbox, import batches — do not move
+it, so reading pages (which write audit rows) keeps the cache.
+
+Without Redis (one development process) nothing is kept between requests; within a request
+(or a command's app context) values are kept in memory under this process's own count of its
+writes."""
+from __future__ import annotations
+
+import pickle
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, has_app_context
+
+from trainer.core.store import redis_client
+
+BOOKKEEPING = frozenset({"audit_events", "user_sessions", "api_credentials", "outbox_emails",
+                         "notifications", "import_batches"})
+TTL_SECONDS = 3600
+_CHANGED = "trainer_data_changed"
+_writes_here = 0  # this process's committed writes: the version without Redis, and a guard
+
+
+def _key(*parts) -> str:
+    return ":".join([current_app.config["REDIS_PREFIX"], *map(str, parts)])
+
+
+def data_version() -> tuple[int, int]:
+    client = redis_client() if has_app_context() else None
+    shared = int(client.get(_key("data-version")) or 0) if client is not None else 0
+    return shared, _writes_here
+
+
+def advance() -> None:
+    """The data changed (after a commit that wrote something a figure reads)."""
+    global _writes_here
+    _writes_here += 1
+    client = redis_client()
+    if client is not None:
+        client.incr(_key("data-version"))
+
+
+def cached(name: str, key, compute):
+    """`compute()`, or its value kept under (name, key, data version). Within one request the
+    value is kept in memory too (also without Redis)."""
+    version = data_version()
+    local = g.setdefault("_cached", {}) if has_app_context() else {}
+    full = (name, str(key), version)
+    if full in local:
+        return local[full]
+    client = redis_client() if has_app_context() else None
+    redis_key = _key("cache", name, key, version[0])
+    if client is not None:
+        raw = client.get(redis_key)
+        if raw is not None:
+            local[full] = pickle.loads(raw)
+            return local[full]
+    value = compute()
+    if client is not None:
+        client.set(redis_key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
+                   ex=TTL_SECONDS)
+    local[full] = value
+    return value
+
+
+def _tables_of(objects) -> set[str]:
+    return {getattr(o, "__tablename__", "") for o in objects}
+
+
+def _committed(s) -> None:
+    if s.info.pop(_CHANGED, False):
+        advance()
+
+
+def init_app(app: Flask, session) -> None:
+    """Watch the app's session: a flush or statement that changes a table a figure reads marks
+    the transaction; its commit advances the data version."""
+
+    if sa.event.contains(session, "after_commit", _committed):
+        return  # one session for every app of the process: watched once
+
+    @sa.event.listens_for(session, "after_flush")
+    def _flushed(s, _context):
+        if (_tables_of(s.new) | _tables_of(s.dirty) | _tables_of(s.deleted)) - BOOKKEEPING:
+            s.info[_CHANGED] = True
+
+    @sa.event.listens_for(session, "do_orm_execute")
+    def _executed(state):
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            if table is None or table.name not in BOOKKEEPING:
+                state.session.info[_CHANGED] = True
+
+    sa.event.listen(session, "after_commit", _committed)
+
+    @sa.event.listens_for(session, "after_rollback")
+    def _rolled_back(s):
+        s.info.pop(_CHANGED, None)
