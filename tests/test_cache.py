@@ -64,3 +64,27 @@ def test_mentors_see_a_new_assessment_on_the_next_view(app, province, make_offic
     record_assessment(colleague, comp, level, source="supervisor", assessor="Trưởng phòng")
     db.session.commit()
     assert colleague.id in {m[0] for m in guidance_for(learner).mentors}
+
+
+def test_a_write_changes_the_next_dashboard(app, catalog, province, make_official, make_user,
+                                            login):
+    """The dashboard's table is cached on the data version: a new official counts on the very
+    next view (figures are never stale), and a view alone keeps the cache."""
+    import re
+    top, a, _ = province
+    make_official(unit=a, record_digitised=True)
+    db.session.commit()
+    client = login(make_user("admin"))
+
+    def totals() -> list[str]:
+        page = client.get("/muc-tieu/").get_data(as_text=True)
+        return re.findall(r'text-end text-nowrap">([\d.]+) / ([\d.]+)', page)
+
+    first = totals()
+    version = cache.data_version()
+    assert totals() == first and cache.data_version() == version  # served from the cache
+    make_official(unit=a)
+    db.session.commit()
+    after = totals()
+    assert after != first
+    assert any(int(b[1]) == int(f[1]) + 1 for f, b in zip(first, after))

@@ -385,6 +385,22 @@ def all_outlooks(where=None, *, facts: Facts | None = None,
     return [outlook_of(p, facts, months=months) for p in all_progress(facts=facts)]
 
 
+def dashboard_rows(where=None, *, unit_ids: list[int] | None = None) -> tuple[date, list[dict]]:
+    """The dashboard's table as plain rows (cached by the view on the data version: never
+    stale): each target's figures, forecast and status, as of today."""
+    facts = facts_for(where, unit_ids=unit_ids)
+    rows = []
+    for o in all_outlooks(facts=facts):
+        p, t = o.progress, o.progress.target
+        rows.append({"code": t.code, "source": t.source, "title": t.title,
+                     "text": describe(t, young_age=facts.young_age)[0], "percent": p.percent,
+                     "threshold": t.threshold, "counted": p.counted, "total": p.total,
+                     "by_unit": p.by_unit, "deadline": t.deadline, "met": p.met,
+                     "forecast": o.forecast, "forecast_with_cohorts": o.forecast_with_cohorts,
+                     "status_css": o.status_css, "status_label": o.status_label})
+    return facts.on, rows
+
+
 # ---------------------------------------------------------------------------- who is missing
 def _courses() -> pd.DataFrame:
     """Courses cheapest first: cost per learner, then hours, then code."""

@@ -17,6 +17,7 @@ from trainer.core.views_util import one_commit, role_required
 from trainer.learning.access import officials_filter
 from trainer.org.models import Unit
 from trainer.org.queries import visible_unit_ids
+from trainer.core.cache import cached
 from trainer.targets import operations as ops
 from trainer.targets.criteria import UNDATED_KINDS
 from trainer.targets.facts import Facts
@@ -75,12 +76,16 @@ def _target_or_404(code: str):
 @bp.route("/")
 @role_required(*HR)
 def dashboard():
-    facts = _facts()
-    outlooks = ops.all_outlooks(facts=facts)
-    texts = {o.progress.target.code: ops.describe(o.progress.target, young_age=facts.young_age)
-             for o in outlooks}
-    return render_template("targets/dashboard.html", outlooks=outlooks, texts=texts,
-                           today=facts.on, can_manage=ops.can_manage_targets(current_user))
+    """HR's landing page. Its table is computed once per scope, day and data version (every
+    committed write advances it: core.cache), then served from Redis."""
+    if ops.ensure_presets():  # a database set up before targets were data: seed once
+        db.session.commit()
+    scope = (current_user.role, current_user.unit_id if current_user.role != "admin" else None,
+             young_age_limit(), today().isoformat())
+    on, rows = cached("targets-dashboard", scope, lambda: ops.dashboard_rows(
+        officials_filter(current_user), unit_ids=visible_unit_ids(current_user)))
+    return render_template("targets/dashboard.html", rows=rows, today=on,
+                           can_manage=ops.can_manage_targets(current_user))
 
 
 def _ms(d) -> int:
