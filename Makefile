@@ -52,6 +52,8 @@ test: test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_province.py
+	$(BIN)/python benchmarks/bench_paths.py --officials 10000
+	$(BIN)/python benchmarks/bench_web.py --officials 10000 --json
 	$(BIN)/python benchmarks/bench_serve.py
 
 clean:

@@ -10,24 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-
-def timed(fn, repeat: int):
-    runs, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        runs.append(time.perf_counter() - start)
-    return {"min_s": round(min(runs), 3), "median_s": round(statistics.median(runs), 3)}, result
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_province import timed  # noqa: E402
 
 
 def milp_hours(engine, i: int) -> float:

@@ -62,7 +62,7 @@ def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
             return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or still booting
             time.sleep(0.3)
     raise RuntimeError("the server did not start")
 

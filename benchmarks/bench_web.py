@@ -1,0 +1,114 @@
+"""Where people look, under the production server (issue 11): `trainer serve` (2 workers, Redis
+for the data version and the cache) on a demo province beside a hello-world Flask app under the
+same gunicorn settings, in one run. Concurrent clients (4 by default) on: sign-in, an official's
+page (/toi), HR's target dashboard (/muc-tieu/, first view after a write and then from the
+cache) and the gap heatmap (/bao-cao/thieu-hut). Prints one JSON object.
+Usage: .venv/bin/python benchmarks/bench_web.py [--officials 10000] [--clients 4]
+       [--requests 40] [--database URL] [--json]
+The database defaults to a temporary SQLite file; a PostgreSQL URL is emptied first."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_serve import HELLO, KEY, ROOT, build, free_port, load, signed_in, start, stop  # noqa: E402
+
+
+def logins(base: str, clients: int, total: int) -> dict:
+    """`total` sign-ins (form, CSRF token, password check, session row) from `clients` at once."""
+    def one(_):
+        t = time.perf_counter()
+        signed_in(base, "canbo")
+        return time.perf_counter() - t
+    begin = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = sorted(pool.map(one, range(total)))
+    wall = time.perf_counter() - begin
+    return {"per_s": round(total / wall, 2), "p95_ms": round(1000 * latencies[
+        int(0.95 * (len(latencies) - 1))])}
+
+
+def first_view_after_a_write(base: str, hr: requests.Session, admin: requests.Session) -> float:
+    """Milliseconds of the dashboard right after a committed write (the cache computes afresh):
+    an admin locks and unlocks the school's account."""
+    page = admin.get(base + "/tai-khoan?q=truong").text
+    user = re.search(r'href="/tai-khoan/(\d+)"', page).group(1)
+    form = admin.get(f"{base}/tai-khoan/{user}").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    for what in ("khoa", "mo-khoa"):
+        admin.post(f"{base}/tai-khoan/{user}/{what}", data={"csrf_token": token})
+    t = time.perf_counter()
+    assert hr.get(base + "/muc-tieu/", timeout=600).status_code == 200
+    return round(1000 * (time.perf_counter() - t))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--officials", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--database")
+    parser.add_argument("--json", action="store_true", help="one line of JSON")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    url = args.database or f"sqlite:///{tmp}/bench.db"
+    build(url, args.officials)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TRAINER_ENV": "production",
+           "TRAINER_SECRET_KEY": KEY, "TRAINER_DATABASE_URL": url,
+           "TRAINER_SESSION_COOKIE_SECURE": "false", "TRAINER_LOG_LEVEL": "WARNING",
+           "TRAINER_REDIS_URL": os.environ.get("TRAINER_REDIS_URL", "redis://127.0.0.1:6379/0"),
+           "TRAINER_REDIS_PREFIX": f"bench-web-{os.getpid()}",
+           "TRAINER_LOGIN_LIMIT": "100000 per minute"}
+    result = {"officials": args.officials, "clients": args.clients, "requests": args.requests,
+              "database": url.split(":")[0], "workers": 2, "cpus": os.cpu_count()}
+    (tmp / "hello.py").write_text(HELLO)
+    port = free_port()
+    hello = start([str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(tmp), "--bind",
+                   f"127.0.0.1:{port}", "--workers", "2", "--threads", "1",
+                   "--no-control-socket", "hello:app"], env, port)
+    try:
+        hello_figures = load(f"http://127.0.0.1:{port}", "/",
+                             [requests.Session() for _ in range(args.clients)], args.requests * 10)
+    finally:
+        stop(hello)
+    port = free_port()
+    server = start([str(ROOT / ".venv/bin/trainer"), "serve", "--bind", f"127.0.0.1:{port}",
+                    "--workers", "2", "--threads", "1"], env, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        login = logins(base, args.clients, args.requests)
+        officials = [signed_in(base, "canbo") for _ in range(args.clients)]
+        toi = load(base, "/toi", officials, args.requests)
+        hr = [signed_in(base, "hr.tinh") for _ in range(args.clients)]
+        admin = signed_in(base, "admin")
+        after_write = [first_view_after_a_write(base, hr[0], admin) for _ in range(3)]
+        dashboard = load(base, "/muc-tieu/", hr, args.requests)
+        heatmap = load(base, "/bao-cao/thieu-hut", hr, args.requests)
+        heatmap_kb = round(len(hr[0].get(base + "/bao-cao/thieu-hut").content) / 1024)
+    finally:
+        stop(server)
+    result.update({
+        "hello_rps": hello_figures["per_s"],
+        "login_rps": login["per_s"], "login_p95_ms": login["p95_ms"],
+        "official_page_rps": toi["per_s"], "official_page_p95_ms": toi["p95_ms"],
+        "official_page_rps_over_hello": round(toi["per_s"] / hello_figures["per_s"], 4),
+        "dashboard_p95_ms": dashboard["p95_ms"], "dashboard_p50_ms": dashboard["p50_ms"],
+        "dashboard_first_view_after_a_write_ms": statistics.median(after_write),
+        "heatmap_p95_ms": heatmap["p95_ms"], "heatmap_html_kb": heatmap_kb,
+    })
+    print(json.dumps(result) if args.json else json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
