@@ -55,6 +55,7 @@ class _Catalog:
     levels: np.ndarray        # K×C int8
     hours: np.ndarray         # K float64 (exact, for reporting)
     hours_q: np.ndarray       # K float64, quantised integers (for comparisons)
+    hours_q_int: list         # the same as Python ints
     reach_by_level: np.ndarray  # (4C)×K float64: [v*C + c, k] = levels[k, c] >= v+1
     level_flags: np.ndarray   # K×(4C) float32, the transpose, for level updates
     topo_pos: np.ndarray      # K int: position in a topological order (prerequisites first)
@@ -128,7 +129,7 @@ def _prepare_catalog(course_levels, course_hours, prerequisites, n_competencies)
     pos_in_linked[linked] = np.arange(linked.size)
     adjacency = prerequisites[np.ix_(linked, linked)]
     return _Catalog(
-        levels=levels, hours=hours, hours_q=hours_q,
+        levels=levels, hours=hours, hours_q=hours_q, hours_q_int=[int(h) for h in hours_q],
         reach_by_level=level_flags.T.astype(np.float64),
         level_flags=level_flags.astype(np.float32),
         topo_pos=topo_pos, linked=linked, pos_in_linked=pos_in_linked,
@@ -337,31 +338,42 @@ def _members(bits: int) -> list[int]:
     return out
 
 
-def _study_order(bits: int, gain_q: np.ndarray, prereq_bits: list[int],
+def _study_order(bits: int, req, cur, wq, cat: _Catalog, prereq_bits: list[int],
                  satisfied: np.ndarray) -> list[int]:
-    """The path's courses in an order that respects prerequisites: of the courses ready, the one
-    whose own gain, or the largest gain of a course waiting for it, is highest; ties: the lower
-    index."""
+    """The path's courses in study order: quick wins first — by the weighted gap each course
+    closes from the current levels per hour (its waiting prerequisites' hours included, and
+    those prerequisites studied just before it); ties: the larger gap, then the lower index."""
     chosen = _members(bits)
-    if not any(prereq_bits[k] & bits for k in chosen):  # most paths: no course needs another
-        return sorted(chosen, key=lambda k: (-gain_q[k], k))
-    waiting = bits & ~_bits_of(satisfied)
-    needs = {k: _members(prereq_bits[k] & waiting) for k in chosen}
-    priority = {k: float(gain_q[k]) for k in chosen}
-    changed = True  # a prerequisite is as urgent as the most urgent course waiting for it
-    while changed:
-        changed = False
-        for k in chosen:
-            for j in needs[k]:
-                if priority[j] < priority[k]:
-                    priority[j], changed = priority[k], True
-    order: list[int] = []
-    placed: set[int] = set()
-    while len(order) < len(chosen):
-        ready = [k for k in chosen if k not in placed and all(j in placed for j in needs[k])]
-        k = min(ready, key=lambda k: (-priority[k], k))
-        order.append(k)
-        placed.add(k)
+    if len(chosen) == 1:
+        return chosen
+    gaps = np.flatnonzero(req > cur)
+    lift = np.minimum(cat.levels[np.ix_(chosen, gaps)], req[gaps]) - cur[gaps]
+    own = dict(zip(chosen, (np.maximum(lift, 0) * wq[gaps]).sum(axis=1).tolist()))
+    waiting = bits & ~_bits_of(satisfied) if any(prereq_bits[k] & bits for k in chosen) else 0
+
+    def group(k: int) -> list[int]:
+        """k and the courses of the path it waits for, transitively, prerequisites first."""
+        members, stack = 0, [k]
+        while stack:
+            j = stack.pop()
+            if not members >> j & 1:
+                members |= 1 << j
+                stack.extend(_members(prereq_bits[j] & waiting))
+        return sorted(_members(members), key=lambda j: cat.topo_pos[j])
+
+    def rank(k: int):
+        members = group(k) if waiting else [k]
+        gain = sum(own[j] for j in members)
+        cost = sum(cat.hours_q_int[j] for j in members)
+        ratio = gain / cost if cost else float("inf")
+        return (-ratio, -gain, k), members
+
+    order, placed = [], set()
+    for _, members in sorted(rank(k) for k in chosen):
+        for j in members:
+            if j not in placed:
+                order.append(j)
+                placed.add(j)
     return order
 
 
@@ -387,7 +399,7 @@ def learning_paths(required, current, weight, course_levels, course_hours, prere
     that closes all of that; ties go to fewer courses, then to the lower course indices. It is
     exact (module docstring): never longer than another cover, never holding a course that can
     be dropped. ``weight`` does not change which courses: it orders them (`_study_order`) —
-    prerequisites first, then the courses closing the most weighted gap.
+    quick wins first: the most weighted gap per hour, prerequisites just before their course.
 
     Arguments: ``required``, ``current`` (N×C int), ``weight`` (N×C float), ``course_levels``
     (K×C int, level reached on completion, 0 = not taught), ``course_hours`` (K),
@@ -406,9 +418,8 @@ def learning_paths(required, current, weight, course_levels, course_hours, prere
                               axis=1)
     solver = _Solver(cat, prerequisites)
     solved: dict[bytes, int] = {}  # officials with the same problem share one solve
-    path_bits = []
-    for i in range(n):
-        key = problems[i].tobytes()
+    path_bits, keys = [], [problems[i].tobytes() for i in range(n)]
+    for i, key in enumerate(keys):
         if key not in solved:
             solved[key] = solver.solve(need[i], have[i], blocked[i], satisfied[i])
         path_bits.append(solved[key])
@@ -422,9 +433,14 @@ def learning_paths(required, current, weight, course_levels, course_hours, prere
         reached[chosen[:, k]] = np.maximum(reached[chosen[:, k]], cat.levels[k])
     uncovered = _ragged_rows(req > reached)
     hours = np.where(chosen, cat.hours, 0.0).sum(axis=1).tolist()
-    gain = _gain_q(cur, req, wq, cat) if n else np.zeros((0, n_courses))
-    paths = [Path(courses=_study_order(b, gain[i], solver.prereq_bits, satisfied[i]),
-                  hours=hours[i], uncovered=uncovered[i]) for i, b in enumerate(path_bits)]
+    orders: dict[tuple, list[int]] = {}  # the order depends on the problem and gap weights
+    paths = []
+    for i, b in enumerate(path_bits):
+        key = (keys[i], (wq[i] * gap[i]).tobytes())
+        if key not in orders:
+            orders[key] = _study_order(b, req[i], cur[i], wq[i], cat, solver.prereq_bits,
+                                       satisfied[i])
+        paths.append(Path(courses=list(orders[key]), hours=hours[i], uncovered=uncovered[i]))
     return paths
 
 
