@@ -57,13 +57,7 @@ class _Catalog:
     hours_q: np.ndarray       # K float64, quantised integers (for comparisons)
     hours_q_int: list         # the same as Python ints
     reach_by_level: np.ndarray  # (4C)×K float64: [v*C + c, k] = levels[k, c] >= v+1
-    level_flags: np.ndarray   # K×(4C) float32, the transpose, for level updates
     topo_pos: np.ndarray      # K int: position in a topological order (prerequisites first)
-    linked: np.ndarray        # int indices of courses with a prerequisite edge (in or out)
-    pos_in_linked: np.ndarray  # K int, -1 if not linked
-    adjacency: np.ndarray     # s×s bool over linked courses: [k, j] k requires j
-    closure: np.ndarray       # s×s bool, transitive closure of adjacency
-    has_prereq: np.ndarray    # s bool
 
 
 def _topological_positions(prerequisites: np.ndarray) -> np.ndarray:
@@ -85,17 +79,6 @@ def _topological_positions(prerequisites: np.ndarray) -> np.ndarray:
             if remaining[d] == 0:
                 heapq.heappush(ready, int(d))
     return position
-
-
-def _transitive_closure(adjacency: np.ndarray) -> np.ndarray:
-    """Closure of a (batch of) boolean adjacency matrices by repeated squaring."""
-    reach = adjacency.astype(np.float32)
-    while True:
-        # Counts stay below 2**24, so the float32 product is exact.
-        grown = ((reach + reach @ reach) > 0).astype(np.float32)
-        if np.array_equal(grown, reach):
-            return reach > 0
-        reach = grown
 
 
 def _prepare_catalog(course_levels, course_hours, prerequisites, n_competencies) -> _Catalog:
@@ -124,17 +107,9 @@ def _prepare_catalog(course_levels, course_hours, prerequisites, n_competencies)
     level_flags = flags.transpose(1, 0, 2).reshape(n_courses, 4 * n_competencies)  # K×4C
     topo_pos = _topological_positions(prerequisites)
 
-    linked = np.flatnonzero(prerequisites.any(axis=0) | prerequisites.any(axis=1))
-    pos_in_linked = np.full(n_courses, -1, dtype=np.int64)
-    pos_in_linked[linked] = np.arange(linked.size)
-    adjacency = prerequisites[np.ix_(linked, linked)]
     return _Catalog(
         levels=levels, hours=hours, hours_q=hours_q, hours_q_int=[int(h) for h in hours_q],
-        reach_by_level=level_flags.T.astype(np.float64),
-        level_flags=level_flags.astype(np.float32),
-        topo_pos=topo_pos, linked=linked, pos_in_linked=pos_in_linked,
-        adjacency=adjacency, closure=_transitive_closure(adjacency),
-        has_prereq=adjacency.any(axis=1),
+        reach_by_level=level_flags.T.astype(np.float64), topo_pos=topo_pos,
     )
 
 
@@ -157,13 +132,12 @@ def _validate_officials(required, current, weight, blocked, satisfied, n_courses
     return (required.astype(np.int8), current.astype(np.int8), weight_q, blocked, satisfied)
 
 
-def _chunk_size(n_competencies: int, n_courses: int, n_linked: int, chunk_size: int | None) -> int:
+def _chunk_size(n_competencies: int, n_courses: int, chunk_size: int | None) -> int:
     if chunk_size is not None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         return int(chunk_size)
-    per_official = (3 * n_linked * n_linked * 4            # prerequisite reach + temporaries
-                    + 3 * 4 * n_competencies * 8           # level indicators
+    per_official = (3 * 4 * n_competencies * 8             # level indicators
                     + 10 * n_courses * 8)                  # gain, cost, ratio, masks
     return max(1, _CHUNK_BYTES // max(1, per_official))
 
@@ -195,7 +169,7 @@ class _Solver:
 
     def __init__(self, cat: _Catalog, prerequisites: np.ndarray):
         self.levels = cat.levels
-        self.hours_q = [int(h) for h in cat.hours_q]
+        self.hours_q = cat.hours_q_int
         self.prereqs = [np.flatnonzero(row).tolist() for row in prerequisites]
         self.prereq_bits = [sum(1 << j for j in row) for row in self.prereqs]
         # meeting[c][t]: the courses reaching level t on competency c
@@ -461,7 +435,7 @@ def rank_courses(required, current, weight, course_levels, course_hours, prerequ
     n, n_courses = blocked.shape
     top = max(0, min(int(top), n_courses))
     result: list[list[Suggestion]] = []
-    size = _chunk_size(req.shape[1], n_courses, 0, chunk_size)
+    size = _chunk_size(req.shape[1], n_courses, chunk_size)
     course_index = np.arange(n_courses)
     for part in _chunks(n, size):
         gain = _gain_q(cur[part], req[part], wq[part], cat)

@@ -87,7 +87,7 @@ def init_app(app: Flask, session) -> None:
 
     @sa.event.listens_for(session, "after_flush")
     def _flushed(s, _context):
-        if (_tables_of(s.new) | _tables_of(s.dirty) | _tables_of(s.deleted)) - BOOKKEEPING:
+        if _tables_of([*s.new, *s.dirty, *s.deleted]) - BOOKKEEPING:
             s.info[_CHANGED] = True
 
     @sa.event.listens_for(session, "do_orm_execute")
