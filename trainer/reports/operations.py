@@ -7,7 +7,7 @@ Python loop over officials (STYLE.md §6). Nothing here reads the request; the v
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -82,18 +82,24 @@ def _and(where, *clauses):
 
 @dataclass
 class Heatmap:
-    """A grid ready to draw: `rows[i]["cells"][j]` is the cell of row i and `columns[j]`.
+    """A grid ready to draw, kept as matrices: row i is `heads[i]` (who or which unit) with the
+    cells of `required[i]`, `lacking[i]` (and `current[i]`) under `columns`; `rows` and `page`
+    give the rows as dicts, `rows[i]["cells"][j]` being the cell of row i and `columns[j]`.
 
     level "province": rows are communes; "commune": rows are the commune's own office and its
     departments; "officials": rows are officials. A unit-level cell counts the officials whose
     position requires the competency (`required`) and those below the level (`lacking`); an
     official-level cell holds the required and current level (or, by group, the number of the
-    group's competencies required and lacking)."""
+    group's competencies required and lacking). Only the level shown is computed: the rows below
+    a row are another Heatmap (drill-down, or the rows a click expands in place)."""
     level: str
     by_group: bool
     unit: dict | None
     columns: list[dict]
-    rows: list[dict]
+    heads: list[dict]
+    required: np.ndarray  # rows × columns
+    lacking: np.ndarray  # rows × columns (officials by competency: 1 where below the level)
+    current: np.ndarray | None  # officials by competency: the current levels; else None
     total: list[dict]
     officials: int = 0
     breadcrumb: list[dict] = field(default_factory=list)
@@ -109,6 +115,59 @@ class Heatmap:
                 runs.append((c["group"], 1))
         return runs
 
+    @property
+    def rows(self) -> list[dict]:
+        """Every row (the Excel export; a page shows `page(n)`)."""
+        return self.rows_between(0, len(self.heads))
+
+    def rows_between(self, start: int, stop: int) -> list[dict]:
+        """Rows start…stop-1 with their cells and `heat`, each cell's colour step (heat_step)."""
+        req, lack = self.required[start:stop], self.lacking[start:stop]
+        if self.level == "officials" and not self.by_group:
+            cur = self.current[start:stop]
+            share = 100.0 * lack
+            cells = [_level_cells(r, c) for r, c in zip(req, cur)]
+        else:
+            share = _share(lack, req)
+            cells = [_cells(r, l) for r, l in zip(req, lack)]
+        heat = heat_step(share).tolist()
+        return [{**head, "cells": cs, "heat": h}
+                for head, cs, h in zip(self.heads[start:stop], cells, heat)]
+
+    def page(self, number: int, size: int) -> tuple[list[dict], int, int]:
+        """Page `number` (1-based, clamped to the last) of `size` rows: (rows, number, pages)."""
+        pages = max(1, -(-len(self.heads) // size))
+        number = min(max(1, number), pages)
+        return self.rows_between((number - 1) * size, number * size), number, pages
+
+    def aligned(self, columns: list[dict]) -> Heatmap:
+        """The same rows under `columns` (the page's, when rows are expanded in place): a column
+        nobody here needs is empty, one not in `columns` is left out."""
+        where = {c["key"]: j for j, c in enumerate(self.columns)}
+        take = [where.get(c["key"], -1) for c in columns]
+
+        def pick(m):
+            if m is None:
+                return None
+            out = np.zeros((m.shape[0], len(columns)), dtype=m.dtype)
+            keep = [k for k, j in enumerate(take) if j >= 0]
+            out[:, keep] = m[:, [take[k] for k in keep]]
+            return out
+        empty = {"required": 0, "lacking": 0, "share": 0.0}
+        return replace(self, columns=columns, required=pick(self.required),
+                       lacking=pick(self.lacking), current=pick(self.current),
+                       total=[self.total[j] if j >= 0 else empty for j in take])
+
+
+HEAT_STEPS = 10  # colour steps of the heat map: 0 (nobody lacks it), then 1…10 by tenths
+
+
+def heat_step(share) -> np.ndarray:
+    """The colour step of a share lacking (0–100): 0 when nobody lacks it, else 1…10, so the
+    smallest gap is never drawn as none (static/app.css .hm0…hm10)."""
+    share = np.clip(np.asarray(share, dtype=float), 0, 100)
+    return np.ceil(share * HEAT_STEPS / 100).astype(np.int64)
+
 
 def _share(lacking, required):
     lacking, required = np.asarray(lacking, dtype=float), np.asarray(required, dtype=float)
@@ -118,7 +177,7 @@ def _share(lacking, required):
 def heatmap(where=None, *, unit_id: int | None = None, by_official: bool = False,
             by_group: bool = False, filters: Filters = Filters(), on: date | None = None) -> Heatmap:
     """Gaps of the officials matching `where` and `filters`, below `unit_id` (the whole scope
-    when None): one load of the matrices, one groupby."""
+    when None), at one level: one load of the matrices, one groupby."""
     units = unit_table()
     info = units.set_index("unit_id")
     cond = _and(where, filter_clause(filters, on, units))
@@ -136,13 +195,20 @@ def heatmap(where=None, *, unit_id: int | None = None, by_official: bool = False
     order = _needed_columns(columns, req)
     columns = [columns[j] for j in order]
     req, lack = req[:, order], lack[:, order]
+    total = _cells(req.sum(axis=0), lack.sum(axis=0))
 
+    current = None
     if level == "officials":
-        rows = _official_rows(pop, req, lack, order, by_group, on)
+        heads, rank = _official_heads(pop, on)
+        if by_group:
+            req, lack = req[rank], lack[rank]
+        else:  # levels: required and current
+            req, current = pop.required[:, order][rank], pop.current[:, order][rank]
+            lack = (req > current).astype(np.int64)
     else:
-        rows = _unit_rows(pop, info, req, lack, level, unit_id)
-    return Heatmap(level=level, by_group=by_group, unit=unit, columns=columns, rows=rows,
-                   total=_cells(req.sum(axis=0), lack.sum(axis=0)),
+        heads, req, lack = _unit_rows(pop, info, req, lack, level, unit_id)
+    return Heatmap(level=level, by_group=by_group, unit=unit, columns=columns, heads=heads,
+                   required=req, lacking=lack, current=current, total=total,
                    officials=len(pop.official_ids), breadcrumb=_breadcrumb(info, unit_id))
 
 
@@ -207,60 +273,57 @@ def _cells(req, lack) -> list[dict]:
     """A unit-level (or group) row of cells: required, lacking and the share lacking."""
     share = _share(lack, req)
     return [{"required": int(a), "lacking": int(b), "share": float(s)}
-            for a, b, s in zip(req.tolist(), lack.tolist(), share.tolist())]
+            for a, b, s in zip(np.asarray(req).tolist(), np.asarray(lack).tolist(),
+                               share.tolist())]
 
 
 def _level_cells(required, current) -> list[dict]:
     """An official's row of cells by competency: the required and the current level."""
-    return [{"required": int(a), "current": int(b), "lacking": int(a > b),
-             "gap": max(0, int(a) - int(b)), "share": 100.0 * (a > b)}
-            for a, b in zip(required.tolist(), current.tolist())]
+    return [{"required": a, "current": b, "lacking": int(a > b),
+             "gap": max(0, a - b), "share": 100.0 * (a > b)}
+            for a, b in zip(np.asarray(required).tolist(), np.asarray(current).tolist())]
 
 
-def _official_rows(pop, req: np.ndarray, lack: np.ndarray, order: list[int], by_group: bool,
-                   on: date | None) -> list[dict]:
-    """One row per official, by unit then name."""
+def _official_heads(pop, on: date | None) -> tuple[list[dict], np.ndarray]:
+    """Who each official row is, by unit then name, and the population's rows in that order."""
     people = officials_frame(Official.id.in_(pop.official_ids.tolist()) if len(
         pop.official_ids) else sa.false(), on=on).set_index("id")
     people = people.reindex(pop.official_ids)
-    if not by_group:  # levels: required and current
-        required, current = pop.required[:, order], pop.current[:, order]
-    rows = []
-    for i, oid in enumerate(pop.official_ids.tolist()):
-        p = people.loc[oid]
-        rows.append({"id": oid, "name": p["full_name"], "code": p["code"],
-                     "unit_id": int(p["unit_id"]), "unit_name": p["unit_name"],
-                     "position_name": p["position_name"] if isinstance(
-                         p["position_name"], str) else "",
-                     "cells": (_cells(req[i], lack[i]) if by_group
-                               else _level_cells(required[i], current[i]))})
-    rows.sort(key=lambda r: (r["unit_name"], r["name"]))
-    return rows
+    frame = pd.DataFrame({
+        "id": pop.official_ids, "name": people["full_name"].to_numpy(),
+        "code": people["code"].to_numpy(), "unit_id": people["unit_id"].to_numpy(),
+        "unit_name": people["unit_name"].to_numpy(),
+        "position_name": people["position_name"].where(
+            people["position_name"].map(lambda v: isinstance(v, str)), "").to_numpy()})
+    frame["row"] = np.arange(len(frame))
+    frame = frame.sort_values(["unit_name", "name"], kind="stable")
+    frame["unit_id"] = frame["unit_id"].astype(np.int64)
+    heads = frame.drop(columns="row").to_dict("records")
+    return heads, frame["row"].to_numpy()
 
 
 def _unit_rows(pop, info: pd.DataFrame, req: np.ndarray, lack: np.ndarray, level: str,
-               unit_id: int | None) -> list[dict]:
+               unit_id: int | None) -> tuple[list[dict], np.ndarray, np.ndarray]:
     """One row per commune ("province") or per unit of the commune ("commune": its own office,
-    leaders and units directly under it, first; then its departments)."""
+    leaders and units directly under it, first; then its departments): who, and the sums."""
     if level == "province":
         key = pd.Series(pop.unit_ids).map(info["commune_id"]).fillna(-1).astype(np.int64)
     else:
         key = pd.Series(pop.unit_ids)
     by_req = pd.DataFrame(req).groupby(key.to_numpy()).sum()
     by_lack = pd.DataFrame(lack).groupby(key.to_numpy()).sum()
-    heads = pd.Series(1, index=range(len(key))).groupby(key.to_numpy()).sum()
-    rows = []
+    heads_n = pd.Series(1, index=range(len(key))).groupby(key.to_numpy()).sum()
+    heads = []
     for uid in by_req.index.tolist():
         name = info.at[uid, "unit_name"] if uid in info.index else "—"
         own = level == "commune" and uid == unit_id
         if own:
             name = f"{name} (lãnh đạo, trực thuộc)"
-        rows.append({"id": uid, "name": name, "officials": int(heads.loc[uid]),
-                     "kind": info.at[uid, "kind"] if uid in info.index else "",
-                     "own": own,
-                     "cells": _cells(by_req.loc[uid].to_numpy(), by_lack.loc[uid].to_numpy())})
-    rows.sort(key=lambda r: (not r.get("own"), r["name"]))
-    return rows
+        heads.append({"id": uid, "name": name, "officials": int(heads_n.loc[uid]),
+                      "kind": info.at[uid, "kind"] if uid in info.index else "", "own": own})
+    rank = sorted(range(len(heads)), key=lambda i: (not heads[i]["own"], heads[i]["name"]))
+    return ([heads[i] for i in rank], by_req.to_numpy(dtype=np.int64)[rank],
+            by_lack.to_numpy(dtype=np.int64)[rank])
 
 
 def _breadcrumb(info: pd.DataFrame, unit_id: int | None) -> list[dict]:
