@@ -3,7 +3,13 @@
 One query per table for the whole scope (STYLE.md §6), then every evaluation is a vectorised
 pandas/numpy pass over all officials: no loop per official. The same code evaluates "now" and
 any past date (the trend), and, with scheduled cohorts added as if completed (`with_scheduled`),
-a future date (the forecast). docs/targets.md describes the rules."""
+a future date (the forecast). docs/targets.md describes the rules.
+
+`counts_on` evaluates a criterion at many dates in one pass (the trend's 13 or 25 monthly
+points, the scheduled cohorts' end dates): each dated fact is placed once on the grid of dates
+(the first date it counts on, the last one it is still valid on), and the share on every date is
+a cumulative count — the same numbers as `counts` evaluated date by date
+(tests/test_targets_trend.py holds the two side by side)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -15,6 +21,7 @@ import sqlalchemy as sa
 
 import recommender
 from courses import vocab
+from recommender.evidence import AUTHORITATIVE, MAX_LEVEL, SOURCES
 from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
                                     PositionRequirement, RegionPriority)
 from trainer.core.display import fold
@@ -29,6 +36,115 @@ from trainer.core.settings import young_age_limit
 
 SCHEDULED_ENROLLMENT_STATUSES = ("approved", "enrolled", "in_progress")
 SCHEDULED_COHORT_STATUSES = ("open", "running")
+UNDATED = ("record_digitised", "digital_signature")  # criteria.UNDATED_KINDS
+
+
+def _ns(values) -> np.ndarray:
+    """Dates (date, Timestamp, datetime64 column) as int64 nanoseconds; NaT is int64 min."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return np.array([pd.Timestamp(v).value for v in values], dtype=np.int64)
+
+
+def raw_frame(stmt, columns: list[str], dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A query's rows as a frame straight from the DBAPI cursor, without SQLAlchemy's row
+    objects and per-value type conversion (select_frame's cost on ~100,000 evidence rows):
+    columns as the driver gives them, `dates` parsed by pandas in one pass (ISO text on
+    SQLite, date objects on PostgreSQL)."""
+    result = db.session.connection().execute(stmt)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    if not rows:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    else:
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+    for c in dates:
+        frame[c] = pd.to_datetime(frame[c], format="ISO8601") if len(frame) and isinstance(
+            frame[c].iloc[0], str) else pd.to_datetime(frame[c])
+    return frame
+
+
+def _first_on(grid: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """For each fact dated `when`, the first grid position whose date is on or after it (len(grid)
+    when none): the fact counts from that date of the grid on (`when <= on`)."""
+    return np.searchsorted(grid, when, side="left")
+
+
+def _covered(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int, d: int) -> np.ndarray:
+    """N×D: whether some interval [lo, hi) of grid positions of each row covers each date."""
+    keep = (rows >= 0) & (lo < hi)
+    rows, lo, hi = rows[keep], lo[keep], hi[keep]
+    w = d + 1
+    diff = (np.bincount(rows * w + lo, minlength=n * w)
+            - np.bincount(rows * w + hi, minlength=n * w))
+    return diff.reshape(n, w).cumsum(axis=1)[:, :d] > 0
+
+
+def level_steps(evidence: pd.DataFrame, n_competencies: int, grid: np.ndarray,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The current-level rule (recommender.current_levels) on every date of `grid` (sorted int64
+    nanoseconds) in one pass: returns the flat keys official × C + competency that have evidence
+    dated on or before the last date, and a K×D int8 matrix of their level on each date (keys
+    not listed are 0 on every date). Column j equals
+    `current_levels(evidence[evidence.date <= grid[j]])` on those keys.
+
+    Per key the rows dated on or before a date are a prefix of the key's rows sorted by (date,
+    input order); the level is computed once at the end of each (key, first date) group — the
+    latest authoritative row of the prefix, the highest course level dated on or after it
+    (prefix counts per level), the latest self-assessment where nothing else exists — then
+    carried forward over the dates."""
+    d = len(grid)
+    size = int(n_competencies)
+    if len(evidence) == 0 or d == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, d), dtype=np.int8)
+    key = (evidence["official"].to_numpy(dtype=np.int64) * size
+           + evidence["competency"].to_numpy(dtype=np.int64))
+    dates = _ns(pd.to_datetime(evidence["date"]))
+    level = evidence["level"].to_numpy(dtype=np.int16)
+    source = pd.Index(SOURCES).get_indexer(evidence["source"].astype(str))
+    order = np.lexsort((np.arange(len(key)), dates, key))
+    key, dates, level, source = key[order], dates[order], level[order], source[order]
+    step = _first_on(grid, dates)
+    pos = np.arange(len(key))
+    new_key = np.r_[True, key[1:] != key[:-1]]
+    key_start = np.maximum.accumulate(np.where(new_key, pos, 0))
+    day_start = np.maximum.accumulate(np.where(new_key | np.r_[True, dates[1:] != dates[:-1]],
+                                               pos, 0))
+
+    def latest(mask):  # position of the latest row of `mask` up to here, in the same key; -1
+        p = np.maximum.accumulate(np.where(mask, pos, -1))
+        return np.where(p >= key_start, p, -1)
+
+    is_course = source == SOURCES.index("course")
+    auth_at = latest(np.isin(source, [SOURCES.index(s) for s in AUTHORITATIVE]))
+    self_at = latest(source == SOURCES.index("self"))
+    at_least = [np.r_[0, np.cumsum(is_course & (level >= v))] for v in range(MAX_LEVEL + 1)]
+    # an event: the last row of each (key, first date) group that some date of the grid sees
+    last = np.r_[(key[1:] != key[:-1]) | (step[1:] != step[:-1]), True] & (step < d)
+    e = np.flatnonzero(last)
+    a = auth_at[e]
+    auth_level = np.where(a >= 0, level[np.maximum(a, 0)], -1)
+    since = np.where(a >= 0, day_start[np.maximum(a, 0)], key_start[e])  # courses count from
+    course_level = np.full(len(e), -1, dtype=np.int16)
+    for v in range(MAX_LEVEL + 1):
+        course_level = np.where(at_least[v][e + 1] - at_least[v][since] > 0, v, course_level)
+    has_course = at_least[0][e + 1] - at_least[0][key_start[e]] > 0
+    s = self_at[e]
+    self_level = np.where(s >= 0, level[np.maximum(s, 0)], -1)
+    combined = np.maximum(auth_level, course_level)
+    combined = np.where((auth_level < 0) & ~has_course, self_level, combined)
+    value = (np.maximum(combined, 0) + 1).astype(np.int8)  # 0: no event on that date
+    keys, k = np.unique(key[e], return_inverse=True)
+    events = np.zeros((len(keys), d), dtype=np.int8)
+    events[k, step[e]] = value
+    out = np.zeros((len(keys), d), dtype=np.int8)
+    carried = np.zeros(len(keys), dtype=np.int8)
+    for j in range(d):  # a loop over the few dates, vectorised over keys
+        carried = np.where(events[:, j] > 0, events[:, j] - 1, carried).astype(np.int8)
+        out[:, j] = carried
+    return keys, out
 
 
 def _ranks(series: pd.Series, kind: str) -> pd.Series:
@@ -69,15 +185,15 @@ class Facts:
         young_age = young_age_limit() if young_age is None else young_age
         cond = where if where is not None else sa.true()
         officials = officials_frame(where, on).reset_index(drop=True)
-        fields = select_frame(sa.select(Official.id, Official.education_field).where(cond),
-                              ["id", "education_field"])
+        fields = raw_frame(sa.select(Official.id, Official.education_field).where(cond),
+                           ["id", "education_field"])
         officials["education_field"] = officials["id"].map(
             dict(zip(fields["id"], fields["education_field"]))).fillna("")
         completions = completions_frame(where)
         completions["completed_on"] = pd.to_datetime(completions["completed_on"])
-        ratings = select_frame(sa.select(Rating.official_id, Rating.year, Rating.rating)
-                               .join(Official, Official.id == Rating.official_id).where(cond),
-                               ["official_id", "year", "rating"])
+        ratings = raw_frame(sa.select(Rating.official_id, Rating.year, Rating.rating)
+                            .join(Official, Official.id == Rating.official_id).where(cond),
+                            ["official_id", "year", "rating"])
         facts = cls(on, officials, completions, ratings, unit_ids, young_age)
         facts._where = cond
         return facts
@@ -101,18 +217,22 @@ class Facts:
     def evidence(self) -> pd.DataFrame:
         if self._evidence is None:
             comps = self.competencies()
-            ev = select_frame(sa.select(
-                Assessment.official_id, Assessment.competency_id, Assessment.level,
-                Assessment.assessed_on, Assessment.source)
-                .where(Assessment.official_id.in_(sa.select(Official.id).where(self._where)))
-                .order_by(Assessment.assessed_on, Assessment.id),
-                ["official_id", "competency_id", "level", "date", "source"])
-            row = pd.Series(self.officials.index, index=self.officials["id"])
+            ev = raw_frame(sa.select(
+                Assessment.id, Assessment.official_id, Assessment.competency_id,
+                Assessment.level, Assessment.assessed_on, Assessment.source)
+                .where(Assessment.official_id.in_(sa.select(Official.id).where(self._where))),
+                ["id", "official_id", "competency_id", "level", "date", "source"],
+                dates=("date",))
+            # in date order, then recording order (the later of one day wins): sorted here,
+            # cheaper than in the database
+            ev = ev.iloc[np.lexsort((ev["id"].to_numpy(), _ns(ev["date"])))] \
+                .reset_index(drop=True)
             self._evidence = pd.DataFrame({
-                "official": ev["official_id"].map(row).to_numpy(dtype=np.int64),
-                "competency": ev["competency_id"].map(comps.index).to_numpy(dtype=np.int64),
+                "official": self.row_of(ev["official_id"]).astype(np.int64),
+                "competency": pd.Index(list(comps.index)).get_indexer(ev["competency_id"])
+                .astype(np.int64),
                 "level": ev["level"].to_numpy(dtype=np.int64),
-                "date": pd.to_datetime(ev["date"]),
+                "date": ev["date"],
                 "source": ev["source"].astype(object)})
         return self._evidence
 
@@ -232,12 +352,20 @@ class Facts:
     def rating_rank_at(self, on: date) -> np.ndarray:
         """Latest rating known on `on`: a year's rating is known from 1 December of that year
         (ratings are made at the year's end), or from today when it is already recorded."""
+        return self._memo(("rating", on), lambda: self._rating_rank_at(on))
+
+    def _ratings_known_from(self) -> pd.Series:
+        def compute():
+            years = self.ratings["year"].astype(int)
+            known_from = pd.to_datetime(years.astype(str) + "-12-01")
+            return known_from.where(known_from <= pd.Timestamp(self.on), pd.Timestamp(self.on))
+        return self._memo(("ratings_known_from",), compute)
+
+    def _rating_rank_at(self, on: date) -> np.ndarray:
         r = self.ratings
         if r.empty:
             return np.full(self.n, -1)
-        years = r["year"].astype(int)
-        known_from = pd.to_datetime(years.astype(str) + "-12-01")
-        known_from = known_from.where(known_from <= pd.Timestamp(self.on), pd.Timestamp(self.on))
+        known_from = self._ratings_known_from()
         r = r[(known_from <= pd.Timestamp(on)).to_numpy()]
         if r.empty:
             return np.full(self.n, -1)
@@ -254,20 +382,27 @@ class Facts:
             cols &= np.isin(comps.domains, crit["domains"])
         return cols
 
-    def headcount_qualifies(self, crit: dict, on: date) -> np.ndarray:
+    def headcount_qualifies(self, crit: dict, on: date, *, qualification: bool = True,
+                            ) -> np.ndarray:
         ok = np.ones(self.n, dtype=bool)
-        if crit.get("qualification"):
+        if qualification and crit.get("qualification"):
             scale = vocab.QUALIFICATION_SCALES[crit["qualification"]]
             ok &= self.qualification_rank_at(crit["qualification"], on) >= vocab.rank(
                 scale, crit["level"])
         if crit.get("field_contains"):
-            field = self.officials["education_field"].fillna("").astype(str).map(fold) \
-                .astype(str)
-            hit = pd.Series(False, index=self.officials.index)
-            for word in crit["field_contains"]:
-                hit |= field.str.contains(fold(word), regex=False).astype(bool)
-            ok &= hit.to_numpy(dtype=bool)
+            ok &= self._field_contains(tuple(crit["field_contains"]))
         return ok
+
+    def _field_contains(self, words: tuple[str, ...]) -> np.ndarray:
+        """Whose education field contains one of `words`, diacritics ignored (folded once per
+        distinct field: a province has a few hundred)."""
+        def compute():
+            codes, fields = pd.factorize(self.officials["education_field"].fillna("").astype(str))
+            folded = [fold(f) for f in fields]
+            hit = np.array([any(fold(w) in f for w in words) for f in folded] + [False],
+                           dtype=bool)
+            return hit[codes]  # factorize's -1 (none here) reads the trailing False
+        return self._memo(("field_contains", words), compute)
 
     def counts(self, crit: dict, on: date | None = None) -> np.ndarray | None:
         """Whether each official counts on `on` (default: today). None when the criterion's
@@ -308,12 +443,169 @@ class Facts:
             return self.headcount_qualifies(crit, on)
         raise ValueError(kind)
 
+    # ------------------------------------------------------------------ criterion on many dates
+    def row_of(self, official_ids) -> np.ndarray:
+        """Positions in `officials` of these official ids (-1: not in scope)."""
+        index = self._memo(("row_index",), lambda: pd.Index(self.officials["id"]))
+        return index.get_indexer(official_ids)
+
+    def counts_on(self, crit: dict, dates) -> tuple[np.ndarray, np.ndarray]:
+        """`counts(crit, d)` for every date of `dates` in one pass: an N×D boolean matrix, and
+        which dates have a history (False where `counts` gives None: an undated criterion on a
+        past date; that column is all False)."""
+        dates = list(dates)
+        grid = _ns(dates)
+        if len(grid) > 1 and (np.diff(grid) < 0).any():  # the grid passes need sorted dates
+            order = np.argsort(grid, kind="stable")
+            m, known = self.counts_on(crit, [dates[i] for i in order])
+            back = np.empty_like(order)
+            back[order] = np.arange(len(order))
+            return m[:, back], known[back]
+        kind = crit["kind"]
+        known = np.ones(len(dates), dtype=bool)
+        if kind in UNDATED:
+            known = np.array([d >= self.on for d in dates], dtype=bool)
+            now = self.officials[kind].fillna(False).astype(bool).to_numpy()
+            return now[:, None] & known[None, :], known
+        if kind == "course":
+            return self._course_on(crit, dates, grid), known
+        if kind == "competency":
+            comps = self.competencies()
+            cols = [comps.codes.index(c) for c in crit["codes"] if c in comps.codes]
+            if len(cols) < len(crit["codes"]):
+                return np.zeros((self.n, len(dates)), dtype=bool), known
+            need = np.zeros((self.n, len(comps.codes)), dtype=np.int16)
+            need[:, cols] = int(crit["level"])
+            return self._levels_reach(need, dates), known
+        if kind == "no_gap":
+            cols = self.competency_columns(crit)
+            need = np.where(cols[None, :], self.required(), 0).astype(np.int16)
+            return self._levels_reach(need, dates), known
+        if kind == "qualification":
+            scale = vocab.QUALIFICATION_SCALES[crit["qualification"]]
+            return self.qualification_ranks_on(crit["qualification"], dates) >= vocab.rank(
+                scale, crit["level"]), known
+        if kind == "rating":
+            return self.rating_ranks_on(dates) >= vocab.rank(vocab.RATINGS, crit["level"]), known
+        if kind == "unit_headcount":
+            ok = self.headcount_qualifies(crit, self.on, qualification=False)[:, None]
+            if crit.get("qualification"):
+                scale = vocab.QUALIFICATION_SCALES[crit["qualification"]]
+                ok = ok & (self.qualification_ranks_on(crit["qualification"], dates)
+                           >= vocab.rank(scale, crit["level"]))
+            return np.broadcast_to(ok, (self.n, len(dates))).copy(), known
+        raise ValueError(kind)
+
+    def _completion_windows(self, dates: list[date]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each completion's official row and the grid positions [lo, hi) on which it is valid:
+        dated on or before the date, and within its validity (`valid_completions`, same cut-offs
+        per validity period)."""
+        def compute():
+            c = self.completions
+            grid = _ns(dates)
+            done = _ns(c["completed_on"])
+            lo = _first_on(grid, done)
+            lo[c["completed_on"].isna().to_numpy()] = len(dates)  # undated: never
+            hi = np.full(len(c), len(dates), dtype=np.int64)
+            months = pd.to_numeric(c["validity_months"]).astype("float64")
+            for m in months.dropna().unique():  # valid on `on` iff done > on − m months
+                sel = (months == m).to_numpy()
+                cut = _ns([pd.Timestamp(d) - pd.DateOffset(months=int(m)) for d in dates])
+                hi[sel] = np.searchsorted(cut, done[sel], side="left")  # cut-offs before done
+            return self.row_of(c["official_id"]), lo, hi
+        return self._memo(("windows", tuple(dates)), compute)
+
+    def _course_on(self, crit: dict, dates: list[date], grid: np.ndarray) -> np.ndarray:
+        c = self.completions
+        rows, lo, hi = self._completion_windows(dates)
+        d = len(dates)
+        if crit.get("course_codes"):
+            sel = c["course_code"].isin(crit["course_codes"]).to_numpy()
+            return _covered(rows[sel], lo[sel], hi[sel], self.n, d)
+        cats = set(crit["categories"])
+        have = np.zeros((self.n, d), dtype=np.int16)
+        for cat in cats:  # a few categories, vectorised over completions
+            sel = (c["category"] == cat).to_numpy()
+            have += _covered(rows[sel], lo[sel], hi[sel], self.n, d)
+        need = len(cats) if crit.get("match", "all") == "all" else 1
+        return have >= need
+
+    def qualification_ranks_on(self, kind: str, dates) -> np.ndarray:
+        """`qualification_rank_at(kind, d)` for every date (N×D)."""
+        dates = list(dates)
+
+        def compute():
+            recorded = _ranks(self.officials[kind], kind).to_numpy()
+            out = np.repeat(recorded[:, None], len(dates), axis=1)
+            c = self.completions
+            g = c[((c["qual_kind"] == kind) & c["completed_on"].notna()).to_numpy()]
+            if g.empty:
+                return out
+            rows = self.row_of(g["official_id"])
+            step = _first_on(_ns(dates), _ns(g["completed_on"]))
+            rank = _ranks(g["qual_level"], kind).to_numpy()
+            keep = (rows >= 0) & (step < len(dates))
+            granted = np.full(self.n * len(dates), -1, dtype=np.int64)
+            np.maximum.at(granted, rows[keep] * len(dates) + step[keep], rank[keep])
+            granted = np.maximum.accumulate(granted.reshape(self.n, len(dates)), axis=1)
+            return np.maximum(out, granted)
+        return self._memo(("qualification_on", kind, tuple(dates)), compute)
+
+    def rating_ranks_on(self, dates) -> np.ndarray:
+        """`rating_rank_at(d)` for every date (N×D): the latest year known on each date (a
+        later year is known from a later or the same date, so the latest is the maximum)."""
+        dates = list(dates)
+        r = self.ratings
+        if r.empty:
+            return np.full((self.n, len(dates)), -1)
+
+        def compute():
+            d = len(dates)
+            order = {code: i for i, code in enumerate(vocab.codes(vocab.RATINGS))}
+            keep = r["rating"].notna().to_numpy().copy()
+            rows = self.row_of(r["official_id"])
+            step = _first_on(_ns(dates), _ns(self._ratings_known_from()))
+            rank = r["rating"].map(order).fillna(-1).to_numpy(dtype=np.int64)
+            code = r["year"].astype(int).to_numpy(dtype=np.int64) * 64 + rank + 1
+            keep &= (rows >= 0) & (step < d)
+            latest = np.full(self.n * d, -1, dtype=np.int64)
+            np.maximum.at(latest, rows[keep] * d + step[keep], code[keep])
+            latest = np.maximum.accumulate(latest.reshape(self.n, d), axis=1)
+            return np.where(latest >= 0, latest % 64 - 1, -1)
+        return self._memo(("rating_on", tuple(dates)), compute)
+
+    def level_steps_on(self, dates) -> tuple[np.ndarray, np.ndarray]:
+        """`level_steps` of this scope's evidence on these dates (memoised)."""
+        dates = list(dates)
+        return self._memo(("levels_on", tuple(dates)), lambda: level_steps(
+            self.evidence(), len(self.competencies().codes), _ns(dates)))
+
+    def _levels_reach(self, need: np.ndarray, dates: list[date]) -> np.ndarray:
+        """N×D: no competency whose level on the date is below `need` (N×C)."""
+        keys, levels = self.level_steps_on(dates)
+        n, size = need.shape
+        flat = need.reshape(-1)
+        without = np.ones(n * size, dtype=bool)
+        without[keys] = False  # keys with no evidence dated by the last date: level 0 throughout
+        short = ((flat > 0) & without).reshape(n, size).any(axis=1)
+        out = np.repeat(short[:, None], len(dates), axis=1)
+        if len(keys):
+            gap = flat[keys][:, None] > levels  # K×D
+            official = keys // size
+            starts = np.flatnonzero(np.r_[True, official[1:] != official[:-1]])
+            out[official[starts]] |= np.logical_or.reduceat(gap, starts, axis=0)
+        return ~out
+
     # ------------------------------------------------------------------ units (HT-7)
     def headcount_units(self, crit: dict) -> pd.DataFrame:
         """The units a per-unit headcount target is evaluated on: units in scope whose name
         contains `unit_name_contains` (diacritics ignored), else every commune in scope — open
         on the facts' date (a unit merged into another is no longer one that fails the target;
         before its merge date it still counts, docs/units.md)."""
+        return self._memo(("headcount_units", crit.get("unit_name_contains") or ""),
+                          lambda: self._headcount_units(crit)).copy()
+
+    def _headcount_units(self, crit: dict) -> pd.DataFrame:
         table = unit_table(self.on)
         table = table[table["is_open"]]
         if self.unit_ids is not None:
@@ -345,6 +637,17 @@ class Facts:
             .where(Enrollment.status.in_(SCHEDULED_ENROLLMENT_STATUSES),
                    Cohort.status.in_(SCHEDULED_COHORT_STATUSES), Cohort.end_date >= self.on,
                    Enrollment.official_id.in_(sa.select(Official.id).where(self._where))), cols)
+
+    def scheduled_once(self) -> pd.DataFrame:
+        """`scheduled()`, read once per Facts."""
+        return self._memo(("scheduled",), self.scheduled)
+
+    def with_all_scheduled(self) -> Facts:
+        """`with_scheduled` on every official, with levels, made once per Facts: a criterion
+        evaluated there for some rows equals it evaluated on a copy of just those rows (each
+        official's facts are their own)."""
+        return self._memo(("with_all_scheduled",),
+                          lambda: self.with_scheduled(self.scheduled_once(), levels=True))
 
     def with_scheduled(self, scheduled: pd.DataFrame, rows: np.ndarray | None = None, *,
                        levels: bool = False) -> Facts:

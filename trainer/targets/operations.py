@@ -170,10 +170,15 @@ def _unit_headcounts(crit: dict, facts: Facts, in_pop: np.ndarray, qualifies: np
     return units
 
 
-def progress_of(target, facts: Facts) -> Progress:
-    crit = target.criterion
+def progress_of(target, facts: Facts, *, per_unit: bool = True) -> Progress:
+    """Progress today; `per_unit=False` skips the per-unit table and the list of who is missing
+    (the dashboard shows neither: `per_unit` is then None and `missing_ids` empty)."""
+    crit, tables = target.criterion, per_unit
     in_pop = facts.population(target.population)
     counts = facts.counts(crit) & in_pop
+    if not tables and crit["kind"] != "unit_headcount":
+        return Progress(target, int(in_pop.sum()), int(counts.sum()), None, [], in_pop=in_pop,
+                        counts=counts)
     if crit["kind"] == "unit_headcount":
         units = _unit_headcounts(crit, facts, in_pop, counts)
         units["percent"] = np.minimum(100.0, 100.0 * units["counted"] / units["total"])
@@ -193,15 +198,18 @@ def progress_of(target, facts: Facts) -> Progress:
         per_unit["colour"] = _colour(per_unit["percent"], target.threshold)
         missing = o.loc[in_pop & ~counts, "id"].astype(int).tolist()
         total, counted = int(in_pop.sum()), int(counts.sum())
+    if not tables:
+        return Progress(target, total, counted, None, [], in_pop=in_pop, counts=counts)
     per_unit = per_unit.sort_values(["percent", "unit_name"], ascending=[False, True])
     per_unit["rank"] = per_unit["percent"].rank(method="min", ascending=False).astype(int)
     return Progress(target, total, counted, per_unit.reset_index(drop=True), missing,
                     in_pop=in_pop, counts=counts)
 
 
-def all_progress(where=None, *, facts: Facts | None = None) -> list[Progress]:
+def all_progress(where=None, *, facts: Facts | None = None, per_unit: bool = True,
+                 ) -> list[Progress]:
     facts = facts or facts_for(where)
-    return [progress_of(t, facts) for t in list_targets()]
+    return [progress_of(t, facts, per_unit=per_unit) for t in list_targets()]
 
 
 # ---------------------------------------------------------------------------- trend, forecast
@@ -211,8 +219,42 @@ def trend_dates(on: date, months: int = TREND_MONTHS) -> list[date]:
     return [(at - pd.DateOffset(months=k)).date() for k in range(months, -1, -1)]
 
 
+def _unit_shares(crit: dict, facts: Facts, in_pop: np.ndarray, counts: np.ndarray,
+                 known: np.ndarray) -> list[float | None]:
+    """Per-unit headcount on every date (columns of `counts`): the percentage of units that
+    have `count` people of the population counting."""
+    units = facts.headcount_units(crit)
+    if not len(units):
+        return [(0.0 if k else None) for k in known]
+    unit = pd.Index(units["unit_id"]).get_indexer(facts.unit_key(crit).to_numpy())
+    inside = unit >= 0
+    have = counts[inside] & in_pop[inside, None]  # rows × D
+    out = []
+    for j, k in enumerate(known):  # a loop over the dates, vectorised over officials
+        if not k:
+            out.append(None)
+            continue
+        met = np.bincount(unit[inside], weights=have[:, j], minlength=len(units)) \
+            >= int(crit["count"])
+        out.append(100.0 * met.sum() / len(units))
+    return out
+
+
+def shares_on(p: Progress, facts: Facts, dates: list[date]) -> list[float | None]:
+    """`share_at` on every date in one pass (Facts.counts_on): the trend."""
+    crit = p.target.criterion
+    counts, known = facts.counts_on(crit, dates)
+    if crit["kind"] == "unit_headcount":
+        return _unit_shares(crit, facts, p.in_pop, counts, known)
+    total = int(p.in_pop.sum())
+    hits = (counts & p.in_pop[:, None]).sum(axis=0)
+    return [None if not k else 100.0 * int(h) / total if total else 0.0
+            for h, k in zip(hits, known)]
+
+
 def share_at(p: Progress, facts: Facts, on: date) -> float | None:
-    """The percentage counting on `on`, for today's population; None without history."""
+    """The percentage counting on `on`, for today's population; None without history (the
+    per-date evaluation: `shares_on` gives the same numbers for many dates at once)."""
     crit = p.target.criterion
     counts = facts.counts(crit, on)
     if counts is None:
@@ -268,18 +310,33 @@ def forecast_date(on: date, current: float, threshold: float, pace: float | None
     return at_pace(threshold - current - added) if p > 0 else None
 
 
-def scheduled_gains(p: Progress, facts: Facts) -> list[tuple[date, float]]:
+def scheduled_gains(p: Progress, facts: Facts, *, vectorised: bool = True,
+                    ) -> list[tuple[date, float]]:
     """Cumulative percentage points the open/running cohorts would add by each end date, if
-    everyone enrolled completes: officials who do not count now and would count then."""
+    everyone enrolled completes: officials who do not count now and would count then.
+    Evaluated on every end date in one pass on one copy of the facts with every scheduled
+    enrollment completed (`vectorised=False`: a copy per target and a pass per date, the
+    reference the tests compare with)."""
     crit = p.target.criterion
     if crit["kind"] in ("rating", "record_digitised", "digital_signature") or not p.total:
         return []
-    if not hasattr(facts, "_scheduled"):
-        facts._scheduled = facts.scheduled()
-    sched = facts._scheduled
+    sched = facts.scheduled_once()
     if sched.empty:
         return []
     ends = sorted(set(pd.to_datetime(sched["end_date"]).dt.date))
+    if vectorised:
+        sub = facts.with_all_scheduled()
+        counts, known = sub.counts_on(crit, ends)
+        if crit["kind"] == "unit_headcount":
+            now = share_at(p, facts, facts.on)
+            return _cumulative([(d, max(0.0, share - now)) for d, share in zip(
+                ends, _unit_shares(crit, sub, p.in_pop, counts, known))])
+        candidates = (p.in_pop & ~p.counts
+                      & facts.officials["id"].isin(sched["official_id"]).to_numpy())
+        if not candidates.any():
+            return []
+        hits = counts[candidates].sum(axis=0)
+        return _cumulative([(d, 100.0 * int(h) / p.total) for d, h in zip(ends, hits)])
     levels = crit["kind"] in ("competency", "no_gap")
     if crit["kind"] == "unit_headcount":
         sub = facts.with_scheduled(sched)
@@ -362,14 +419,27 @@ class Outlook:
         return self.progress.target.criterion["kind"] in criteria.UNDATED_KINDS
 
 
-def outlook_of(p: Progress, facts: Facts, *, months: int = TREND_MONTHS) -> Outlook:
+def trend_of(p: Progress, facts: Facts, months: int = TREND_MONTHS, *,
+             vectorised: bool = True) -> list[tuple[date, float | None]]:
+    """The share on each monthly date (`trend_dates`): all dates in one pass (`shares_on`), or
+    date by date (`vectorised=False`, the reference)."""
+    if not p.total:
+        return []
+    dates = trend_dates(facts.on, months)
+    if vectorised:
+        return list(zip(dates, shares_on(p, facts, dates)))
+    return [(d, share_at(p, facts, d)) for d in dates]
+
+
+def outlook_of(p: Progress, facts: Facts, *, months: int = TREND_MONTHS,
+               vectorised: bool = True) -> Outlook:
     on = facts.on
     no_history = p.target.criterion["kind"] in criteria.UNDATED_KINDS
-    trend = [(d, share_at(p, facts, d)) for d in trend_dates(on, months)] if p.total else []
+    trend = trend_of(p, facts, months, vectorised=vectorised)
     pace = None if no_history else pace_of(trend, on)
     forecast = None if p.met else forecast_date(on, p.percent, p.target.threshold, pace) \
         if pace is not None and pace > 0 else None
-    gains = [] if p.met else scheduled_gains(p, facts)
+    gains = [] if p.met else scheduled_gains(p, facts, vectorised=vectorised)
     with_cohorts = None if p.met else forecast_date(on, p.percent, p.target.threshold, pace, gains)
     status = status_code(met=p.met, total=p.total, on=on, deadline=p.target.deadline, pace=pace,
                          forecast=forecast, forecast_with_cohorts=with_cohorts,
@@ -377,20 +447,23 @@ def outlook_of(p: Progress, facts: Facts, *, months: int = TREND_MONTHS) -> Outl
     return Outlook(p, trend, pace, forecast, gains, with_cohorts, status)
 
 
-def all_outlooks(where=None, *, facts: Facts | None = None,
-                 months: int = PACE_MONTHS) -> list[Outlook]:
+def all_outlooks(where=None, *, facts: Facts | None = None, months: int = PACE_MONTHS,
+                 per_unit: bool = True, vectorised: bool = True) -> list[Outlook]:
     """Every target's progress and status (the dashboard): a 12-month trend is enough for the
     pace; the detail page computes 24 months for the chart."""
     facts = facts or facts_for(where)
-    return [outlook_of(p, facts, months=months) for p in all_progress(facts=facts)]
+    return [outlook_of(p, facts, months=months, vectorised=vectorised)
+            for p in all_progress(facts=facts, per_unit=per_unit)]
 
 
-def dashboard_rows(where=None, *, unit_ids: list[int] | None = None) -> tuple[date, list[dict]]:
+def dashboard_rows(where=None, *, unit_ids: list[int] | None = None,
+                   vectorised: bool = True) -> tuple[date, list[dict]]:
     """The dashboard's table as plain rows (cached by the view on the data version: never
-    stale): each target's figures, forecast and status, as of today."""
+    stale): each target's figures, forecast and status, as of today. `vectorised=False` is the
+    per-date evaluation with the per-unit tables (the reference; benchmarks/bench_targets.py)."""
     facts = facts_for(where, unit_ids=unit_ids)
     rows = []
-    for o in all_outlooks(facts=facts):
+    for o in all_outlooks(facts=facts, per_unit=not vectorised, vectorised=vectorised):
         p, t = o.progress, o.progress.target
         rows.append({"code": t.code, "source": t.source, "title": t.title,
                      "text": describe(t, young_age=facts.young_age)[0], "percent": p.percent,
