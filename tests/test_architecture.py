@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("catalog",),
     ("people",),
     ("auth",),
+    ("jobs",),
     ("learning",),
     ("notices", "audit"),
     ("guidance",),

@@ -406,3 +406,27 @@ def test_a_refused_form_says_why_in_vietnamese_and_logs_the_reason(_schema):
     assert response.status_code == 400
     assert "mã chống giả mạo không khớp" in response.get_data(as_text=True)
     assert "CSRF refused on /dang-nhap" in stream.getvalue()
+
+
+# --------------------------------------------------------------------------- the worker's unit
+def _unit(name: str) -> dict[str, str]:
+    values = {}
+    for line in (ROOT / "deploy" / name).read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            values.setdefault(key.strip(), value.strip())
+    return values
+
+
+def test_the_worker_unit_runs_trainer_worker_as_the_web_service_runs(runner):
+    worker, web = _unit("trainer-worker.service"), _unit("trainer.service")
+    assert worker["ExecStart"] == "/opt/trainer/.venv/bin/trainer worker"
+    for key in ("User", "Group", "WorkingDirectory", "EnvironmentFile", "NoNewPrivileges",
+                "ProtectSystem", "ProtectHome", "ReadWritePaths", "WantedBy"):
+        assert worker[key] == web[key], key
+    assert "redis-server.service" in worker["After"] and worker["Restart"] == "always"
+    assert int(worker["TimeoutStopSec"]) >= 60  # room to finish the job it runs
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "deploy/trainer-worker.service" in guide and "enable --now trainer trainer-worker" \
+        in guide
+    assert "--burst" in runner.invoke(args=["worker", "--help"]).output  # the command exists

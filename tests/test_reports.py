@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from tests.test_jobs import download_export
 from trainer.catalog.models import Competency, Course, Position
 from trainer.core.exports import HEADER_ROW
 from trainer.core.extensions import db
@@ -218,7 +219,8 @@ def test_heatmap_exports_to_excel(world, login):
 
 def test_officials_list_exports_the_filtered_list(world, login):
     client = login(world.hr_a)
-    ws, frame = _xlsx(client.get(f"/can-bo?format=xlsx&gap={world.comp['CDS-02'].id}"),
+    gap = world.comp['CDS-02'].id
+    ws, frame = _xlsx(download_export(client, f"/can-bo?format=xlsx&gap={gap}"),
                       "Cán bộ, công chức")
     assert ws["A1"].value.startswith("Danh sách cán bộ, công chức — thiếu ")
     assert ws["A2"].value.startswith("Đơn vị: Xã Alpha")
@@ -227,7 +229,8 @@ def test_officials_list_exports_the_filtered_list(world, login):
     row = frame.set_index("Họ và tên").loc["Vàng A Dũng"]
     assert row["Số năng lực thiếu"] == 2 and row["Lý luận chính trị"] == "Sơ cấp"
     assert row["Đơn vị"] == "Văn phòng xã Alpha" and row["Xã, phường"] == "Xã Alpha"
-    _, female = _xlsx(client.get("/can-bo?format=xlsx&group=female"), "Cán bộ, công chức")
+    _, female = _xlsx(download_export(client, "/can-bo?format=xlsx&group=female"),
+                      "Cán bộ, công chức")
     assert list(female["Họ và tên"]) == ["Lò Thị Ánh"] and list(female["Giới tính"]) == ["Nữ"]
 
 
@@ -280,12 +283,14 @@ def test_qualification_page_and_export(standards, login):
     client = login(standards.hr)
     page = client.get("/bao-cao/chuan-chuc-danh").get_data(as_text=True)
     assert "Hà Văn Thấp" in page and "Trung cấp lý luận chính trị" in page
-    ws, people = _xlsx(client.get("/bao-cao/chuan-chuc-danh?format=xlsx"), "Danh sách chưa đạt")
+    ws, people = _xlsx(download_export(client, "/bao-cao/chuan-chuc-danh?format=xlsx"),
+                       "Danh sách chưa đạt")
     assert ws["A2"].value.startswith("Đơn vị: Xã Gamma")
     row = people[(people["Họ và tên"] == "Hà Văn Thấp") & (people["Tiêu chuẩn"] == "Tin học")]
     assert row["Khóa học đề xuất"].iloc[0].startswith("Tin học ứng dụng cơ bản")
     assert row["Chi phí (đồng)"].iloc[0] == _by_code(Course, "CDLC-THCB").cost
-    _, groups = _xlsx(client.get("/bao-cao/chuan-chuc-danh?format=xlsx"), "Theo nhóm vị trí")
+    _, groups = _xlsx(download_export(client, "/bao-cao/chuan-chuc-danh?format=xlsx"),
+                      "Theo nhóm vị trí")
     assert groups.set_index("Nhóm vị trí").loc["Chuyên viên", "Số cán bộ"] == 3
 
 
@@ -376,13 +381,14 @@ def test_warnings_page_scope_setting_and_export(app, catalog, make_unit, make_of
     client = login(make_user("hr", unit_id=mine.id))
     page = client.get("/bao-cao/canh-bao?kind=not_reviewed").get_data(as_text=True)
     assert "Người Của Tôi" in page and "Người Xã Khác" not in page and "6 tháng" in page
-    _, frame = _xlsx(client.get("/bao-cao/canh-bao?format=xlsx"), "Chưa được đánh giá")
+    _, frame = _xlsx(download_export(client, "/bao-cao/canh-bao?format=xlsx"),
+                     "Chưa được đánh giá")
     assert list(frame.columns) == ["Họ và tên", "Mã cán bộ", "Đơn vị", "Vị trí việc làm", "Lý do",
                                    "Ngày"]
     assert list(frame["Họ và tên"]) == ["Người Của Tôi"]
-    assert set(load_workbook(io.BytesIO(client.get("/bao-cao/canh-bao?format=xlsx").get_data()))
-               .sheetnames) == {"Chưa đạt chuẩn", "Không tham gia đào tạo", "Chưa được đánh giá",
-                                "Không thay đổi sau ĐT"}
+    book = download_export(client, "/bao-cao/canh-bao?format=xlsx").get_data()
+    assert set(load_workbook(io.BytesIO(book)).sheetnames) == {
+        "Chưa đạt chuẩn", "Không tham gia đào tạo", "Chưa được đánh giá", "Không thay đổi sau ĐT"}
 
 
 # --------------------------------------------------------------------------- composition (KH-11)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from tests.test_jobs import download_export
 from trainer.catalog.models import Competency, Course, Position
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
@@ -429,7 +430,7 @@ def test_target_report_exports_to_excel_and_reads_back(app, catalog, client, log
     make_official(unit=commune, full_name="Đỗ Thị Chưa")
     db.session.commit()
     login(hr)
-    response = client.get("/muc-tieu/bao-cao.xlsx")
+    response = download_export(client, "/muc-tieu/bao-cao.xlsx")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
@@ -449,7 +450,7 @@ def test_target_report_exports_to_excel_and_reads_back(app, catalog, client, log
     assert ht6[["Họ và tên", "Lý do"]].values.tolist() == [["Đỗ Thị Chưa",
                                                             "Chưa được cấp chữ ký số"]]
 
-    one = client.get("/muc-tieu/bao-cao.xlsx?ma=HT-6")
+    one = download_export(client, "/muc-tieu/bao-cao.xlsx?ma=HT-6")
     assert pd.read_excel(io.BytesIO(one.data), sheet_name="Mục tiêu", header=2)["Mã"].tolist() \
         == ["HT-6"]
 

@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from trainer.degrees.views import bp as degrees_bp
     from trainer.demand.views import bp as demand_bp
     from trainer.interchange.views import bp as interchange_bp
+    from trainer.jobs.views import bp as jobs_bp
     from trainer.learning.views import bp as learning_bp
     from trainer.notices.views import bp as notices_bp
     from trainer.plans.views import bp as plans_bp
@@ -98,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (health_bp, auth_bp, units_bp, audit_bp, records_bp, learning_bp, cohorts_bp,
                targets_bp, reports_bp, notices_bp, demand_bp, degrees_bp, plans_bp,
-               interchange_bp, api_bp, xapi_bp):
+               interchange_bp, api_bp, xapi_bp, jobs_bp):
         app.register_blueprint(bp)
     # Machines authenticate by token or key, not by a session cookie: no CSRF there (their rate
     # limit per credential is set where their blueprints are made, trainer.auth.tokens).

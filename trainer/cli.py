@@ -335,6 +335,23 @@ def serve_cmd(bind, workers, threads, timeout):
               log_level=config["LOG_LEVEL"])
 
 
+@click.command("worker", help="Tiến trình nền: tạo các báo cáo lớn (hàng đợi RQ trên Redis).")
+@click.option("--burst", is_flag=True, help="Làm hết việc đang chờ rồi thoát (kiểm thử, cron).")
+@with_appcontext
+def worker_cmd(burst):
+    """Runs the jobs of this deployment's queue (docs/jobs.md), each in a process of its own;
+    systemd keeps it running (deploy/trainer-worker.service). Needs TRAINER_REDIS_URL."""
+    from trainer.jobs.operations import JobsUnavailable, queue_name, work
+    try:
+        if burst:
+            click.echo(f"Làm các việc đang chờ trong hàng đợi “{queue_name()}”…")
+        did = work(burst=burst)
+    except JobsUnavailable as e:
+        _fail(str(e))
+    if burst:
+        click.echo("Đã làm xong các việc đang chờ." if did else "Không có việc nào đang chờ.")
+
+
 def register_commands(app: Flask) -> None:
     from trainer.api.cli import api_cli
     from trainer.interchange.cli import data_cli
@@ -342,7 +359,7 @@ def register_commands(app: Flask) -> None:
     from trainer.xapi.cli import xapi_cli
     for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
                     notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, units_cli,
-                    prune_cmd):
+                    prune_cmd, worker_cmd):
         app.cli.add_command(command)
 
 

@@ -67,8 +67,14 @@ def plain_text(ws) -> int:
 def xlsx_response(sheets: dict[str, pd.DataFrame], *, title: str, unit: str, filename: str):
     """The .xlsx as a download; every download is an audit row (what, for which unit, rows)."""
     rows = sum(len(frame) for frame in sheets.values())
+    return send_xlsx(xlsx_bytes(sheets, title=title, unit=unit), title=title, unit=unit,
+                     filename=filename, rows=rows)
+
+
+def send_xlsx(data: bytes, *, title: str, unit: str, filename: str, rows: int):
+    """An .xlsx made earlier (a background job's file, trainer/jobs) or now, as a download, with
+    its audit row: every download of an export is one."""
     events.audit_access("export", subject_type="report",
                         detail=f"{filename}: {title} — {unit}, {rows} dòng")
-    return send_file(io.BytesIO(xlsx_bytes(sheets, title=title, unit=unit)),
-                     download_name=filename, as_attachment=True,
+    return send_file(io.BytesIO(data), download_name=filename, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -12,12 +12,13 @@ from trainer.audit.models import ACTIONS
 from trainer.auth.models import ROLES
 from trainer.catalog.models import Competency, Course
 from trainer.core import events
-from trainer.core.exports import xlsx_response
 from trainer.core.extensions import db
 from trainer.core.forms_util import options
 from trainer.core.params import MAX_PAGE, arg_choice, arg_id, arg_int, link_args
 from trainer.core.views_util import one_commit, role_required
 from trainer.guidance.operations import guidance_for
+from trainer.jobs import operations as jobs
+from trainer.jobs.views import offer
 from trainer.learning.access import get_official_or_404, officials_filter
 from trainer.learning.models import Enrollment
 from trainer.learning.operations import open_cohorts
@@ -33,6 +34,9 @@ from trainer.reports.forms import group_choices
 bp = Blueprint("records", __name__)
 PAGE = 50
 HR = ("hr", "admin")
+# The filtered list in Excel: 4–5 s at 10,000 officials, so a background job (docs/jobs.md).
+jobs.register_export("records.officials", "Danh sách cán bộ, công chức (Excel)",
+                     endpoint="records.officials", roles=HR)
 
 
 def _guidance_context(official: Official) -> dict:
@@ -69,6 +73,8 @@ def officials():
         arg_id(name)
     arg_int("page", min=1, max=MAX_PAGE, default=1)
     export = arg_choice("format", ("xlsx",))
+    if export and not jobs.running():  # the whole list is a background job (trainer/jobs)
+        return offer("records.officials")
     form = OfficialFilterForm(request.args)
     _set_choices(form, queries.filter_choices(visible_unit_ids(current_user)))
     form.validate()
@@ -84,11 +90,13 @@ def officials():
         events.audit_access("search", detail=request.query_string.decode("utf-8", "replace"))
     df = queries.officials_found(where, gap_id=form.gap.data, q=form.q.data)
     group_label = groups[group] if group else ""
-    if export:  # the whole filtered list, the filters in the title
-        return xlsx_response({"Cán bộ, công chức": queries.export_frame(df)},
-                             title=_export_title(form, group_label),
-                             unit=queries.export_unit_name(form.unit.data, current_user.unit_id),
-                             filename="can-bo.xlsx")
+    if export:  # the whole filtered list, the filters in the title (built by the worker)
+        jobs.progress(50, f"Đang lập danh sách {len(df)} cán bộ")
+        return jobs.ExportFile({"Cán bộ, công chức": queries.export_frame(df)},
+                               title=_export_title(form, group_label),
+                               unit=queries.export_unit_name(form.unit.data,
+                                                             current_user.unit_id),
+                               filename="can-bo.xlsx")
     page = max(1, form.page.data or 1)
     rows, total, pages = queries.page_of(df, page, PAGE)
     return render_template("records/officials.html", form=form, rows=rows, total=total, page=page,
