@@ -322,8 +322,8 @@ def _unit_rows(pop, info: pd.DataFrame, req: np.ndarray, lack: np.ndarray, level
         heads.append({"id": uid, "name": name, "officials": int(heads_n.loc[uid]),
                       "kind": info.at[uid, "kind"] if uid in info.index else "", "own": own})
     rank = sorted(range(len(heads)), key=lambda i: (not heads[i]["own"], heads[i]["name"]))
-    return ([heads[i] for i in rank], by_req.to_numpy(dtype=np.int64)[rank],
-            by_lack.to_numpy(dtype=np.int64)[rank])
+    return ([heads[i] for i in rank], by_req.to_numpy(dtype=np.int32)[rank],
+            by_lack.to_numpy(dtype=np.int32)[rank])
 
 
 def _breadcrumb(info: pd.DataFrame, unit_id: int | None) -> list[dict]:

@@ -23,6 +23,7 @@ from trainer.jobs.views import offer
 from trainer.learning.access import officials_filter
 from trainer.org.models import Unit
 from trainer.org.queries import visible_unit_ids
+from trainer.reports import cells
 from trainer.reports import operations as ops
 from trainer.reports.forms import ReportFilterForm, group_choices
 from trainer.core.settings import young_age_limit
@@ -31,6 +32,8 @@ bp = Blueprint("reports", __name__, url_prefix="/bao-cao")
 HR = ("hr", "admin")
 # The exports that take more than ~2 s at 10,000 officials run as background jobs (docs/jobs.md);
 # the composition's (under a second) stays a direct download.
+jobs.register_export("reports.gaps", "Bản đồ thiếu hụt năng lực (Excel)",
+                     endpoint="reports.gaps", roles=HR)
 jobs.register_export("reports.standards", "Cán bộ chưa đạt tiêu chuẩn trình độ (Excel)",
                      endpoint="reports.standards", roles=HR)
 jobs.register_export("reports.warnings", "Cảnh báo cán bộ, công chức — KH-8 (Excel)",
@@ -103,11 +106,15 @@ def _start_unit() -> int | None:
     return None
 
 
+def _tail(pairs) -> str:
+    """Query arguments as the end of a link that has one already: `&name=value…`."""
+    return "".join("&" + urlencode({k: v}) for k, v in pairs if v)
+
+
 def _list_tail(form: ReportFilterForm) -> str:
     """The filters, as the end of a link to the officials list (records.officials)."""
-    pairs = [("position", form.position.data), ("group", form.group.data),
-             ("region", form.region.data)]
-    return "".join("&" + urlencode({k: v}) for k, v in pairs if v)
+    return _tail([("position", form.position.data), ("group", form.group.data),
+                  ("region", form.region.data)])
 
 
 @bp.route("/thieu-hut")
@@ -117,6 +124,8 @@ def gaps():
     at a time; a row's ▸ expands the level under it in place (gap_rows, static/heatmap.js)."""
     form, filters = _filter_form()
     unit_id = _unit_in_scope(arg_id("unit") or None)
+    if _wants_xlsx() and not jobs.running():  # a background job (trainer/jobs): offer it
+        return offer("reports.gaps")
     page = arg_int("page", min=1, max=MAX_PAGE, default=1)
     start = _start_unit()
     unit_id = unit_id or start
@@ -125,18 +134,21 @@ def gaps():
     visible = visible_unit_ids(current_user)
     hm.breadcrumb = [b for b in hm.breadcrumb if visible is None or b["id"] in visible]
     if _wants_xlsx():
+        jobs.progress(50, "Đang lập các bảng của bản đồ thiếu hụt")
         where = hm.unit["name"] if hm.unit else _scope_name()
-        return xlsx_response(ops.heatmap_frames(hm), title="Bản đồ thiếu hụt năng lực"
-                             + _filter_label(form), unit=where, filename="thieu-hut-nang-luc.xlsx")
+        return jobs.ExportFile(ops.heatmap_frames(hm), title="Bản đồ thiếu hụt năng lực"
+                               + _filter_label(form), unit=where,
+                               filename="thieu-hut-nang-luc.xlsx")
     summary = sorted(zip(hm.columns, hm.total), key=lambda cc: (-cc[1]["lacking"], cc[0]["name"]))
     size = OFFICIAL_ROWS_PER_PAGE if hm.level == "officials" else UNIT_ROWS_PER_PAGE
     rows, page, pages = hm.page(page, size)
+    args = link_args("unit", "by", "format", "page")
     return render_template("reports/gaps.html", hm=hm, rows=rows, page=page, pages=pages,
                            size=size, form=form, summary=summary,
                            total_heat=ops.heat_step([c["share"] for c in hm.total]).tolist(),
-                           args=link_args("unit", "by", "format", "page"),
+                           args=args, args_tail=_tail(args.items()),
                            page_args=link_args("page", "format"), list_tail=_list_tail(form),
-                           unit_id=unit_id, by_official=by_official, depth=0,
+                           unit_id=unit_id, by_official=by_official, depth=0, cells=cells,
                            show_root=start is None and unit_id is not None)
 
 
@@ -156,9 +168,10 @@ def gap_rows():
     columns = _heatmap(within, False, by_group, filters).columns
     hm = _heatmap(unit_id, False, by_group, filters).aligned(columns)
     rows = hm.rows_between(0, OFFICIAL_ROWS_PER_PAGE)
+    args = link_args("unit", "by", "format", "page", "within", "depth")
     return render_template("reports/_gap_rows.html", hm=hm, rows=rows, form=form,
-                           args=link_args("unit", "by", "format", "page", "within", "depth"),
-                           list_tail=_list_tail(form), unit_id=within, depth=depth,
+                           args=args, args_tail=_tail(args.items()),
+                           list_tail=_list_tail(form), unit_id=within, depth=depth, cells=cells,
                            more=len(hm.heads) - len(rows), parent_id=unit_id)
 
 
