@@ -202,7 +202,7 @@ def test_heatmap_page_for_the_province_with_filters(world, login):
 
 def test_heatmap_exports_to_excel(world, login):
     client = login(world.admin)
-    ws, frame = _xlsx(client.get("/bao-cao/thieu-hut?format=xlsx&group=female"),
+    ws, frame = _xlsx(download_export(client, "/bao-cao/thieu-hut?format=xlsx&group=female"),
                       "Tỷ lệ thiếu (%)")
     assert ws["A1"].value == "Bản đồ thiếu hụt năng lực — Nữ"
     assert ws["A2"].value.startswith("Đơn vị: Tỉnh Thử — ngày ")
@@ -210,7 +210,7 @@ def test_heatmap_exports_to_excel(world, login):
     col = f"CDS-02 – {world.comp['CDS-02'].name}"
     assert list(frame["Đơn vị"]) == ["Tổng", "Xã Alpha"]
     assert frame.set_index("Đơn vị").loc["Xã Alpha", col] == 100.0
-    ws, detail = _xlsx(client.get(f"/bao-cao/thieu-hut?format=xlsx&unit={world.d.id}"),
+    ws, detail = _xlsx(download_export(client, f"/bao-cao/thieu-hut?format=xlsx&unit={world.d.id}"),
                        "Các ô còn thiếu")
     assert ws["A2"].value.startswith("Đơn vị: Văn phòng xã Alpha")
     assert set(detail["Mã năng lực"]) == {"CDS-02", "HC-01"}
