@@ -1,21 +1,34 @@
-"""Province-scale figures (issue 2 §9): build a 10,000-official demo province, then time
-learning paths for everyone, progress of every target preset (and, issue 4, the dashboard with
-trends and forecasts) and the per-unit gap report.
-Prints one JSON object. Usage:
-    .venv/bin/python benchmarks/bench_province.py [--officials 10000] [--repeat 3] [--database URL]
+"""Province-scale figures (issue 2 §9, issue 11 §6): build a demo province, then time learning
+paths for everyone, progress of every target preset (and, issue 4, the dashboard with trends and
+forecasts) and the per-unit gap report; then check a sample of the paths with an independent
+solver (bench_paths' mixed-integer model, HiGHS through scipy.optimize.milp) and report the
+share proven optimal.
+Usage:
+    .venv/bin/python benchmarks/bench_province.py [--officials 10000] [--repeat 3]
+        [--database URL] [--verify 1000] [--json]
 Default database: a temporary SQLite file. PostgreSQL: --database postgresql+psycopg://...
-(the database is emptied first)."""
+(the database is emptied first). The national scale, --officials 250000, needs PostgreSQL.
+Output: readable lines, or with --json one JSON object (build_s, peak_rss_mb, paths_all_s,
+targets_s, report_s, paths_proven_optimal_share and the details).
+Memory: the peak resident set size of the process (VmHWM of /proc/self/status, put back to the
+current size before each step through /proc/self/clear_refs; getrusage's ru_maxrss, never put
+back, where /proc is missing). The build runs in a child process of its own, so the analysis'
+peaks do not carry what the build left in the heap."""
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+SEED = 2026
 
 
 def timed(fn, repeat: int) -> tuple[dict, object]:
@@ -27,57 +40,195 @@ def timed(fn, repeat: int) -> tuple[dict, object]:
     return {"min_s": round(min(runs), 3), "median_s": round(statistics.median(runs), 3)}, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--officials", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--database")
-    args = parser.parse_args()
-    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+# ---- peak memory ------------------------------------------------------------------------------
 
+def reset_peak() -> None:
+    """Start a new peak at the current resident size (Linux ≥ 4.0; elsewhere a no-op)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb() -> int:
+    """The peak resident set size since the last `reset_peak` (MB)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) // 1024
+    except (OSError, AttributeError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def measured(fn, repeat: int) -> tuple[dict, object]:
+    """`timed`, with the step's peak resident size."""
+    reset_peak()
+    figures, result = timed(fn, repeat)
+    return dict(figures, peak_rss_mb=peak_rss_mb()), result
+
+
+# ---- the build (a child process) -------------------------------------------------------------
+
+def build(url: str, officials: int) -> dict:
+    """Empty the database, load the catalog and the target presets, generate the province and
+    commit: the time and the peak resident size of this process."""
     from tests.conftest import reset_schema
     from trainer import create_app
     from trainer.core.extensions import db
     reset_schema(url)
-    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True})
+    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True,
+                      "LOG_LEVEL": "WARNING"})
     with app.app_context():
         from courses import load_catalog
         from trainer.catalog.operations import sync_catalog
         from trainer.demo.generate import generate_demo
-        from trainer.guidance.operations import all_learning_paths, load_catalogue, load_population
-        from trainer.reports.operations import gap_report
-        from trainer.targets.operations import all_outlooks, all_progress
+        from trainer.targets.operations import seed_presets
 
+        reset_peak()
         start = time.perf_counter()
         sync_catalog(load_catalog())
-        generate_demo(args.officials, 2026)
+        seed_presets()
+        generate_demo(officials, SEED)
         db.session.commit()
-        build_s = time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        db.engine.dispose()
+    return {"build_s": round(seconds, 2), "build_peak_rss_mb": peak_rss_mb()}
+
+
+def build_in_child(url: str, officials: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--build-only", "--officials", str(officials),
+                          "--database", url], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---- the optimality check ---------------------------------------------------------------------
+
+def proven_optimal(engine: dict, paths: list, count: int) -> dict:
+    """The share of a sample of distinct problems (officials with the same gaps, blocked and
+    satisfied courses share one) whose path hours bench_paths' mixed-integer model confirms."""
+    import numpy as np
+    from bench_paths import milp_hours
+
+    gap = engine["required"] > engine["current"]  # what a path depends on, gap by gap
+    keys = np.concatenate([np.where(gap, engine["required"], 0).astype(np.int8),
+                           np.where(gap, engine["current"], 0).astype(np.int8),
+                           np.asarray(engine["blocked"], np.int8),
+                           np.asarray(engine["satisfied"], np.int8)], axis=1)
+    _, first = np.unique(keys, axis=0, return_index=True)
+    rng = np.random.default_rng(11)
+    sample = rng.choice(first, size=min(count, len(first)), replace=False)
+    start = time.perf_counter()
+    same = sum(abs(milp_hours(engine, int(i)) - paths[int(i)].hours) < 1e-6 for i in sample)
+    return {"share": round(same / max(len(sample), 1), 4), "problems_checked": int(len(sample)),
+            "distinct_problems": int(len(first)),
+            "check_s": round(time.perf_counter() - start, 2)}
+
+
+# ---- the analysis -----------------------------------------------------------------------------
+
+def analyse(url: str, repeat: int, verify: int) -> dict:
+    from trainer import create_app
+    from trainer.core.extensions import db
+    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_FAST": True,
+                      "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        from trainer.guidance.operations import (_engine_args, all_learning_paths, load_catalogue,
+                                                 load_population)
+        from trainer.reports.operations import gap_report
+        from trainer.targets.operations import all_outlooks, all_progress
 
         def paths():
             cat = load_catalogue()
             pop = load_population(cat)
             return cat, pop, all_learning_paths(cat, pop)
 
-        paths_t, (cat, pop, result) = timed(paths, args.repeat)
-        engine_t, _ = timed(lambda: all_learning_paths(cat, pop), args.repeat)
-        targets_t, progress = timed(all_progress, args.repeat)
-        outlook_t, _ = timed(all_outlooks, args.repeat)
-        report_t, report = timed(gap_report, args.repeat)
+        start_rss = peak_rss_mb()
+        paths_t, (cat, pop, result) = measured(paths, repeat)
+        engine_t, _ = measured(lambda: all_learning_paths(cat, pop), repeat)
+        optimal = proven_optimal(_engine_args(cat, pop), result, verify)
         figures = {
             "database": db.engine.dialect.name,
             "officials": int(len(pop.official_ids)),
             "competencies": len(cat.competency_ids),
             "courses": len(cat.course_ids),
-            "build_province_s": round(build_s, 2),
+            "mean_path_courses": round(sum(len(p.courses) for p in result) / len(result), 2),
+            "analysis_start_rss_mb": start_rss,
             "learning_paths_all_officials": paths_t,
             "learning_paths_engine_only": engine_t,
-            "mean_path_courses": round(sum(len(p.courses) for p in result) / len(result), 2),
-            "target_progress_all_presets": dict(targets_t, presets=len(progress)),
-            "target_dashboard_with_trend_and_forecast": outlook_t,
-            "per_unit_gap_report": dict(report_t, rows=int(len(report))),
+            "paths_proven_optimal": optimal,
         }
-    print(json.dumps(figures, ensure_ascii=False, indent=2))
+        del cat, pop, result
+        targets_t, progress = measured(all_progress, repeat)
+        figures["target_progress_all_presets"] = dict(targets_t, presets=len(progress))
+        del progress
+        figures["target_dashboard_with_trend_and_forecast"], _ = measured(all_outlooks, repeat)
+        report_t, report = measured(gap_report, repeat)
+        figures["per_unit_gap_report"] = dict(report_t, rows=int(len(report)))
+    return figures
+
+
+def summary(built: dict, figures: dict) -> dict:
+    """The headline figures first, then the details."""
+    steps = ("learning_paths_all_officials", "learning_paths_engine_only",
+             "target_progress_all_presets", "target_dashboard_with_trend_and_forecast",
+             "per_unit_gap_report")
+    analysis_peak = max(figures[s]["peak_rss_mb"] for s in steps)
+    return {
+        "database": figures["database"], "officials": figures["officials"],
+        "build_s": built["build_s"],
+        "peak_rss_mb": max(built["build_peak_rss_mb"], analysis_peak),
+        "build_peak_rss_mb": built["build_peak_rss_mb"],
+        "analysis_peak_rss_mb": analysis_peak,
+        "paths_all_s": figures["learning_paths_all_officials"]["min_s"],
+        "targets_s": figures["target_progress_all_presets"]["min_s"],
+        "report_s": figures["per_unit_gap_report"]["min_s"],
+        "paths_proven_optimal_share": figures["paths_proven_optimal"]["share"],
+        **{k: v for k, v in figures.items() if k not in ("database", "officials")},
+    }
+
+
+def readable(out: dict) -> str:
+    opt = out["paths_proven_optimal"]
+    lines = [f"Province of {out['officials']:,} officials on {out['database']} "
+             f"({out['competencies']} competencies, {out['courses']} courses)",
+             f"  {'build (catalog, presets, demo)':44} {out['build_s']:8.2f} s"
+             f"{'':18}peak {out['build_peak_rss_mb']:,} MB"]
+    for key, label in (("learning_paths_all_officials", "learning paths, all officials"),
+                       ("learning_paths_engine_only", "  of which the engine"),
+                       ("target_progress_all_presets", "progress of every target preset"),
+                       ("target_dashboard_with_trend_and_forecast",
+                        "target dashboard, trends and forecasts"),
+                       ("per_unit_gap_report", "per-unit gap report")):
+        t = out[key]
+        lines.append(f"  {label:44} {t['min_s']:8.3f} s (median {t['median_s']:.3f})"
+                     f"   peak {t['peak_rss_mb']:,} MB")
+    lines += [f"  mean courses in a path: {out['mean_path_courses']}",
+              f"  paths proven optimal by HiGHS: {100 * opt['share']:.1f}% of "
+              f"{opt['problems_checked']:,} distinct problems (of {opt['distinct_problems']:,};"
+              f" {opt['check_s']} s)",
+              f"  peak memory: build {out['build_peak_rss_mb']:,} MB, analysis "
+              f"{out['analysis_peak_rss_mb']:,} MB (started at {out['analysis_start_rss_mb']:,})"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--officials", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database", help="SQLAlchemy URL (emptied first); 250,000 officials "
+                                           "need postgresql+psycopg://...")
+    parser.add_argument("--verify", type=int, default=1000,
+                        help="distinct path problems whose hours HiGHS checks")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    if args.build_only:
+        print(json.dumps(build(url, args.officials)))
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    built = build_in_child(url, args.officials)
+    out = summary(built, analyse(url, args.repeat, args.verify))
+    print(json.dumps(out, ensure_ascii=False) if args.json else readable(out))
 
 
 if __name__ == "__main__":

@@ -16,16 +16,22 @@ database (competencies, positions, providers, courses):
 * demo accounts, all with the password "demo1234".
 
 The same seed and `today` give the same rows (one `random.Random(seed)`; every catalog query is
-ordered by code or id). Rows go in with bulk INSERTs; the function flushes and never commits.
+ordered by code or id). Rows go in as plain tuples, never ORM objects, streamed while they are
+drawn (`_insert_rows`: COPY on PostgreSQL, executemany in batches elsewhere), so a national
+province of 250,000 officials builds in bounded memory; the function flushes and never commits.
 """
 from __future__ import annotations
 
 import random
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import cached_property
+from itertools import islice
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -99,7 +105,8 @@ def _rand_date(rng: random.Random, start: date, end: date) -> date:
 
 
 def _pick(rng: random.Random, pairs):
-    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs], k=1)[0]
+    """One value of (value, weight) pairs: `names.weighted`, the same draw as `rng.choices`."""
+    return names.weighted(rng, pairs)
 
 
 def _dept_key(position_name: str) -> str:
@@ -191,6 +198,7 @@ class _Catalog:
     teaches: dict  # course id -> [(competency id, level)]
     has_prereq: set
     providers: dict  # id -> row
+    for_gaps: dict = field(default_factory=dict)  # gaps -> courses teaching them (memo)
 
     @cached_property
     def course_by_id(self) -> dict:
@@ -263,33 +271,34 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
     summary = DemoSummary()
     window = _assessment_window(today)
 
-    province = _add_units(rng, n_officials)
-    _count_units(summary, province)
-    sizes = _commune_sizes(rng, n_officials, len(province.communes))
-    people = _add_officials(rng, cat, province, sizes)
-    summary.officials = len(people.ids)
-    summary.ratings = _add_ratings(rng, people.ids)
-    assessed = _assess(rng, cat, province.communes, people, window)
-    cohorts = _add_cohorts(rng, cat, province.communes, today)
-    summary.cohorts = len(cohorts.rows)
+    with _foreign_keys_checked_once(Official, Rating, Assessment, Enrollment):
+        province = _add_units(rng, n_officials)
+        _count_units(summary, province)
+        sizes = _commune_sizes(rng, n_officials, len(province.communes))
+        people = _add_officials(rng, cat, province, sizes)
+        summary.officials = len(people.ids)
+        summary.ratings = _add_ratings(rng, people.ids)
+        assessed = _assess(rng, cat, province.communes, people, window)
+        cohorts = _add_cohorts(rng, cat, province.communes, today)
+        summary.cohorts = len(cohorts.rows)
 
-    reserved = _demo_official_candidates(cat, people, assessed, cohorts)
-    enrolling = _Enrolling(cat, people.ids, cohorts, self_paced_until=window[1])
-    population = [i for i in range(len(people.ids)) if i not in reserved]  # ≤ 3 reserved
-    _complete_courses(rng, enrolling, population, assessed.gaps)
-    _fail_courses(rng, enrolling, population)
-    n_active = _take_open_seats(rng, enrolling, assessed.gaps, set(reserved))
-    enrollment_ids = _bulk_insert(Enrollment, enrolling.rows)
-    assessed.rows += _course_evidence(cat, enrolling.rows, enrollment_ids)
-    _bulk_insert(Assessment, assessed.rows, ids=False)
+        reserved = _demo_official_candidates(cat, people, assessed, cohorts)
+        enrolling = _Enrolling(cat, people.ids, cohorts, self_paced_until=window[1])
+        population = [i for i in range(len(people.ids)) if i not in reserved]  # ≤ 3 reserved
+        _complete_courses(rng, enrolling, population, assessed.gaps)
+        _fail_courses(rng, enrolling, population)
+        n_active = _take_open_seats(rng, enrolling, assessed.gaps, set(reserved))
+        enrollment_ids = _bulk_insert(Enrollment, enrolling.rows)
+        n_evidence = _insert_rows(Assessment, ASSESSMENT_COLUMNS,
+                                  _course_evidence(cat, enrolling.rows, enrollment_ids))
     summary.certificates = _run_finished_cohorts(rng, cohorts, enrolling.rows, enrollment_ids)
 
     canbo, canbo_gaps, canbo_open = _pick_demo_official(reserved, people.ids, assessed.gaps,
                                                         cohorts.open, cohorts.seats)
     canbo_course = _demo_official_history(rng, cat, enrolling, people.ids[canbo],
                                           assessed.gaps[canbo], window[1])
-    _count_learning(summary, cat, enrolling.rows, n_active, assessed.rows, len(people.ids),
-                    canbo_course)
+    _count_learning(summary, cat, enrolling.rows, n_active, assessed, n_evidence,
+                    len(people.ids), canbo_course)
 
     accounts = _demo_accounts(cat, province, people, canbo, canbo_gaps, canbo_open)
     _create_accounts(summary, accounts)
@@ -299,11 +308,20 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
 
 # ---- units -----------------------------------------------------------------------------------
 
+class _UnitRow(NamedTuple):
+    """A unit as the generator knows it once written (no ORM object)."""
+    id: int
+    code: str
+    name: str
+    kind: str
+    region: str | None
+
+
 @dataclass
 class _Province:
-    unit: Unit
-    communes: list[Unit]  # X.., then P.., then D.. codes
-    departments: list[dict[str, Unit]]  # per commune: department key -> unit
+    unit: _UnitRow
+    communes: list[_UnitRow]  # X.., then P.., then D.. codes
+    departments: list[dict[str, _UnitRow]]  # per commune: department key -> unit
 
 
 def _commune_specs(rng: random.Random, n_communes: int) -> list[tuple[str, str, str, str]]:
@@ -324,31 +342,30 @@ def _commune_specs(rng: random.Random, n_communes: int) -> list[tuple[str, str, 
                for i, n in enumerate(island, 1)])
 
 
+UNIT_COLUMNS = ("id", "code", "name", "kind", "region", "parent_id")
+
+
 def _add_units(rng: random.Random, n_officials: int) -> _Province:
     """The province, ~n/40 communes under it and the four departments of each commune."""
-    s = db.session
     specs = _commune_specs(rng, max(4, int(n_officials / 40 + 0.5)))
-    province = Unit(code=PROVINCE_CODE, name=PROVINCE_NAME, kind="province", region=None)
-    s.add(province)
-    s.flush()
-    communes = []
-    for code, name, kind, region in specs:
-        unit = Unit(code=code, name=name, kind=kind, region=region, parent_id=province.id)
-        s.add(unit)
-        communes.append(unit)
-    s.flush()
-    depts: list[dict[str, Unit]] = []
+    ids = iter(_new_ids(Unit, 1 + len(specs) * (1 + len(DEPARTMENTS))))
+    province = _UnitRow(next(ids), PROVINCE_CODE, PROVINCE_NAME, "province", None)
+    communes = [_UnitRow(next(ids), code, name, kind, region)
+                for code, name, kind, region in specs]
+    depts: list[dict[str, _UnitRow]] = []
     for unit in communes:
         lowered = KIND_WORD[unit.kind].lower() + unit.name[len(KIND_WORD[unit.kind]):]
         row = {}
         for key, dname in DEPARTMENTS:
             if key == "KT" and unit.kind != "commune":
                 dname = KT_URBAN
-            row[key] = Unit(code=f"{unit.code}-{key}", name=f"{dname} {lowered}",
-                            kind="department", region=unit.region, parent_id=unit.id)
-            s.add(row[key])
+            row[key] = _UnitRow(next(ids), f"{unit.code}-{key}", f"{dname} {lowered}",
+                                "department", unit.region)
         depts.append(row)
-    s.flush()
+    _insert_rows(Unit, UNIT_COLUMNS, [
+        (province + (None,)),
+        *(c + (province.id,) for c in communes),
+        *(d + (c.id,) for c, row in zip(communes, depts) for d in row.values())])
     return _Province(province, communes, depts)
 
 
@@ -411,9 +428,22 @@ def _commune_positions(rng: random.Random, slots: _Slots, size: int) -> list:
 
 @dataclass
 class _People:
-    rows: list[dict]  # the Official rows, in insertion order
+    names: list[str]  # full names, in insertion order (code CB000001 is the first)
     meta: list[tuple]  # per official: (commune index, position row, department key or None)
     ids: list[int]  # the new Official ids
+
+    def code(self, i: int) -> str:
+        return _official_code(i + 1)
+
+
+def _official_code(serial: int) -> str:
+    return f"CB{serial:06d}"
+
+
+OFFICIAL_COLUMNS = ("id", "code", "pid", "full_name", "birth_date", "gender", "ethnicity",
+                    "unit_id", "position_id", "email", "education", "education_field",
+                    "political_theory", "state_management", "it_level", "digital_signature",
+                    "record_digitised")
 
 
 @dataclass
@@ -423,9 +453,10 @@ class _Identities:
     emails: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # stem -> uses
 
 
-def _official_row(rng: random.Random, serial: int, pos, unit: Unit, depts: dict[str, Unit],
-                  taken: _Identities) -> tuple[dict, str | None]:
-    """One official of `unit` in position `pos`: the Official row and their department key."""
+def _official_row(rng: random.Random, oid: int, serial: int, pos, unit: _UnitRow,
+                  depts: dict[str, _UnitRow], taken: _Identities) -> tuple[tuple, str | None]:
+    """One official of `unit` in position `pos`: the Official row (OFFICIAL_COLUMNS) and their
+    department key."""
     group = pos.group if pos.group in BIRTH_YEARS else "specialist"
     gender = "female" if rng.random() < FEMALE_SHARE[group] else "male"
     ethnicity = names.weighted(rng, names.ETHNIC_MIX[unit.region])
@@ -452,45 +483,49 @@ def _official_row(rng: random.Random, serial: int, pos, unit: Unit, depts: dict[
     if year > 1991:  # senior programmes come after years of service
         political = "trung_cap" if political in ("cao_cap", "cu_nhan") else political
         state_mgmt = "chuyen_vien" if state_mgmt != "none" else state_mgmt
-    row = dict(
-        code=f"CB{serial:06d}", pid=pid, full_name=full_name, birth_date=birth,
-        gender=gender, ethnicity=ethnicity,
-        unit_id=(unit.id if dkey is None else depts[dkey].id), position_id=pos.id,
-        email=email, education=_pick(rng, EDUCATION_MIX[group]),
-        education_field=_education_field(rng, pos.name),
-        political_theory=political, state_management=state_mgmt,
-        it_level=_pick(rng, it_mix),
-        digital_signature=rng.random() < (0.85 if group != "specialist" else 0.55),
-        record_digitised=rng.random() < 0.7)
+    row = (  # drawn left to right, in the order of OFFICIAL_COLUMNS
+        oid, _official_code(serial), pid, full_name, birth, gender, ethnicity,
+        unit.id if dkey is None else depts[dkey].id, pos.id,
+        email, _pick(rng, EDUCATION_MIX[group]), _education_field(rng, pos.name),
+        political, state_mgmt, _pick(rng, it_mix),
+        rng.random() < (0.85 if group != "specialist" else 0.55),
+        rng.random() < 0.7)
     return row, dkey
 
 
 def _add_officials(rng: random.Random, cat: _Catalog, province: _Province,
                    sizes: list[int]) -> _People:
-    """Every commune's officials, commune by commune (codes CB000001, … in that order)."""
+    """Every commune's officials, commune by commune (codes CB000001, … in that order),
+    written while they are drawn."""
     slots = _position_slots(cat)
     taken = _Identities()
-    rows: list[dict] = []
-    meta: list[tuple] = []
-    for ci, unit in enumerate(province.communes):
-        for pos in _commune_positions(rng, slots, sizes[ci]):
-            row, dkey = _official_row(rng, len(rows) + 1, pos, unit, province.departments[ci],
-                                      taken)
-            rows.append(row)
-            meta.append((ci, pos, dkey))
-    return _People(rows, meta, _bulk_insert(Official, rows))
+    people = _People([], [], _new_ids(Official, sum(sizes)))
+
+    def rows() -> Iterator[tuple]:
+        for ci, unit in enumerate(province.communes):
+            for pos in _commune_positions(rng, slots, sizes[ci]):
+                i = len(people.meta)
+                row, dkey = _official_row(rng, people.ids[i], i + 1, pos, unit,
+                                          province.departments[ci], taken)
+                people.names.append(row[3])
+                people.meta.append((ci, pos, dkey))
+                yield row
+
+    _insert_rows(Official, OFFICIAL_COLUMNS, rows())
+    assert len(people.meta) == len(people.ids), "the communes' sizes add up to the officials"
+    return people
 
 
 def _add_ratings(rng: random.Random, ids: list[int]) -> int:
     """Ratings for 2024 and 2025 (often the same both years); how many rows."""
-    rating_rows = []
-    for oid in ids:
-        r24 = _pick(rng, RATING_MIX)
-        r25 = r24 if rng.random() < 0.6 else _pick(rng, RATING_MIX)
-        rating_rows += [dict(official_id=oid, year=2024, rating=r24),
-                        dict(official_id=oid, year=2025, rating=r25)]
-    _bulk_insert(Rating, rating_rows)
-    return len(rating_rows)
+    def rows() -> Iterator[tuple]:
+        for oid in ids:
+            r24 = _pick(rng, RATING_MIX)
+            r25 = r24 if rng.random() < 0.6 else _pick(rng, RATING_MIX)
+            yield oid, 2024, r24
+            yield oid, 2025, r25
+
+    return _insert_rows(Rating, ("official_id", "year", "rating"), rows())
 
 
 # ---- assessments -----------------------------------------------------------------------------
@@ -506,9 +541,14 @@ def _assessment_window(today: date) -> tuple[date, date]:
 
 @dataclass
 class _Assessed:
-    rows: list[dict]  # Assessment rows: self and supervisor now, course evidence added later
     gaps: list[list[int]]  # per official: competency ids below the requirement
     supervised: list[bool]  # per official: assessed by a supervisor
+    rows: int = 0  # Assessment rows written: self and supervisor (course evidence comes later)
+    officials: int = 0  # officials assessed by themselves or a supervisor
+
+
+ASSESSMENT_COLUMNS = ("official_id", "competency_id", "level", "source", "assessed_on",
+                      "assessor", "enrollment_id")
 
 
 def _department_heads(people: _People) -> dict[tuple[int, str | None], str]:
@@ -517,9 +557,9 @@ def _department_heads(people: _People) -> dict[tuple[int, str | None], str]:
     heads: dict[tuple[int, str | None], str] = {}
     for i, (ci, pos, dkey) in enumerate(people.meta):
         if pos.name.startswith("Chủ tịch") and (ci, None) not in heads:
-            heads[(ci, None)] = people.rows[i]["full_name"]
+            heads[(ci, None)] = people.names[i]
         elif pos.group == "manager" and not pos.name.startswith("Phó") and (ci, dkey) not in heads:
-            heads[(ci, dkey)] = people.rows[i]["full_name"]
+            heads[(ci, dkey)] = people.names[i]
     return heads
 
 
@@ -552,44 +592,48 @@ def _drawn_levels(rng: random.Random, reqs: list[tuple[int, int]]) -> dict[int, 
     return levels
 
 
-def _assess(rng: random.Random, cat: _Catalog, communes: list[Unit], people: _People,
+def _assess(rng: random.Random, cat: _Catalog, communes: list[_UnitRow], people: _People,
             window: tuple[date, date]) -> _Assessed:
     """Supervisor (and some self) assessments of the competencies each position requires;
-    ~11% never assessed, ~5% by themselves only."""
+    ~11% never assessed, ~5% by themselves only. Written while they are drawn."""
+    assessed = _Assessed([[] for _ in people.ids], [False] * len(people.ids))
+    assessed.rows = _insert_rows(Assessment, ASSESSMENT_COLUMNS,
+                                 _assessment_rows(rng, cat, communes, people, window, assessed))
+    return assessed
+
+
+def _assessment_rows(rng: random.Random, cat: _Catalog, communes: list[_UnitRow],
+                     people: _People, window: tuple[date, date],
+                     assessed: _Assessed) -> Iterator[tuple]:
+    """The Assessment rows (ASSESSMENT_COLUMNS) of `_assess`, filling in `assessed` (gaps, who
+    was supervised) as they go."""
     start_a, end_a = window
     heads = _department_heads(people)
-    ids = people.ids
-    assess_rows: list[dict] = []
-    gaps: list[list[int]] = [[] for _ in ids]
-    supervised = [False] * len(ids)
-    for i, oid in enumerate(ids):
+    gaps, supervised = assessed.gaps, assessed.supervised
+    for i, oid in enumerate(people.ids):
         ci, pos, dkey = people.meta[i]
         reqs = _required_levels(cat, pos.id, communes[ci].region)
         u = rng.random()
         if u < 0.11 or not reqs:
             continue  # never assessed
+        assessed.officials += 1
         levels = _drawn_levels(rng, reqs)
         on = _rand_date(rng, start_a, end_a)
         self_only = u < 0.16
         if self_only or rng.random() < 0.3:  # people rate themselves a little higher
             self_on = max(start_a - timedelta(days=30), on - timedelta(days=rng.randint(1, 20)))
             own = {c: min(4, lvl + (1 if rng.random() < 0.3 else 0)) for c, lvl in levels.items()}
+            name = people.names[i]
             for c, lvl in own.items():
-                assess_rows.append(dict(official_id=oid, competency_id=c, level=lvl,
-                                        source="self", assessed_on=self_on,
-                                        assessor=people.rows[i]["full_name"],
-                                        enrollment_id=None))
+                yield oid, c, lvl, "self", self_on, name, None
             if self_only:  # no other evidence: the self-assessment is the current level
                 levels = own
         if not self_only:
             supervised[i] = True
             assessor = _supervisor(heads, ci, pos, dkey)
             for c, lvl in levels.items():
-                assess_rows.append(dict(official_id=oid, competency_id=c, level=lvl,
-                                        source="supervisor", assessed_on=on, assessor=assessor,
-                                        enrollment_id=None))
+                yield oid, c, lvl, "supervisor", on, assessor, None
         gaps[i] = [c for c, req in reqs if levels[c] < req]
-    return _Assessed(assess_rows, gaps, supervised)
 
 
 # ---- cohorts ---------------------------------------------------------------------------------
@@ -651,7 +695,7 @@ def _cohort_days(rng: random.Random, hours: int) -> int:
     return min(150, int(hours / 8 * 1.6))
 
 
-def _add_cohorts(rng: random.Random, cat: _Catalog, communes: list[Unit],
+def _add_cohorts(rng: random.Random, cat: _Catalog, communes: list[_UnitRow],
                  today: date) -> _Cohorts:
     """A finished and an open cohort for each chosen classroom course."""
     chosen = _classroom_courses(rng, cat)
@@ -686,9 +730,14 @@ def _add_cohorts(rng: random.Random, cat: _Catalog, communes: list[Unit],
 # ---- enrollments -----------------------------------------------------------------------------
 
 def _courses_for_gaps(cat: _Catalog, gaps: list[int]) -> list[int]:
-    """The courses teaching any of the competencies in `gaps`, by code."""
-    found = {cid for comp in gaps for cid in cat.courses_teaching.get(comp, [])}
-    return [c.id for c in cat.courses if c.id in found]
+    """The courses teaching any of the competencies in `gaps`, by code (kept for each set of
+    gaps: many officials share one)."""
+    key = tuple(gaps)
+    found = cat.for_gaps.get(key)
+    if found is None:
+        teaching = {cid for comp in gaps for cid in cat.courses_teaching.get(comp, [])}
+        found = cat.for_gaps[key] = [c.id for c in cat.courses if c.id in teaching]
+    return found
 
 
 def _demo_official_candidates(cat: _Catalog, people: _People, assessed: _Assessed,
@@ -717,22 +766,18 @@ class _Enrolling:
         self.finished = cohorts.finished
         self.self_paced_until = self_paced_until
         self.online_ok = [c.id for c in cat.courses if c.mode == "online" and _bulk_ok(cat, c)]
-        self.online_ok_set = set(self.online_ok)
+        self.order = self.online_ok + sorted(self.finished)  # of `any_course`
+        # Available: online (and fit for a demo), or with a seat left in its finished cohort.
+        self.open = set(self.online_ok) | {
+            cid for cid, cohort in self.finished.items()
+            if cat.course_by_id[cid].mode != "online" and cohorts.seats[cohort["id"]] > 0}
         self.taken: list[set[int]] = [set() for _ in ids]
         self.rows: list[dict] = []
 
-    def available(self, course_id: int) -> bool:
-        """Online (and fit for a demo), or with a seat left in its finished cohort."""
-        c = self.cat.course_by_id[course_id]
-        if c.mode == "online":
-            return course_id in self.online_ok_set
-        cohort = self.finished.get(course_id)
-        return cohort is not None and self.cohorts.seats[cohort["id"]] > 0
-
     def any_course(self, i: int) -> list[int]:
         """Every course official `i` could have taken: the online ones, then the classroom."""
-        return [cid for cid in self.online_ok + sorted(self.finished)
-                if cid not in self.taken[i] and self.available(cid)]
+        taken, available = self.taken[i], self.open
+        return [cid for cid in self.order if cid in available and cid not in taken]
 
     def complete(self, rng: random.Random, i: int, course_id: int, passed: bool) -> None:
         """Official `i` passed (or failed) the course: in its finished cohort, or self-paced."""
@@ -740,6 +785,8 @@ class _Enrolling:
         cohort = self.finished.get(course_id) if c.mode != "online" else None
         if cohort is not None:
             self.cohorts.seats[cohort["id"]] -= 1
+            if self.cohorts.seats[cohort["id"]] <= 0:
+                self.open.discard(course_id)
             on = cohort["end_date"]
         else:  # self-paced: any time since 2024 (not before the year a course is named for)
             year = re.search(r"\b(20\d\d)\b", c.name)
@@ -765,8 +812,9 @@ def _complete_courses(rng: random.Random, enrolling: _Enrolling, population: lis
     learners = sorted(rng.sample(population, int(len(population) * 0.30)))
     for i in learners:
         for _ in range(_pick(rng, ((1, 45), (2, 35), (3, 20)))):
+            taken = enrolling.taken[i]
             relevant = [cid for cid in _courses_for_gaps(enrolling.cat, gaps[i])
-                        if cid not in enrolling.taken[i] and enrolling.available(cid)]
+                        if cid not in taken and cid in enrolling.open]
             if relevant and rng.random() < 0.75:
                 enrolling.complete(rng, i, rng.choice(relevant), True)
                 continue
@@ -812,19 +860,17 @@ def _take_open_seats(rng: random.Random, enrolling: _Enrolling, gaps: list[list[
     return n_active
 
 
-def _course_evidence(cat: _Catalog, enr_rows: list[dict], enr_ids: list[int]) -> list[dict]:
-    """What record_result writes for a pass: the course's level on each competency it teaches."""
-    rows = []
+def _course_evidence(cat: _Catalog, enr_rows: list[dict], enr_ids: list[int]
+                     ) -> Iterator[tuple]:
+    """What record_result writes for a pass: the course's level on each competency it teaches
+    (Assessment rows, ASSESSMENT_COLUMNS)."""
     for row, eid in zip(enr_rows, enr_ids):
         if row["status"] != "completed":
             continue
         c = cat.course_by_id[row["course_id"]]
+        assessor = cat.providers[c.provider_id].name
         for comp, lvl in cat.teaches.get(c.id, []):
-            rows.append(dict(official_id=row["official_id"], competency_id=comp,
-                             level=lvl, source="course", assessed_on=row["completed_on"],
-                             assessor=cat.providers[c.provider_id].name,
-                             enrollment_id=eid))
-    return rows
+            yield row["official_id"], comp, lvl, "course", row["completed_on"], assessor, eid
 
 
 def _run_finished_cohorts(rng: random.Random, cohorts: _Cohorts, enr_rows: list[dict],
@@ -878,17 +924,17 @@ def _demo_official_history(rng: random.Random, cat: _Catalog, enrolling: _Enroll
 
 
 def _count_learning(summary: DemoSummary, cat: _Catalog, enr_rows: list[dict], n_active: int,
-                    assess_rows: list[dict], n_officials: int, canbo_course: int | None) -> None:
+                    assessed: _Assessed, n_evidence: int, n_officials: int,
+                    canbo_course: int | None) -> None:
     """Enrollments and assessments in the summary (the demo official's course included)."""
     canbo_done = 1 if canbo_course is not None else 0
     summary.enrollments = len(enr_rows) + canbo_done
     summary.completed_enrollments = sum(r["status"] == "completed" for r in enr_rows) + canbo_done
     summary.failed_enrollments = sum(r["status"] == "failed" for r in enr_rows)
     summary.active_enrollments = n_active
-    summary.assessments = len(assess_rows) + (len(cat.teaches.get(canbo_course, []))
-                                              if canbo_done else 0)
-    summary.unassessed_officials = n_officials - len(
-        {r["official_id"] for r in assess_rows if r["source"] != "course"})
+    summary.assessments = assessed.rows + n_evidence + (len(cat.teaches.get(canbo_course, []))
+                                                        if canbo_done else 0)
+    summary.unassessed_officials = n_officials - assessed.officials
 
 
 # ---- accounts --------------------------------------------------------------------------------
@@ -899,7 +945,7 @@ def _demo_accounts(cat: _Catalog, province: _Province, people: _People, canbo: i
     first_commune = province.communes[0]
     school = next((p for p in cat.providers.values() if p.kind == "political_school"), None)
     ptit_p = next((p for p in cat.providers.values() if "Bưu chính" in p.name), None)
-    canbo_row = people.rows[canbo]
+    canbo_name, canbo_code = people.names[canbo], people.code(canbo)
     accounts = [
         ("admin", "admin", "Quản trị hệ thống", {},
          "Quản trị: đơn vị, vị trí việc làm, khung năng lực, tài khoản"),
@@ -914,9 +960,9 @@ def _demo_accounts(cat: _Catalog, province: _Province, people: _People, canbo: i
     if ptit_p is not None:
         accounts.append(("truong.ptit", "school", ptit_p.name, {"provider_id": ptit_p.id},
                          f"Cơ sở đào tạo: {ptit_p.name}"))
-    accounts.append(("canbo", "official", canbo_row["full_name"],
+    accounts.append(("canbo", "official", canbo_name,
                      {"official_id": people.ids[canbo]},
-                     f"Công chức {canbo_row['full_name']} ({canbo_row['code']}), "
+                     f"Công chức {canbo_name} ({canbo_code}), "
                      f"{people.meta[canbo][1].name}, {first_commune.name}: "
                      f"{canbo_gaps} năng lực còn thiếu"
                      + (", lộ trình có lớp đang tuyển" if canbo_open else "")))
@@ -936,19 +982,124 @@ def _create_accounts(summary: DemoSummary, accounts: list[tuple[str, str, str, d
         summary.logins.append((role, username, DEMO_PASSWORD, description))
 
 
+# ---- writing rows ----------------------------------------------------------------------------
+
+BATCH_ROWS = 5_000  # rows a statement where COPY is not available (SQLite)
+
+
+def _new_ids(model, n: int) -> list[int]:
+    """`n` ids for new rows of `model`'s table, increasing. On PostgreSQL they are taken from the
+    table's own sequence, so the rows written with them leave it right for later inserts; on
+    SQLite they follow the largest id (where the next implicit id comes from)."""
+    if n <= 0:
+        return []
+    db.session.flush()
+    table = model.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sorted(db.session.scalars(
+            sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
+                    "FROM generate_series(1, :n)"), {"t": table.name, "n": n}))
+    start = (db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+    return list(range(start, start + n))
+
+
+def _python_defaults(table: sa.Table, columns: tuple[str, ...]) -> dict[str, object]:
+    """The values an INSERT through SQLAlchemy gives the columns left out (Python-side defaults:
+    a constant, or a function such as `utcnow`, called once for the whole load)."""
+    out = {}
+    for col in table.columns:
+        default = col.default
+        if col.name in columns or default is None or col.primary_key:
+            continue
+        if default.is_scalar:
+            out[col.name] = default.arg
+        elif default.is_callable:
+            out[col.name] = default.arg(None)  # SQLAlchemy wraps it to take the context
+    return out
+
+
+@contextmanager
+def _foreign_keys_checked_once(*models):
+    """On PostgreSQL, the foreign keys of `models`' tables are checked once for all the rows
+    written inside the block, not row by row: a key checked at each row costs a query a row
+    and key (most of the time of loading a national province). They are dropped for the block
+    and added back, exactly as they were (`pg_get_constraintdef`), at its end, in the same
+    transaction: adding a key checks every row with one query, and fails if one is wrong. The
+    tables stay locked until the commit (`trainer setup --demo` runs alone). Elsewhere nothing
+    changes."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    names = [m.__table__.name for m in models]
+    keys = db.session.execute(sa.text(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid::regclass::text = ANY(:names) ORDER BY 1, 2"),
+        {"names": names}).all()
+    for table, name, _definition in keys:
+        db.session.execute(sa.text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    try:
+        yield
+    finally:
+        if not _transaction_failed():  # else the rollback brings them back
+            db.session.flush()
+            for table, name, definition in keys:
+                db.session.execute(sa.text(
+                    f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+
+
+def _transaction_failed() -> bool:
+    from psycopg import pq
+    raw = db.session.connection().connection.driver_connection
+    return raw.info.transaction_status == pq.TransactionStatus.INERROR
+
+
+def _insert_rows(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+    """Write `rows` (tuples in the order of `columns`) into `model`'s table without ORM objects,
+    as they come: one COPY on PostgreSQL, Core executemany in batches elsewhere. Columns left
+    out get their Python-side defaults (as an ORM insert would) or the database's. Nothing else
+    may use the session while `rows` is being drawn. Returns how many rows."""
+    table = model.__table__
+    db.session.flush()
+    connection = db.session.connection()  # the session's transaction: one commit for it all
+    count = 0
+    if connection.dialect.name == "postgresql":
+        defaults = _python_defaults(table, columns)
+        fixed = tuple(defaults.values())
+        names = columns + tuple(defaults)
+        raw = connection.connection.driver_connection  # psycopg 3, inside the same transaction
+        with raw.cursor() as cursor:
+            types = dict(cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped", (table.name,)).fetchall())
+            with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN "
+                             "(FORMAT BINARY)") as copy:
+                copy.set_types([types[n] for n in names])  # binary: no text to parse
+                write = copy.write_row
+                for row in rows:
+                    write(row + fixed)
+                    count += 1
+        return count
+    insert = sa.insert(table)
+    rows = iter(rows)
+    while batch := list(islice(rows, BATCH_ROWS)):
+        db.session.execute(insert, [dict(zip(columns, row)) for row in batch])
+        count += len(batch)
+    return count
+
+
 def _bulk_insert(model, rows: list[dict], *, ids: bool = True) -> list[int]:
-    """One multi-row INSERT (no ORM objects); the new ids in the order of `rows`."""
-    if not rows:  # an empty parameter list would insert one row of defaults
+    """Write `rows` (dicts with the same keys) into `model`'s table; the new ids in the order of
+    `rows` (none when `ids` is false: the database numbers them)."""
+    if not rows:
         return []
-    keys = rows[0].keys()  # Core compiles the statement from the first row's keys
-    assert all(r.keys() == keys for r in rows), f"{model.__name__} rows differ in columns"
-    table = model.__table__  # Core executemany: no per-row ORM bookkeeping
-    stmt = sa.insert(table)
+    columns = tuple(rows[0])
+    assert all(tuple(r) == columns for r in rows), f"{model.__name__} rows differ in columns"
     if not ids:
-        db.session.execute(stmt, rows)
+        _insert_rows(model, columns, (tuple(r.values()) for r in rows))
         return []
-    result = db.session.execute(stmt.returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [row[0] for row in result]
+    new = _new_ids(model, len(rows))
+    _insert_rows(model, ("id", *columns), ((i, *r.values()) for i, r in zip(new, rows)))
+    return new
 
 
 def _pick_demo_official(reserved: list[int], ids: list[int], gaps: list[list[int]],

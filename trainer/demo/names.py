@@ -6,8 +6,9 @@ these lists with a seeded random generator, so the same seed gives the same peop
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from dataclasses import dataclass
-from itertools import product
+from itertools import accumulate, product
 
 from trainer.core.display import fold
 
@@ -182,11 +183,20 @@ ETHNIC_MIX = {
 }
 
 
-def weighted(rng: random.Random, pairs) -> str:
-    """One name from (name, weight) pairs."""
-    names = [p[0] for p in pairs]
-    weights = [p[1] for p in pairs]
-    return rng.choices(names, weights=weights, k=1)[0]
+_CUMULATIVE: dict[int, tuple[tuple, list[float], float, object]] = {}
+
+
+def weighted(rng: random.Random, pairs):
+    """One value from (value, weight) pairs: what `rng.choices(values, weights)[0]` draws, from
+    the same single `rng.random()`, with the running sums of the weights computed once a list
+    (the generator draws hundreds of thousands of times from the same few constant tuples)."""
+    cached = _CUMULATIVE.get(id(pairs))
+    if cached is None or cached[3] is not pairs:
+        values = tuple(p[0] for p in pairs)
+        cum = list(accumulate(p[1] for p in pairs))
+        cached = _CUMULATIVE[id(pairs)] = (values, cum, cum[-1] + 0.0, pairs)
+    values, cum, total, _ = cached
+    return values[bisect(cum, rng.random() * total, 0, len(values) - 1)]
 
 
 def full_name(rng: random.Random, ethnicity: str, gender: str) -> str:
