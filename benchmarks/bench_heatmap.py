@@ -28,11 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_serve import HELLO, KEY, ROOT, build, free_port, load, signed_in, start, stop  # noqa: E402
 
 
-# gunicorn, importing `trainer` from the tree given first rather than from the editable install
-# (whose finder in sys.meta_path would win over sys.path).
-LAUNCH = """import sys
-sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith("__editable__")]
-sys.path.insert(0, sys.argv.pop(1))
+# gunicorn, importing `trainer` from the tree given first: not from the editable install (its
+# finder in sys.meta_path), nor from the directory the benchmark was started in ("" in sys.path).
+LAUNCH = """import os, sys
+tree = sys.argv.pop(1)
+os.chdir(tree)
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if not getattr(f, "__module__", "").startswith("__editable__")]
+sys.path[:] = [tree] + [p for p in sys.path if p not in ("", ".")]
 from gunicorn.app.wsgiapp import run
 sys.argv[0] = "gunicorn"
 run()
@@ -134,7 +137,9 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             hr = [signed_in(base, "hr.tinh") for _ in range(args.clients)]
-            result[label] = measure(base, hr, signed_in(base, "admin"), args.requests)
+            result[label] = {"code": str(tree), "lazy_rows": requests.get(
+                base + "/static/heatmap.js").status_code == 200}
+            result[label].update(measure(base, hr, signed_in(base, "admin"), args.requests))
         finally:
             stop(server)
     result["heatmap_p95_ms"] = result["now"]["province"]["p95_ms"]
