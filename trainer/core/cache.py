@@ -25,6 +25,7 @@ BOOKKEEPING = frozenset({"audit_events", "user_sessions", "api_credentials", "ou
 TTL_SECONDS = 3600
 _CHANGED = "trainer_data_changed"
 _writes_here = 0  # this process's committed writes: the version without Redis, and a guard
+_session = None  # the app's (scoped) session, set by init_app
 
 
 def _key(*parts) -> str:
@@ -48,7 +49,12 @@ def advance() -> None:
 
 def cached(name: str, key, compute):
     """`compute()`, or its value kept under (name, key, data version). Within one request the
-    value is kept in memory too (also without Redis)."""
+    value is kept in memory too (also without Redis). In a transaction that has written
+    something a figure reads and not yet committed, `compute()` alone: a value computed from
+    uncommitted rows is never kept (the transaction may roll back; the version has not moved),
+    and a value kept earlier would not see this transaction's own writes."""
+    if has_app_context() and _session is not None and _uncommitted_writes(_session()):
+        return compute()
     version = data_version()
     local = g.setdefault("_cached", {}) if has_app_context() else {}
     full = (name, str(key), version)
@@ -73,6 +79,11 @@ def _tables_of(objects) -> set[str]:
     return {getattr(o, "__tablename__", "") for o in objects}
 
 
+def _uncommitted_writes(s) -> bool:
+    """The transaction wrote, or is about to flush, a table a figure reads."""
+    return bool(s.info.get(_CHANGED) or _tables_of([*s.new, *s.dirty, *s.deleted]) - BOOKKEEPING)
+
+
 def _committed(s) -> None:
     if s.info.pop(_CHANGED, False):
         advance()
@@ -82,6 +93,8 @@ def init_app(app: Flask, session) -> None:
     """Watch the app's session: a flush or statement that changes a table a figure reads marks
     the transaction; its commit advances the data version."""
 
+    global _session
+    _session = session
     if sa.event.contains(session, "after_commit", _committed):
         return  # one session for every app of the process: watched once
 

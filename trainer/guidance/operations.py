@@ -19,10 +19,11 @@ from trainer.core.cache import cached
 from trainer.core.extensions import db
 from trainer.core.frames import select_frame
 from trainer.learning.models import ACTIVE_STATUSES, Enrollment
-from trainer.org.queries import unit_table
+from trainer.org.queries import regions_of, unit_table
 from trainer.people.models import Assessment, Official
 
 REGION_CODES = vocab.codes(vocab.REGIONS)
+FEW_UNITS = 50  # up to this many units, their regions are read by climbing from them
 
 
 @dataclass
@@ -106,8 +107,18 @@ def load_catalogue() -> Catalogue:
         comp_index=comp_index, course_index=course_index)
 
 
-def unit_regions() -> dict[int, str | None]:
-    """Each unit's region: its own, or its nearest ancestor's (a department inherits its commune's)."""
+def catalogue() -> Catalogue:
+    """The catalogue's arrays, kept per data version (core.cache): a few kilobytes whatever the
+    province's size, read on every official's page instead of seven queries."""
+    return cached("catalogue-1", "all", load_catalogue)
+
+
+def unit_regions(unit_ids=None) -> dict[int, str | None]:
+    """Each unit's region: its own, or its nearest ancestor's (a department inherits its commune's).
+    With `unit_ids`, those units' alone, climbing the tree from them (org.queries.regions_of): a
+    few officials' page does not read the province's whole unit table."""
+    if unit_ids is not None and len(unit_ids) <= FEW_UNITS:
+        return regions_of(unit_ids)
     table = unit_table()
     return {u: r if isinstance(r, str) else None for u, r in zip(table["unit_id"], table["region"])}
 
@@ -122,7 +133,7 @@ def load_population(cat: Catalogue, where=None) -> Population:
     N, C, K = len(officials), len(cat.competency_ids), len(cat.course_ids)
     ids = officials["id"].to_numpy(dtype=np.int64)
     index = pd.Series(np.arange(N), index=ids)
-    regions = unit_regions()
+    regions = unit_regions(officials["unit_id"].unique().tolist())
     region_idx = np.array([REGION_CODES.index(regions[u]) if regions.get(u) else -1
                            for u in officials["unit_id"]], dtype=np.int64)
     pos_index = {pid: i for i, pid in enumerate(cat.position_ids)}
@@ -208,7 +219,16 @@ class Guidance:
 
 
 def guidance_for(official: Official, *, with_mentors: bool = True) -> Guidance:
-    cat = load_catalogue()
+    """The official's guidance, kept per official and data version (core.cache: never stale — a
+    committed write anywhere computes it afresh on the next view): a view reads a few kilobytes.
+    Computing it reads this official's rows, the catalogue (kept) and, for the mentors, the
+    region's levels (kept per region)."""
+    return cached("guidance", f"{official.id}:{int(with_mentors)}",
+                  lambda: _guidance(official, with_mentors))
+
+
+def _guidance(official: Official, with_mentors: bool) -> Guidance:
+    cat = catalogue()
     pop = load_population(cat, Official.id == official.id)
     names = cat.competency_names
     req, cur = pop.required[0], pop.current[0]
@@ -236,18 +256,20 @@ def guidance_for(official: Official, *, with_mentors: bool = True) -> Guidance:
 
 
 def mentors_for(official: Official, cat: Catalogue, own: Population, n: int = 5):
-    """KH-5: colleagues of the same unit or region who hold the levels this official lacks."""
+    """KH-5: colleagues of the same unit or region who hold the levels this official lacks, from
+    the region's levels (kept per region and data version)."""
     if not (own.required[0] > own.current[0]).any():
         return []
-    regions = unit_regions()
-    region = regions.get(official.unit_id)
-    same_region = sorted(u for u, r in regions.items() if r == region) if region else [
-        official.unit_id]
-    # The region's levels, computed once per data version (core.cache: never stale), so the
-    # page does not reload the region's population on every view.
-    ids, units, region_idx, levels = cached(
-        "region-levels", region or f"unit-{official.unit_id}",
-        lambda: _levels_of(load_population(cat, Official.unit_id.in_(same_region))))
+    region = REGION_CODES[own.region[0]] if own.region[0] >= 0 else None
+
+    def region_levels():
+        if region is None:
+            return _levels_of(load_population(cat, Official.unit_id == official.unit_id))
+        same_region = sorted(u for u, r in unit_regions().items() if r == region)
+        return _levels_of(load_population(cat, Official.unit_id.in_(same_region)))
+
+    ids, units, region_idx, levels = cached("region-levels", region or f"unit-{official.unit_id}",
+                                            region_levels)
     if len(ids) < 2:
         return []
     finder = recommender.MentorFinder(n_neighbors=n).fit(levels, units, region_idx)

@@ -17,11 +17,15 @@ from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_
 from trainer.people.models import Assessment, Official
 
 
-def seat_counts():
-    """Seats taken per cohort, as a subquery (cohort_id, n): enrolled or studying."""
-    return (sa.select(Enrollment.cohort_id, sa.func.count(Enrollment.id).label("n"))
-            .where(Enrollment.status.in_(SEAT_STATUSES)).group_by(Enrollment.cohort_id)
-            .subquery())
+def seat_counts(cohorts=None):
+    """Seats taken per cohort, as a subquery (cohort_id, n): enrolled or studying. With
+    `cohorts` (an SQL clause on Cohort), those cohorts' alone: their enrollments by index, not
+    every enrollment of the province."""
+    q = sa.select(Enrollment.cohort_id, sa.func.count(Enrollment.id).label("n")).where(
+        Enrollment.status.in_(SEAT_STATUSES))
+    if cohorts is not None:
+        q = q.where(Enrollment.cohort_id.in_(sa.select(Cohort.id).where(cohorts)))
+    return q.group_by(Enrollment.cohort_id).subquery()
 
 
 def seats_taken(cohort: Cohort) -> int:
@@ -46,11 +50,12 @@ def open_cohorts(course_ids: list[int]) -> list[tuple[Cohort, int]]:
     """Cohorts of these courses still taking enrollments, with the seats left in each."""
     if not course_ids:
         return []
-    taken = seat_counts()
+    which = sa.and_(Cohort.course_id.in_(course_ids), taking_enrollments())
+    taken = seat_counts(which)
     rows = db.session.execute(
         sa.select(Cohort, sa.func.coalesce(taken.c.n, 0))
         .outerjoin(taken, taken.c.cohort_id == Cohort.id)
-        .where(Cohort.course_id.in_(course_ids), taking_enrollments())
+        .where(which)
         .order_by(Cohort.start_date)).all()
     return [(cohort, cohort.capacity - n) for cohort, n in rows]
 

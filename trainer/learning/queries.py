@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from courses import vocab
 from trainer.catalog.models import Course, Position
+from trainer.core.cache import cached
 from trainer.core.extensions import db
 from trainer.core.frames import select_frame
 from trainer.core.timeutil import today
@@ -45,6 +46,24 @@ def completions_frame(where=None) -> pd.DataFrame:
     return df
 
 
+def _order(kind: str) -> dict[str, int]:
+    """A qualification's codes → their rank on its scale."""
+    return {code: i for i, code in enumerate(vocab.codes(vocab.QUALIFICATION_SCALES[kind]))}
+
+
+def granted_ranks(completions: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per qualification kind, each official's best rank granted by a completed course
+    (official_id → rank), from `completions_frame` rows; kinds nobody was granted are absent."""
+    granted = completions[completions["qual_kind"].notna()]
+    out = {}
+    for kind in QUAL_COLUMNS:
+        g = granted[granted["qual_kind"] == kind]
+        if not g.empty:
+            out[kind] = g.assign(r=g["qual_level"].map(_order(kind))).groupby("official_id")[
+                "r"].max()
+    return out
+
+
 def officials_frame(where=None, on: date | None = None) -> pd.DataFrame:
     """One row per official: identity, unit (and its commune), region, position group, and each
     qualification as a rank — the higher of the recorded one and what completed courses granted.
@@ -71,17 +90,11 @@ def officials_frame(where=None, on: date | None = None) -> pd.DataFrame:
         {"position_id": "Int64"})
     df = df.merge(positions, on="position_id", how="left")
     for kind, column in QUAL_COLUMNS.items():
-        order = {code: i for i, code in enumerate(vocab.codes(vocab.QUALIFICATION_SCALES[kind]))}
-        df[column + "_rank"] = df[column].map(order).fillna(0).astype(int)
-    granted = completions_frame(cond)
-    granted = granted[granted["qual_kind"].notna()]
-    for kind, column in QUAL_COLUMNS.items():
-        order = {code: i for i, code in enumerate(vocab.codes(vocab.QUALIFICATION_SCALES[kind]))}
-        g = granted[granted["qual_kind"] == kind]
-        if not g.empty:
-            best = g.assign(r=g["qual_level"].map(order)).groupby("official_id")["r"].max()
-            df[column + "_rank"] = np.maximum(df[column + "_rank"],
-                                              df["id"].map(best).fillna(0).astype(int))
+        df[column + "_rank"] = df[column].map(_order(kind)).fillna(0).astype(int)
+    for kind, best in granted_ranks(completions_frame(cond)).items():
+        column = QUAL_COLUMNS[kind]
+        df[column + "_rank"] = np.maximum(df[column + "_rank"],
+                                          df["id"].map(best).fillna(0).astype(int))
     on = on or today()
     born = pd.to_datetime(df["birth_date"])
     df["age"] = on.year - born.dt.year - ((born.dt.month * 100 + born.dt.day)
@@ -103,15 +116,27 @@ MIN_COLUMNS = {"education": "min_education", "political_theory": "min_political_
                "state_management": "min_state_management", "it_level": "min_it"}
 
 
+def effective_ranks(official: Official) -> dict[str, int]:
+    """officials_frame's qualification ranks for one official, from their own row and their
+    completions alone (not the province's unit and position tables)."""
+    granted = granted_ranks(completions_frame(Official.id == official.id))
+    out = {}
+    for kind, column in QUAL_COLUMNS.items():
+        best = granted[kind].get(official.id) if kind in granted else None
+        out[kind] = max(_order(kind).get(getattr(official, column), 0),
+                        int(best) if pd.notna(best) else 0)
+    return out
+
+
 def qualification_status(official: Official) -> list[dict]:
     """The official's effective qualifications against their position's standard, with the
     courses that would grant a missing level (LC-5…LC-7, KH-8)."""
-    row = officials_frame(Official.id == official.id).iloc[0]
+    ranks = cached("qualification-ranks", official.id, lambda: effective_ranks(official))
     position = official.position
     out = []
-    for kind, column in QUAL_COLUMNS.items():
+    for kind in QUAL_COLUMNS:
         scale = vocab.QUALIFICATION_SCALES[kind]
-        have = int(row[column + "_rank"])
+        have = ranks[kind]
         need = vocab.rank(scale, getattr(position, MIN_COLUMNS[kind])) if position else 0
         need = max(need, 0)
         courses = []

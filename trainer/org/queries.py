@@ -62,6 +62,35 @@ def unit_table(on: date | None = None) -> pd.DataFrame:
     return table
 
 
+def regions_of(unit_ids) -> dict[int, str | None]:
+    """The region of each of these units as `unit_table` has it today (its own, or its nearest
+    ancestor's), read by climbing the tree from these units alone: a query per level (the tree
+    is shallow), whatever the province's number of units — for one official's page."""
+    wanted = {int(u) for u in unit_ids}
+    rows: dict[int, tuple] = {}
+    todo = set(wanted)
+    for _ in range(10):  # as unit_table's walk: province → commune → department
+        if not todo:
+            break
+        found = db.session.execute(sa.select(Unit.id, Unit.parent_id, Unit.region)
+                                   .where(Unit.id.in_(sorted(todo)))).all()
+        rows.update({r.id: (r.parent_id, r.region) for r in found})
+        todo = {r.parent_id for r in found  # climb only where no region is known yet
+                if r.parent_id is not None and not r.region} - rows.keys()
+    out = {}
+    for uid in wanted:
+        region, at = None, uid
+        for _ in range(10):
+            if at is None or at not in rows:
+                break
+            region = region or rows[at][1]
+            if region:
+                break
+            at = rows[at][0]
+        out[uid] = region if isinstance(region, str) else None
+    return out
+
+
 def subtree_totals(units: list[Unit], direct: dict[int, int]) -> dict[int, int]:
     """Officials in each unit and everything under it."""
     below: dict[int | None, list[int]] = {}

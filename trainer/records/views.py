@@ -4,6 +4,7 @@ assessment). The pages compose the areas below: guidance, learning, audit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -44,7 +45,8 @@ def _guidance_context(official: Official) -> dict:
     path_ids = [s.course_id for s in guidance.path]
     cohorts = open_cohorts(path_ids)
     mentor_ids = [m[0] for m in guidance.mentors]
-    mentors = {o.id: o for o in db.session.scalars(sa.select(Official).where(Official.id.in_(mentor_ids)))}
+    mentors = {o.id: o for o in db.session.scalars(sa.select(Official).options(
+        orm.joinedload(Official.unit)).where(Official.id.in_(mentor_ids)))}  # names and units
     enrollments = list(db.session.scalars(sa.select(Enrollment).where(
         Enrollment.official_id == official.id).order_by(Enrollment.created_at.desc())))
     online_ids = set(db.session.scalars(sa.select(Course.id).where(
