@@ -20,8 +20,11 @@ def offer(kind_name: str):
     kind = ops.KINDS[kind_name]
     query = request.query_string.decode("utf-8", "replace")
     unavailable = "" if current_app.config["REDIS_URL"] else ops.UNCONFIGURED
+    back = request.referrer or ""
+    if not back.startswith(request.host_url):  # only back to a page of this site
+        back = ""
     return render_template("jobs/offer.html", kind=kind, query=query, unavailable=unavailable,
-                           back=request.referrer or "")
+                           back=back)
 
 
 def _unavailable(message: str, code: int = 503):
