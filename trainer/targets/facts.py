@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from trainer.core.settings import young_age_limit
 SCHEDULED_ENROLLMENT_STATUSES = ("approved", "enrolled", "in_progress")
 SCHEDULED_COHORT_STATUSES = ("open", "running")
 UNDATED = ("record_digitised", "digital_signature")  # criteria.UNDATED_KINDS
+_fold = lru_cache(maxsize=1 << 16)(fold)  # unit names and fields recur on every view
 
 
 def _ns(values) -> np.ndarray:
@@ -398,8 +400,8 @@ class Facts:
         distinct field: a province has a few hundred)."""
         def compute():
             codes, fields = pd.factorize(self.officials["education_field"].fillna("").astype(str))
-            folded = [fold(f) for f in fields]
-            hit = np.array([any(fold(w) in f for w in words) for f in folded] + [False],
+            folded = [_fold(f) for f in fields]
+            hit = np.array([any(_fold(w) in f for w in words) for f in folded] + [False],
                            dtype=bool)
             return hit[codes]  # factorize's -1 (none here) reads the trailing False
         return self._memo(("field_contains", words), compute)
@@ -612,7 +614,7 @@ class Facts:
             table = table[table["unit_id"].isin(self.unit_ids)]
         if crit.get("unit_name_contains"):
             wanted = fold(crit["unit_name_contains"])
-            table = table[np.array([wanted in fold(str(n)) for n in table["unit_name"]],
+            table = table[np.array([wanted in _fold(str(n)) for n in table["unit_name"]],
                                    dtype=bool)]  # a few hundred units
             return table[["unit_id", "unit_name"]].reset_index(drop=True)
         table = table[table["unit_id"] == table["commune_id"]]

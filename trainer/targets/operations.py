@@ -596,14 +596,19 @@ def _explain_levels(out: pd.DataFrame, crit: dict, facts: Facts, rows: np.ndarra
     best = _cheapest_teaching(courses, comps)
     reasons, advice = [], []
     for j, c in enumerate(cols):  # a loop over competencies, vectorised over officials
-        short = have[:, j] < need[:, j]
-        if not short.any():
+        short = np.flatnonzero(have[:, j] < need[:, j])
+        if not len(short):
             continue
-        text = pd.Series([f"{comps.codes[c]} {comps.names[c]}: hiện {h}, cần {n}"
-                          for h, n in zip(have[:, j], need[:, j])], index=out.index)
-        reasons.append(text.where(short, ""))
-        course = pd.Series([best.get((c, int(n)), "") for n in need[:, j]], index=out.index)
-        advice.append(course.where(short, ""))
+        pairs = have[short, j].astype(np.int64) * 16 + need[short, j]  # a few (have, need)
+        kinds, which = np.unique(pairs, return_inverse=True)
+        text = np.full(len(rows), "", dtype=object)
+        text[short] = np.array([f"{comps.codes[c]} {comps.names[c]}: hiện {k // 16}, cần {k % 16}"
+                                for k in kinds], dtype=object)[which]
+        reasons.append(pd.Series(text, index=out.index))
+        course = np.full(len(rows), "", dtype=object)
+        course[short] = np.array([best.get((c, int(k % 16)), "") for k in kinds],
+                                 dtype=object)[which]
+        advice.append(pd.Series(course, index=out.index))
     out["reason"] = _join(reasons).values if reasons else ""
     out["course"] = _join(advice).values if advice else ""
     out["reason"] = out["reason"].where(out["reason"] != "", "Chưa có vị trí việc làm")
