@@ -897,6 +897,9 @@ def _run_finished_cohorts(rng: random.Random, cohorts: _Cohorts, enr_rows: list[
         for sid in sessions_of[row["cohort_id"]]]
     _bulk_insert(Attendance, attendance_rows, ids=False)
     s.flush()
+    in_class = sorted({r["official_id"] for r in enr_rows if r["cohort_id"] in sessions_of})
+    held = s.scalars(sa.select(Official).where(Official.id.in_(in_class))).all()  # noqa: F841
+    # (held in the session at once, not loaded one by one as each certificate is told)
     certificates = 0
     for row in sorted(finished.values(), key=lambda r: r["code"]):
         certificates += issue_certificates(s.get(Cohort, row["id"]), on=row["end_date"])
