@@ -51,7 +51,7 @@ test-postgres: $(STAMP) chromium postgres redis
 test: test-sqlite test-postgres
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_province.py
+	$(BIN)/python benchmarks/bench_province.py --officials 10000 --json
 	$(BIN)/python benchmarks/bench_paths.py --officials 10000
 	$(BIN)/python benchmarks/bench_web.py --officials 10000 --json
 	$(BIN)/python benchmarks/bench_serve.py
