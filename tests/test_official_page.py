@@ -76,8 +76,8 @@ def _region_world(catalog, province, make_unit, make_official):
                              ("other_region", b, [0, 1, 2])):
         o = others[name] = make_official(unit=unit, position_id=position.id)
         for i in held:
-            record_assessment(o, reqs[i].competency, 4, source="supervisor", assessor="Trưởng phòng",
-                              on=today() - timedelta(days=10))
+            record_assessment(o, reqs[i].competency, 4, source="supervisor",
+                              assessor="Trưởng phòng", on=today() - timedelta(days=10))
     db.session.commit()
     return learner, others, reqs, (department, c)
 
@@ -250,3 +250,29 @@ def test_the_pages_statements_do_not_grow_with_the_province(app, catalog, provin
         assert "FROM assessments" not in s, s
         if re.search(r"FROM officials\b", s):
             assert "WHERE" in s, s
+
+
+def test_mentors_equal_the_province_wide_computation_on_a_random_region(
+        app, catalog, province, make_unit, make_official):
+    """Many colleagues with assessments of every source, on many dates and levels (ties
+    included): the same mentors, in the same order, for everyone."""
+    import random
+    rng = random.Random(11)
+    top, a, b = province
+    units = [a, b, make_unit(parent_id=top.id, region="mountain"),
+             make_unit(kind="department", parent_id=a.id, region=None)]
+    position, reqs = _position_with_requirements(4)
+    people = [make_official(unit=rng.choice(units), position_id=position.id) for _ in range(40)]
+    for o in people:
+        for r in rng.sample(reqs, 3):
+            for _ in range(rng.randint(1, 2)):
+                record_assessment(o, r.competency, rng.randint(0, 4),
+                                  source=rng.choice(["self", "supervisor", "test"]),
+                                  assessor="Thử", on=today() - timedelta(days=rng.choice([3, 9])))
+    db.session.commit()
+    shown = 0
+    for o in people:
+        expected = _mentors_province_wide(o)
+        assert guidance.guidance_for(o).mentors == expected, o.id
+        shown += bool(expected)
+    assert shown > 20

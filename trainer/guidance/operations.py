@@ -123,6 +123,30 @@ def unit_regions(unit_ids=None) -> dict[int, str | None]:
     return {u: r if isinstance(r, str) else None for u, r in zip(table["unit_id"], table["region"])}
 
 
+EVIDENCE = ["official_id", "competency_id", "level", "date", "source"]
+
+
+def _evidence(*extra):
+    """The assessments' columns (EVIDENCE, then `extra`) in the order current_levels reads
+    ties in: by date, then as recorded."""
+    return sa.select(Assessment.official_id, Assessment.competency_id, Assessment.level,
+                     Assessment.assessed_on, Assessment.source, *extra).order_by(
+        Assessment.assessed_on, Assessment.id)
+
+
+def _current_levels(cat: Catalogue, ev: pd.DataFrame, index: pd.Series) -> np.ndarray:
+    """Current levels (N×C) of the officials of `index` (official id → row) from their rows
+    of evidence `ev` (EVIDENCE columns)."""
+    evidence = pd.DataFrame({
+        "official": ev["official_id"].map(index).to_numpy(dtype=np.int64),
+        "competency": ev["competency_id"].map(cat.comp_index).to_numpy(dtype=np.int64),
+        "level": ev["level"].to_numpy(dtype=np.int64),
+        "date": pd.to_datetime(ev["date"]),
+        "source": ev["source"].astype(object),
+    })
+    return recommender.current_levels(evidence, len(index), len(cat.competency_ids))
+
+
 def load_population(cat: Catalogue, where=None) -> Population:
     """Matrices for the officials matching `where` (an SQL clause on Official), all by default."""
     s = db.session
@@ -142,18 +166,7 @@ def load_population(cat: Catalogue, where=None) -> Population:
         cat.position_required, position_idx, cat.region_bump, cat.region_weight, region_idx)
 
     subset = Assessment.official_id.in_(sa.select(Official.id).where(cond))
-    ev = select_frame(sa.select(
-        Assessment.official_id, Assessment.competency_id, Assessment.level, Assessment.assessed_on,
-        Assessment.source).where(subset).order_by(Assessment.assessed_on, Assessment.id),
-        ["official_id", "competency_id", "level", "date", "source"])
-    evidence = pd.DataFrame({
-        "official": ev["official_id"].map(index).to_numpy(dtype=np.int64),
-        "competency": ev["competency_id"].map(cat.comp_index).to_numpy(dtype=np.int64),
-        "level": ev["level"].to_numpy(dtype=np.int64),
-        "date": pd.to_datetime(ev["date"]),
-        "source": ev["source"].astype(object),
-    })
-    current = recommender.current_levels(evidence, N, C)
+    current = _current_levels(cat, select_frame(_evidence().where(subset), EVIDENCE), index)
 
     blocked = np.zeros((N, K), dtype=bool)
     active = np.zeros((N, K), dtype=bool)
@@ -256,30 +269,40 @@ def _guidance(official: Official, with_mentors: bool) -> Guidance:
 
 
 def mentors_for(official: Official, cat: Catalogue, own: Population, n: int = 5):
-    """KH-5: colleagues of the same unit or region who hold the levels this official lacks, from
-    the region's levels (kept per region and data version)."""
-    if not (own.required[0] > own.current[0]).any():
+    """KH-5: colleagues of the same unit or region who hold the levels this official lacks.
+
+    Only a colleague with evidence on one of the official's gap competencies can coach it (no
+    evidence: level 0), so the engine gets the official and those colleagues alone, their
+    levels from their evidence on those competencies (a level depends on that competency's
+    evidence only): an indexed read of a few competencies, not the region's whole record.
+    The engine ranks them as it would the whole region (a colleague who cannot coach is never
+    a candidate; the others keep their order)."""
+    gaps = np.flatnonzero(own.required[0] > own.current[0])
+    if not gaps.size:
         return []
     region = REGION_CODES[own.region[0]] if own.region[0] >= 0 else None
-
-    def region_levels():
-        if region is None:
-            return _levels_of(load_population(cat, Official.unit_id == official.unit_id))
-        same_region = sorted(u for u, r in unit_regions().items() if r == region)
-        return _levels_of(load_population(cat, Official.unit_id.in_(same_region)))
-
-    ids, units, region_idx, levels = cached("region-levels", region or f"unit-{official.unit_id}",
-                                            region_levels)
+    units = cached("region-units", region, lambda: sorted(
+        u for u, r in unit_regions().items() if r == region)) if region else [official.unit_id]
+    ev = select_frame(
+        _evidence(Official.unit_id).join(Official, Official.id == Assessment.official_id).where(
+            Official.unit_id.in_(units),
+            Assessment.competency_id.in_([cat.competency_ids[c] for c in gaps])),
+        EVIDENCE + ["unit_id"])
+    unit_of = dict(zip(ev["official_id"], ev["unit_id"]))
+    unit_of[official.id] = official.unit_id
+    ids = np.array(sorted(unit_of), dtype=np.int64)  # by id, as the region's population was
     if len(ids) < 2:
         return []
-    finder = recommender.MentorFinder(n_neighbors=n).fit(levels, units, region_idx)
-    found = finder.suggest(int(np.flatnonzero(ids == official.id)[0]), own.required[0])
+    index = pd.Series(np.arange(len(ids)), index=ids)
+    levels = _current_levels(cat, ev, index)
+    me = int(index[official.id])
+    levels[me] = own.current[0]  # every competency of the official's own (their gaps)
+    finder = recommender.MentorFinder(n_neighbors=n).fit(
+        levels, np.array([unit_of[i] for i in ids], dtype=np.int64),
+        np.full(len(ids), own.region[0], dtype=np.int64))
+    found = finder.suggest(me, own.required[0])
     return [(int(ids[m.official]), [cat.competency_names[c] for c in m.competencies],
              m.same_unit) for m in found]
-
-
-def _levels_of(pop: Population) -> tuple:
-    return pop.official_ids, pop.unit_ids, pop.region, pop.current
 
 
 def unit_gap_report(cat: Catalogue, pop: Population, commune_of: dict[int, int]) -> pd.DataFrame:
