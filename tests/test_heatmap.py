@@ -54,10 +54,12 @@ def province(app, catalog, make_unit, make_official, make_user):
 
 
 def _rows(html: str) -> list[tuple[str, list[str]]]:
-    """Each <tr> of a fragment or table body: the text of its <th> and of each <td>."""
+    """Each <tr> of a fragment or table body: its name (the first link of its <th>, else the
+    <th>'s text) and the text of each <td>."""
     out = []
     for row in re.findall(r"<tr\b.*?</tr>", html, re.S):
-        head = re.search(r"<th>(.*?)</th>", row, re.S)
+        head = (re.search(r"<th>[^<]*(?:<button[^>]*>[^<]*</button>)?\s*<a [^>]*>(.*?)</a>", row,
+                          re.S) or re.search(r"<th>(.*?)</th>", row, re.S))
         cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", row, re.S)]
         out.append((re.sub(r"<[^>]+>|▸", "", head.group(1)).strip() if head else "", cells))
     return out
@@ -155,6 +157,7 @@ def test_a_communes_rows_load_on_demand_with_the_full_numbers(province, login):
     expected = ops.heatmap(unit_id=province.a.id).aligned(ops.heatmap().columns)
     rows = _rows(html)
     assert [name.split(" (")[0] for name, _ in rows] == ["Xã Alpha", "Văn phòng xã Alpha"]
+    assert rows[0][0] == "Xã Alpha (lãnh đạo, trực thuộc) (1)"  # its own officials: no ▸
     assert [cells for _, cells in rows] == _expected(expected)
     # The department's row expands in turn, under the same columns.
     assert (f'data-rows="/bao-cao/thieu-hut/hang?unit={province.d.id}"') in html
@@ -162,10 +165,12 @@ def test_a_communes_rows_load_on_demand_with_the_full_numbers(province, login):
     people = client.get(f"/bao-cao/thieu-hut/hang?unit={province.d.id}&depth=2")
     rows = _rows(people.get_data(as_text=True))
     expected = ops.heatmap(unit_id=province.d.id).aligned(ops.heatmap().columns)
-    assert [name.split("Văn phòng")[0] for name, _ in rows] == [
-        "Hà Thị Diệp", "Vàng A Dũng", "Đinh Văn Đức"]
+    assert [name for name, _ in rows] == ["Hà Thị Diệp", "Vàng A Dũng", "Đinh Văn Đức"]
     assert [cells for _, cells in rows] == _expected(expected)
-    assert 'class="heat-depth-2" data-depth="2"' in people.get_data(as_text=True)
+    html = people.get_data(as_text=True)
+    assert 'class="heat-depth-2" data-depth="2"' in html
+    # Under their unit's row they show their position, not the unit again.
+    assert "Văn phòng xã Alpha" not in html and province.d1.position.name in html
 
 
 def test_officials_beyond_one_page_end_with_a_link_to_their_page(province, login, monkeypatch):
