@@ -25,7 +25,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_serve import HELLO, KEY, ROOT, build, free_port, load, signed_in, start, stop  # noqa: E402
+from bench_serve import (  # noqa: E402
+    HELLO, KEY, ROOT, build, free_port, load, signed_in, start, stop)
 
 
 # gunicorn, importing `trainer` from the tree given first: not from the editable install (its

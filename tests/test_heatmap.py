@@ -42,7 +42,8 @@ def province(app, catalog, make_unit, make_official, make_user):
     g = make_unit(name="Xã Gamma", region="rural", parent_id=p.id)
     people = {}
     for key, unit, name, gaps in (
-            ("a1", a, "Lò Thị Ánh", {"CDS-02": 0}), ("d1", d, "Vàng A Dũng", {"CDS-02": 1, "HC-01": 1}),
+            ("a1", a, "Lò Thị Ánh", {"CDS-02": 0}),
+            ("d1", d, "Vàng A Dũng", {"CDS-02": 1, "HC-01": 1}),
             ("d2", d, "Đinh Văn Đức", {"HC-01": 2}), ("d3", d, "Hà Thị Diệp", {}),
             ("b1", b, "Giàng A Bình", {"DD-01": 1}), ("g1", g, "Tòng Văn Giang", {})):
         people[key] = make_official(unit=unit, position=vp, full_name=name)
@@ -142,7 +143,8 @@ def test_the_page_markup_is_classes_and_a_script_file(province, login):
     assert '<td class="hm0" title="0/1">0</td>' in table
     # Each commune row has a ▸ (hidden until static/heatmap.js shows it) and its own page.
     toggle = (f'<button type="button" class="heat-toggle" hidden aria-expanded="false" '
-              f'title="Mở các dòng bên dưới" data-rows="/bao-cao/thieu-hut/hang?unit={province.a.id}">')
+              f'title="Mở các dòng bên dưới" '
+              f'data-rows="/bao-cao/thieu-hut/hang?unit={province.a.id}">')
     assert toggle in table
     assert f'<a href="/bao-cao/thieu-hut?unit={province.a.id}">Xã Alpha</a>' in table
     assert re.search(r'<script src="/static/heatmap.js(\?v=\d+)?"></script>', page)
@@ -179,7 +181,8 @@ def test_officials_beyond_one_page_end_with_a_link_to_their_page(province, login
     html = client.get(f"/bao-cao/thieu-hut/hang?unit={province.d.id}&region=rural"
                       ).get_data(as_text=True)
     assert "Còn 1 cán bộ nữa — xem tất cả" in html
-    assert f'href="/bao-cao/thieu-hut?unit={province.d.id}&amp;by=official&amp;region=rural"' in html
+    link = f'href="/bao-cao/thieu-hut?unit={province.d.id}&amp;by=official&amp;region=rural"'
+    assert link in html
     page = client.get(f"/bao-cao/thieu-hut?unit={province.d.id}").get_data(as_text=True)
     assert "Cán bộ 1–2 trong 3" in page and "Đinh Văn Đức" not in page
     assert "Đinh Văn Đức" in client.get(f"/bao-cao/thieu-hut?unit={province.d.id}&page=2"
