@@ -276,3 +276,28 @@ def test_mentors_equal_the_province_wide_computation_on_a_random_region(
         assert guidance.guidance_for(o).mentors == expected, o.id
         shown += bool(expected)
     assert shown > 20
+
+
+def test_the_expiring_panel_is_the_computed_one_and_follows_a_completion(
+        app, catalog, make_official, make_user, login):
+    """The "completions to renew" panel of /toi: kept per official and day, its units named
+    from those units alone; a retaken course leaves it on the very next view."""
+    from trainer.degrees.operations import expiring_completions
+    from trainer.degrees.views import expiring_of
+    course = db.session.scalar(sa.select(Course).where(Course.code == "BDHVS-ATTT"))
+    official = make_official()
+    db.session.add(Enrollment(official_id=official.id, course_id=course.id, status="completed",
+                              completed_on=today() - timedelta(days=700), score=8.0,
+                              source="import"))
+    db.session.commit()
+    rows = expiring_of(official)
+    assert rows == expiring_completions(Official.id == official.id).to_dict("records")
+    assert [(r["course_code"], r["unit_name"]) for r in rows] == [("BDHVS-ATTT",
+                                                                   official.unit.name)]
+    client = login(make_user("official", official_id=official.id))
+    assert "Kết quả khóa học cần cập nhật lại" in client.get("/toi").get_data(as_text=True)
+    db.session.add(Enrollment(official_id=official.id, course_id=course.id, status="completed",
+                              completed_on=today() - timedelta(days=5), score=9.0,
+                              source="import"))
+    db.session.commit()
+    assert "Kết quả khóa học cần cập nhật lại" not in client.get("/toi").get_data(as_text=True)

@@ -22,7 +22,7 @@ from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_
                                      Enrollment)
 from trainer.learning.operations import lock_row, record_result
 from trainer.learning.queries import officials_frame
-from trainer.org.queries import unit_table
+from trainer.org.models import Unit
 from trainer.people.models import Official
 
 # --------------------------------------------------------------------------- module results
@@ -407,8 +407,9 @@ def expiring_completions(where=None, within_days: int = 60,
     df["expired"] = df["days_left"] <= 0
     df["expires_on"] = expires.dt.date
     df = df[df["days_left"] <= within_days]
-    units = unit_table()
-    df["unit_name"] = df["unit_id"].map(dict(zip(units["unit_id"], units["unit_name"])))
+    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(  # these units alone
+        Unit.id.in_(df["unit_id"].unique().tolist()))).all())
+    df["unit_name"] = df["unit_id"].map(names)
     return df.sort_values(["expires_on", "full_name"])[EXPIRING_COLUMNS].reset_index(drop=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from trainer.core.cache import cached
 from trainer.core.params import arg_choice
 from trainer.core.timeutil import today
 from trainer.core.views_util import one_commit, role_required
@@ -61,8 +62,11 @@ def degree_progress_of(official: Official) -> list[dict]:
 
 
 def expiring_of(official: Official, within_days: int = 60) -> list[dict]:
-    return ops.expiring_completions(Official.id == official.id,
-                                    within_days=within_days).to_dict("records")
+    """The official's completions expiring soon (/toi, HR record), kept per official, day and
+    data version (core.cache)."""
+    return cached("expiring", f"{official.id}:{within_days}:{today().isoformat()}",
+                  lambda: ops.expiring_completions(Official.id == official.id,
+                                                   within_days=within_days).to_dict("records"))
 
 
 @bp.app_context_processor
