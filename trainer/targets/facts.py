@@ -12,6 +12,7 @@ a cumulative count — the same numbers as `counts` evaluated date by date
 (tests/test_targets_trend.py holds the two side by side)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -454,12 +455,21 @@ class Facts:
     def counts_on(self, crit: dict, dates) -> tuple[np.ndarray, np.ndarray]:
         """`counts(crit, d)` for every date of `dates` in one pass: an N×D boolean matrix, and
         which dates have a history (False where `counts` gives None: an undated criterion on a
-        past date; that column is all False)."""
+        past date; that column is all False). Memoised (read-only arrays: progress today and
+        the trend share them)."""
         dates = list(dates)
+        key = ("counts_on", json.dumps(crit, sort_keys=True, default=str), tuple(dates))
+        def compute():
+            matrix, known = self._counts_on(crit, dates)
+            matrix.flags.writeable = known.flags.writeable = False
+            return matrix, known
+        return self._memo(key, compute)
+
+    def _counts_on(self, crit: dict, dates: list[date]) -> tuple[np.ndarray, np.ndarray]:
         grid = _ns(dates)
         if len(grid) > 1 and (np.diff(grid) < 0).any():  # the grid passes need sorted dates
             order = np.argsort(grid, kind="stable")
-            m, known = self.counts_on(crit, [dates[i] for i in order])
+            m, known = self._counts_on(crit, [dates[i] for i in order])
             back = np.empty_like(order)
             back[order] = np.arange(len(order))
             return m[:, back], known[back]

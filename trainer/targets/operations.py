@@ -170,12 +170,18 @@ def _unit_headcounts(crit: dict, facts: Facts, in_pop: np.ndarray, qualifies: np
     return units
 
 
-def progress_of(target, facts: Facts, *, per_unit: bool = True) -> Progress:
+def progress_of(target, facts: Facts, *, per_unit: bool = True,
+                trend_months: int | None = None) -> Progress:
     """Progress today; `per_unit=False` skips the per-unit table and the list of who is missing
-    (the dashboard shows neither: `per_unit` is then None and `missing_ids` empty)."""
+    (the dashboard shows neither: `per_unit` is then None and `missing_ids` empty).
+    `trend_months`: today's counts are read from the trend's one-pass evaluation over that many
+    months (its last date is today; memoised, so the trend reuses it) instead of on their own."""
     crit, tables = target.criterion, per_unit
     in_pop = facts.population(target.population)
-    counts = facts.counts(crit) & in_pop
+    if trend_months is None:
+        counts = facts.counts(crit) & in_pop
+    else:
+        counts = facts.counts_on(crit, trend_dates(facts.on, trend_months))[0][:, -1] & in_pop
     if not tables and crit["kind"] != "unit_headcount":
         return Progress(target, int(in_pop.sum()), int(counts.sum()), None, [], in_pop=in_pop,
                         counts=counts)
@@ -207,9 +213,10 @@ def progress_of(target, facts: Facts, *, per_unit: bool = True) -> Progress:
 
 
 def all_progress(where=None, *, facts: Facts | None = None, per_unit: bool = True,
-                 ) -> list[Progress]:
+                 trend_months: int | None = None) -> list[Progress]:
     facts = facts or facts_for(where)
-    return [progress_of(t, facts, per_unit=per_unit) for t in list_targets()]
+    return [progress_of(t, facts, per_unit=per_unit, trend_months=trend_months)
+            for t in list_targets()]
 
 
 # ---------------------------------------------------------------------------- trend, forecast
@@ -453,7 +460,8 @@ def all_outlooks(where=None, *, facts: Facts | None = None, months: int = PACE_M
     pace; the detail page computes 24 months for the chart."""
     facts = facts or facts_for(where)
     return [outlook_of(p, facts, months=months, vectorised=vectorised)
-            for p in all_progress(facts=facts, per_unit=per_unit)]
+            for p in all_progress(facts=facts, per_unit=per_unit,
+                                  trend_months=months if vectorised else None)]
 
 
 def dashboard_rows(where=None, *, unit_ids: list[int] | None = None,
