@@ -5,11 +5,14 @@ solver (bench_paths' mixed-integer model, HiGHS through scipy.optimize.milp) and
 share proven optimal.
 Usage:
     .venv/bin/python benchmarks/bench_province.py [--officials 10000] [--repeat 3]
-        [--database URL] [--verify 1000] [--json]
+        [--database URL] [--verify 1000] [--json] [--baseline COMMIT]
 Default database: a temporary SQLite file. PostgreSQL: --database postgresql+psycopg://...
 (the database is emptied first). The national scale, --officials 250000, needs PostgreSQL.
 Output: readable lines, or with --json one JSON object (build_s, peak_rss_mb, paths_all_s,
 targets_s, report_s, paths_proven_optimal_share and the details).
+--baseline COMMIT builds the province with that commit's code first, in the same run on the same
+database (b0d2b84: the generator before the bulk build, every row in memory, one multi-row
+INSERT a table), and reports its time and peak beside the build's.
 Memory: the peak resident set size of the process (VmHWM of /proc/self/status, put back to the
 current size before each step through /proc/self/clear_refs; getrusage's ru_maxrss, never put
 back, where /proc is missing). The build runs in a child process of its own, so the analysis'
@@ -94,10 +97,43 @@ def build(url: str, officials: int) -> dict:
     return {"build_s": round(seconds, 2), "build_peak_rss_mb": peak_rss_mb()}
 
 
-def build_in_child(url: str, officials: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--build-only", "--officials", str(officials),
-                          "--database", url], check=True, capture_output=True, text=True)
+# `build` with the code of another tree (a commit's, --baseline): `trainer`, `courses` and
+# `tests` imported from that tree, not from the editable install nor this checkout.
+BASELINE_BUILD = """import json, runpy, sys
+bench, tree, url, officials = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+build = runpy.run_path(bench)["build"]
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if not getattr(f, "__module__", "").startswith("__editable__")]
+here = (bench.rsplit("/", 2)[0], bench.rsplit("/", 1)[0])  # this checkout and its benchmarks
+sys.path[:] = [tree] + [p for p in sys.path[1:] if p not in here]
+out = build(url, officials)
+import trainer
+assert trainer.__file__.startswith(tree), trainer.__file__
+print(json.dumps(out))
+"""
+
+
+def build_in_child(url: str, officials: int, tree: Path | None = None) -> dict:
+    if tree is None:
+        command = [sys.executable, __file__, "--build-only", "--officials", str(officials),
+                   "--database", url]
+    else:
+        command = [sys.executable, "-c", BASELINE_BUILD, str(Path(__file__).resolve()),
+                   str(tree), url, str(officials)]
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"the build failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def commit_tree(commit: str) -> Path:
+    """The files of `commit` in a temporary directory."""
+    tree = Path(tempfile.mkdtemp()) / commit
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent.parent),
+                              "archive", commit], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
 
 
 # ---- the optimality check ---------------------------------------------------------------------
@@ -207,6 +243,10 @@ def readable(out: dict) -> str:
               f" {opt['check_s']} s)",
               f"  peak memory: build {out['build_peak_rss_mb']:,} MB, analysis "
               f"{out['analysis_peak_rss_mb']:,} MB (started at {out['analysis_start_rss_mb']:,})"]
+    if "baseline" in out:
+        b = out["baseline"]
+        lines.append(f"  build with {b['commit']}'s code: {b['build_s']:.2f} s, peak "
+                     f"{b['build_peak_rss_mb']:,} MB (this build ×{b['build_speedup']} faster)")
     return "\n".join(lines)
 
 
@@ -219,6 +259,8 @@ def main() -> None:
     parser.add_argument("--verify", type=int, default=1000,
                         help="distinct path problems whose hours HiGHS checks")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--baseline", help="a commit whose code builds the province first, "
+                                           "timed beside the build (e.g. b0d2b84)")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
@@ -226,8 +268,13 @@ def main() -> None:
         print(json.dumps(build(url, args.officials)))
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    before = build_in_child(url, args.officials, commit_tree(args.baseline)) \
+        if args.baseline else None
     built = build_in_child(url, args.officials)
     out = summary(built, analyse(url, args.repeat, args.verify))
+    if before is not None:
+        out["baseline"] = dict(commit=args.baseline, **before,
+                               build_speedup=round(before["build_s"] / built["build_s"], 2))
     print(json.dumps(out, ensure_ascii=False) if args.json else readable(out))
 
 
