@@ -654,12 +654,13 @@ class Facts:
         """`scheduled()`, read once per Facts."""
         return self._memo(("scheduled",), self.scheduled)
 
-    def with_all_scheduled(self) -> Facts:
-        """`with_scheduled` on every official, with levels, made once per Facts: a criterion
-        evaluated there for some rows equals it evaluated on a copy of just those rows (each
-        official's facts are their own)."""
-        return self._memo(("with_all_scheduled",),
-                          lambda: self.with_scheduled(self.scheduled_once(), levels=True))
+    def with_all_scheduled(self, *, levels: bool = True) -> Facts:
+        """`with_scheduled` on every official, made once per Facts (with the competency levels
+        or without: a course target needs no evidence): a criterion evaluated there for some
+        rows equals it evaluated on a copy of just those rows (each official's facts are their
+        own)."""
+        return self._memo(("with_all_scheduled", levels),
+                          lambda: self.with_scheduled(self.scheduled_once(), levels=levels))
 
     def with_scheduled(self, scheduled: pd.DataFrame, rows: np.ndarray | None = None, *,
                        levels: bool = False) -> Facts:

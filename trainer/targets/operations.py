@@ -331,8 +331,9 @@ def scheduled_gains(p: Progress, facts: Facts, *, vectorised: bool = True,
     if sched.empty:
         return []
     ends = sorted(set(pd.to_datetime(sched["end_date"]).dt.date))
+    levels = crit["kind"] in ("competency", "no_gap")
     if vectorised:
-        sub = facts.with_all_scheduled()
+        sub = facts.with_all_scheduled(levels=levels)
         counts, known = sub.counts_on(crit, ends)
         if crit["kind"] == "unit_headcount":
             now = share_at(p, facts, facts.on)
@@ -344,7 +345,6 @@ def scheduled_gains(p: Progress, facts: Facts, *, vectorised: bool = True,
             return []
         hits = counts[candidates].sum(axis=0)
         return _cumulative([(d, 100.0 * int(h) / p.total) for d, h in zip(ends, hits)])
-    levels = crit["kind"] in ("competency", "no_gap")
     if crit["kind"] == "unit_headcount":
         sub = facts.with_scheduled(sched)
         now = share_at(p, facts, facts.on)
