@@ -53,11 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "sqlite:///trainer.db", "the database: SQLite in `instance/` by "
             "default; production `postgresql+psycopg://user@host/db`"),
     Setting("REDIS_PREFIX", "trainer", "the prefix of this deployment's keys in Redis (rate "
-            "limits, the data version, cached results): two deployments may share one Redis"),
+            "limits, the data version, cached results, the jobs' queue `<prefix>:exports` and "
+            "files): two deployments may share one Redis"),
     Setting("REDIS_URL", "", "the store web processes share (rate-limit counters, the data "
-            "version and cached results: docs/decisions.md), e.g. `redis://127.0.0.1:6379/0`; "
-            "empty: kept in each process's memory — fine on one machine with one worker, wrong "
-            "with several"),
+            "version, cached results: docs/decisions.md; the background jobs' queue and files: "
+            "docs/jobs.md), e.g. `redis://127.0.0.1:6379/0`; empty: kept in each process's "
+            "memory — fine on one machine with one worker, wrong with several — and the large "
+            "exports cannot be made (they are background jobs)"),
     Setting("PUBLIC_URL", "", "the address users open, e.g. `https://daotao.laichau.gov.vn`: "
             "links in e-mails (password reset) are built from it, never from the request's Host"),
     Setting("PROXY_COUNT", 0, "how many reverse proxies (nginx) stand in front: their "
