@@ -26,7 +26,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_serve import (  # noqa: E402
-    HELLO, KEY, ROOT, build, free_port, load, signed_in, start, stop)
+    ROOT, build, free_port, hello_world, load, server_env, signed_in, start, stop)
 
 
 # gunicorn, importing `trainer` from the tree given first: not from the editable install (its
@@ -103,25 +103,12 @@ def main() -> None:
     if url is None:
         url = f"sqlite:///{tmp}/bench.db"
         build(url, args.officials)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TRAINER_ENV": "production",
-           "TRAINER_SECRET_KEY": KEY, "TRAINER_DATABASE_URL": url,
-           "TRAINER_SESSION_COOKIE_SECURE": "false", "TRAINER_LOG_LEVEL": "WARNING",
-           "TRAINER_REDIS_URL": os.environ.get("TRAINER_REDIS_URL", "redis://127.0.0.1:6379/0"),
-           "TRAINER_LOGIN_LIMIT": "100000 per minute", "TRAINER_BLAS_THREADS": "1"}
+    env = server_env(url, tmp, TRAINER_REDIS_URL=os.environ.get(
+        "TRAINER_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        TRAINER_LOGIN_LIMIT="100000 per minute", TRAINER_BLAS_THREADS="1")
     result = {"officials": args.officials, "clients": args.clients, "requests": args.requests,
               "database": url.split(":")[0], "workers": 2, "cpus": os.cpu_count()}
-
-    (tmp / "hello.py").write_text(HELLO)
-    port = free_port()
-    hello = start([str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(tmp), "--bind",
-                   f"127.0.0.1:{port}", "--workers", "2", "--threads", "1",
-                   "--no-control-socket", "hello:app"], env, port)
-    try:
-        result["hello_rps"] = load(f"http://127.0.0.1:{port}", "/",
-                                   [requests.Session() for _ in range(args.clients)],
-                                   args.requests * 10)["per_s"]
-    finally:
-        stop(hello)
+    result["hello_rps"] = hello_world(tmp, env, args.clients, args.requests * 10)["per_s"]
 
     trees = {"now": ROOT}
     if args.baseline:

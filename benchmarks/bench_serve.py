@@ -111,6 +111,28 @@ HELLO = textwrap.dedent("""
 """)
 
 
+def server_env(url: str, tmp: Path, **extra: str) -> dict:
+    """The environment of `trainer serve` (and of the hello-world app) on the database `url`."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TRAINER_ENV": "production",
+            "TRAINER_SECRET_KEY": KEY, "TRAINER_DATABASE_URL": url,
+            "TRAINER_SESSION_COOKIE_SECURE": "false", "TRAINER_LOG_LEVEL": "WARNING", **extra}
+
+
+def hello_world(tmp: Path, env: dict, clients: int, total: int) -> dict:
+    """The yardstick: a hello-world Flask app under the same gunicorn settings, `total` GETs
+    from `clients` at once."""
+    (tmp / "hello.py").write_text(HELLO)
+    port = free_port()
+    hello = start([str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(tmp), "--bind",
+                   f"127.0.0.1:{port}", "--workers", "2", "--threads", "1",
+                   "--no-control-socket", "hello:app"], env, port)
+    try:
+        return load(f"http://127.0.0.1:{port}", "/",
+                    [requests.Session() for _ in range(clients)], total)
+    finally:
+        stop(hello)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--officials", type=int, default=1500)
@@ -122,21 +144,8 @@ def main() -> None:
     build(url, args.officials)
     result = {"officials": args.officials, "clients": args.clients, "requests": args.requests,
               "workers": 2, "cpus": os.cpu_count()}
-    base_env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TRAINER_ENV": "production",
-                "TRAINER_SECRET_KEY": KEY, "TRAINER_DATABASE_URL": url,
-                "TRAINER_SESSION_COOKIE_SECURE": "false", "TRAINER_LOG_LEVEL": "WARNING"}
-    (tmp / "hello.py").write_text(HELLO)
-    port = free_port()
-    hello = start([str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(tmp), "--bind",
-                   f"127.0.0.1:{port}", "--workers", "2", "--threads", "1",
-                   "--no-control-socket", "hello:app"], base_env, port)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        hello_figures = load(base, "/", [requests.Session() for _ in range(args.clients)],
-                             args.requests * 10)
-    finally:
-        stop(hello)
-    result["hello_world"] = hello_figures
+    base_env = server_env(url, tmp)
+    result["hello_world"] = hello_world(tmp, base_env, args.clients, args.requests * 10)
     for threads in (1, 2):
         port = free_port()
         env = dict(base_env, TRAINER_BLAS_THREADS=str(threads))
@@ -159,7 +168,7 @@ def main() -> None:
     result["can_bo_wall_ratio_2_over_1"] = round(two["can_bo"]["wall_s"] /
                                                  one["can_bo"]["wall_s"], 2)
     result["toi_per_s_over_hello_world"] = round(one["toi"]["per_s"] /
-                                                 hello_figures["per_s"], 4)
+                                                 result["hello_world"]["per_s"], 4)
     print(json.dumps(result, indent=1))
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_serve import HELLO, KEY, ROOT, build, free_port, load, signed_in, start, stop  # noqa: E402
+from bench_serve import (ROOT, build, free_port, hello_world, load, server_env,  # noqa: E402
+                         signed_in, start, stop)
 
 
 def logins(base: str, clients: int, total: int) -> dict:
@@ -91,24 +92,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     url = args.database or f"sqlite:///{tmp}/bench.db"
     build(url, args.officials)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "TRAINER_ENV": "production",
-           "TRAINER_SECRET_KEY": KEY, "TRAINER_DATABASE_URL": url,
-           "TRAINER_SESSION_COOKIE_SECURE": "false", "TRAINER_LOG_LEVEL": "WARNING",
-           "TRAINER_REDIS_URL": os.environ.get("TRAINER_REDIS_URL", "redis://127.0.0.1:6379/0"),
-           "TRAINER_REDIS_PREFIX": f"bench-web-{os.getpid()}",
-           "TRAINER_LOGIN_LIMIT": "100000 per minute"}
+    env = server_env(url, tmp, TRAINER_REDIS_URL=os.environ.get(
+        "TRAINER_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        TRAINER_REDIS_PREFIX=f"bench-web-{os.getpid()}", TRAINER_LOGIN_LIMIT="100000 per minute")
     result = {"officials": args.officials, "clients": args.clients, "requests": args.requests,
               "database": url.split(":")[0], "workers": 2, "cpus": os.cpu_count()}
-    (tmp / "hello.py").write_text(HELLO)
-    port = free_port()
-    hello = start([str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(tmp), "--bind",
-                   f"127.0.0.1:{port}", "--workers", "2", "--threads", "1",
-                   "--no-control-socket", "hello:app"], env, port)
-    try:
-        hello_figures = load(f"http://127.0.0.1:{port}", "/",
-                             [requests.Session() for _ in range(args.clients)], args.requests * 10)
-    finally:
-        stop(hello)
+    hello_figures = hello_world(tmp, env, args.clients, args.requests * 10)
     port = free_port()
     server = start([str(ROOT / ".venv/bin/trainer"), "serve", "--bind", f"127.0.0.1:{port}",
                     "--workers", "2", "--threads", "1"], env, port)

@@ -88,3 +88,30 @@ def test_a_write_changes_the_next_dashboard(app, catalog, province, make_officia
     after = totals()
     assert after != first
     assert any(int(b[1]) == int(f[1]) + 1 for f, b in zip(first, after))
+
+
+def test_a_missing_value_is_computed_once_while_others_wait(app):
+    """Several processes asking for the same missing value at once (HR users opening the
+    dashboard after a write): one computes, the others wait for its value."""
+    import threading
+    import time
+
+    from flask import g
+    calls, answers = [], []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.5)
+        return "table"
+
+    def ask():
+        with app.app_context():
+            g.pop("_cached", None)
+            answers.append(cache.cached("test-once", "k", compute))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == ["table"] * 4 and len(calls) == 1

@@ -5,14 +5,14 @@ same as the province-wide computations they replace, and a committed write chang
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import sqlalchemy as sa
 from flask import g
 
 import recommender
-from trainer.catalog.models import Competency, Course, Position, PositionRequirement
+from trainer.catalog.models import Course, Position, PositionRequirement
 from trainer.core import cache
 from trainer.core.extensions import db
 from trainer.core.timeutil import today

@@ -6,7 +6,8 @@ served after it: the write's commit moves the version, and the next reader compu
 (A reader between the commit and the increment computes from the new data under the old
 version: still correct.) Writes to bookkeeping tables that no computed figure reads — the
 audit log, sessions, credentials' last use, notices, the outbox, import batches — do not move
-it, so reading pages (which write audit rows) keeps the cache.
+it, so reading pages (which write audit rows) keeps the cache. A value missing from the cache
+is computed once: other processes asking for it meanwhile wait for it (a Redis lock).
 
 Without Redis (one development process) nothing is kept between requests; within a request
 (or a command's app context) values are kept in memory under this process's own count of its
@@ -17,12 +18,14 @@ import pickle
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
+from redis.exceptions import LockError
 
 from trainer.core.store import redis_client
 
 BOOKKEEPING = frozenset({"audit_events", "user_sessions", "api_credentials", "outbox_emails",
                          "notifications", "import_batches"})
 TTL_SECONDS = 3600
+COMPUTE_WAIT_SECONDS = 30
 _CHANGED = "trainer_data_changed"
 _writes_here = 0  # this process's committed writes: the version without Redis, and a guard
 _session = None  # the app's (scoped) session, set by init_app
@@ -61,18 +64,33 @@ def cached(name: str, key, compute):
     if full in local:
         return local[full]
     client = redis_client() if has_app_context() else None
+    if client is None:
+        local[full] = compute()
+        return local[full]
     redis_key = _key("cache", name, key, version[0])
-    if client is not None:
-        raw = client.get(redis_key)
-        if raw is not None:
-            local[full] = pickle.loads(raw)
-            return local[full]
-    value = compute()
-    if client is not None:
-        client.set(redis_key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
-                   ex=TTL_SECONDS)
-    local[full] = value
-    return value
+    raw = client.get(redis_key)
+    if raw is None:
+        # One computes, the others wait for its value (the first views after a write, from
+        # several HR users at once); after COMPUTE_WAIT_SECONDS a waiter computes too.
+        lock = client.lock(redis_key + ":computing", timeout=COMPUTE_WAIT_SECONDS * 2,
+                           blocking_timeout=COMPUTE_WAIT_SECONDS, sleep=0.05)
+        held = lock.acquire()
+        try:
+            raw = client.get(redis_key)  # computed while this one waited
+            if raw is None:
+                value = compute()
+                client.set(redis_key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
+                           ex=TTL_SECONDS)
+                local[full] = value
+                return value
+        finally:
+            if held:
+                try:
+                    lock.release()
+                except LockError:  # held past its timeout: another may compute now
+                    pass
+    local[full] = pickle.loads(raw)
+    return local[full]
 
 
 def _tables_of(objects) -> set[str]:

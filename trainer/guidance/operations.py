@@ -154,7 +154,7 @@ def load_population(cat: Catalogue, where=None) -> Population:
     officials = select_frame(
         sa.select(Official.id, Official.unit_id, Official.position_id).where(cond)
         .order_by(Official.id), ["id", "unit_id", "position_id"])
-    N, C, K = len(officials), len(cat.competency_ids), len(cat.course_ids)
+    N, K = len(officials), len(cat.course_ids)
     ids = officials["id"].to_numpy(dtype=np.int64)
     index = pd.Series(np.arange(N), index=ids)
     regions = unit_regions(officials["unit_id"].unique().tolist())
