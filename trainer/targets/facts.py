@@ -28,7 +28,7 @@ from trainer.catalog.models import (Competency, Course, CourseCompetency, Positi
                                     PositionRequirement, RegionPriority)
 from trainer.core.display import fold
 from trainer.core.extensions import db
-from trainer.core.frames import select_frame
+from trainer.core.frames import raw_frame, select_frame
 from trainer.core.timeutil import today
 from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.queries import completions_frame, officials_frame
@@ -47,26 +47,6 @@ def _ns(values) -> np.ndarray:
     if isinstance(values, (pd.Series, pd.Index)):
         return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
     return np.array([pd.Timestamp(v).value for v in values], dtype=np.int64)
-
-
-def raw_frame(stmt, columns: list[str], dates: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A query's rows as a frame straight from the DBAPI cursor, without SQLAlchemy's row
-    objects and per-value type conversion (select_frame's cost on ~100,000 evidence rows):
-    columns as the driver gives them, `dates` parsed by pandas in one pass (ISO text on
-    SQLite, date objects on PostgreSQL)."""
-    result = db.session.connection().execute(stmt)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    if not rows:
-        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    else:
-        frame = pd.DataFrame.from_records(rows, columns=columns)
-    for c in dates:
-        frame[c] = pd.to_datetime(frame[c], format="ISO8601") if len(frame) and isinstance(
-            frame[c].iloc[0], str) else pd.to_datetime(frame[c])
-    return frame
 
 
 def _first_on(grid: np.ndarray, when: np.ndarray) -> np.ndarray:
