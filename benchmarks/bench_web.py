@@ -5,7 +5,7 @@ page (/toi; also its first view after a write), HR's target dashboard (/muc-tieu
 after a write and then from the cache) and the gap heatmap (/bao-cao/thieu-hut). Prints one
 JSON object.
 Usage: .venv/bin/python benchmarks/bench_web.py [--officials 10000] [--clients 4]
-       [--requests 40] [--database URL] [--json] [--only toi]
+       [--requests 100] [--database URL] [--json] [--only toi]
 The database defaults to a temporary SQLite file; a PostgreSQL URL is emptied first. `--only toi`:
 hello-world and the official's page alone (the other keys are left out)."""
 from __future__ import annotations
@@ -84,7 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--officials", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--database")
     parser.add_argument("--json", action="store_true", help="one line of JSON")
     parser.add_argument("--only", choices=["toi"], help="measure this page alone (and hello)")
