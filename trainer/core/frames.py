@@ -2,16 +2,18 @@
 
 - pandas builds a frame from SQLAlchemy Row objects one attribute probe at a time, which costs
   seconds at province scale; transposing the rows into column lists first does not.
-- Rows become Python objects in batches (the driver's fetchmany), so a national query (2.3
-  million assessments at 250,000 officials) never holds every row at once: only the column
-  lists that become the frame.
+- Rows are fetched and turned into a frame a batch at a time (the driver's fetchmany), so a
+  national query (2.3 million assessments at 250,000 officials) never holds every row's Python
+  objects at once: a batch's ids and levels become numpy columns and its objects are freed.
+  The batches' frames are then put together; a column pandas typed differently in two batches
+  (numbers in one, only empty values in another) is typed as the whole column would be.
 - The garbage collector is paused meanwhile: millions of new, living objects (values, never
-  cycles) made it sweep the growing lists again and again — 11 s of a 15 s read at 250,000 on
-  PostgreSQL, 1.6 s without. (A server-side cursor, `yield_per`, was slower still.)
+  cycles) made it sweep again and again — 11 s of a 15 s read at 250,000 on PostgreSQL, 1.6 s
+  without. (A server-side cursor, `yield_per`, was slower still.)
 
 `select_frame` gives values as SQLAlchemy types them (dates as `date` on every database);
 `raw_frame` reads the DBAPI cursor itself, skipping SQLAlchemy's per-value processing, and
-parses the named date columns with pandas in one pass."""
+parses the named date columns with pandas (ISO text on SQLite, date objects on PostgreSQL)."""
 from __future__ import annotations
 
 import gc
@@ -24,43 +26,47 @@ from trainer.core.extensions import db
 BATCH = 100_000
 
 
-def _column_lists(batches: Iterable, width: int) -> list[list]:
-    values: list[list] = [[] for _ in range(width)]
+def _parse_dates(frame: pd.DataFrame, dates: tuple[str, ...]) -> pd.DataFrame:
+    for c in dates:
+        frame[c] = pd.to_datetime(frame[c], format="ISO8601") if len(frame) and isinstance(
+            frame[c].iloc[0], str) else pd.to_datetime(frame[c])
+    return frame
+
+
+def _frames(batches: Iterable, columns: list[str], dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    parts = []
     collecting = gc.isenabled()
     gc.disable()
     try:
         for rows in batches:
-            for column, part in zip(values, zip(*rows)):
-                column.extend(part)
+            values = dict(zip(columns, (list(col) for col in zip(*rows))))
+            parts.append(_parse_dates(pd.DataFrame(values), dates))
     finally:
         if collecting:
             gc.enable()
-    return values
-
-
-def _frame(columns: list[str], values: list[list]) -> pd.DataFrame:
-    if not values[0]:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return pd.DataFrame(dict(zip(columns, values)))
+    if not parts:
+        return _parse_dates(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), dates)
+    if len(parts) == 1:
+        return parts[0]
+    frame = pd.concat(parts, ignore_index=True)
+    mixed = [c for c in columns if frame[c].dtype == object
+             and any(p[c].dtype != object for p in parts)]
+    if mixed:
+        frame[mixed] = frame[mixed].infer_objects()
+    return frame
 
 
 def select_frame(stmt, columns: list[str]) -> pd.DataFrame:
     # Core execution on the session's connection: same transaction, no ORM row processing.
     result = db.session.connection().execute(stmt)
-    return _frame(columns, _column_lists(result.partitions(BATCH), len(columns)))
+    return _frames(result.partitions(BATCH), columns)
 
 
 def raw_frame(stmt, columns: list[str], dates: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Columns as the driver gives them; `dates` parsed by pandas (ISO text on SQLite, date
-    objects on PostgreSQL)."""
+    """Columns as the driver gives them; `dates` parsed by pandas."""
     result = db.session.connection().execute(stmt)
     try:
         cursor = result.cursor
-        frame = _frame(columns, _column_lists(iter(lambda: cursor.fetchmany(BATCH), []),
-                                              len(columns)))
+        return _frames(iter(lambda: cursor.fetchmany(BATCH), []), columns, dates)
     finally:
         result.close()
-    for c in dates:
-        frame[c] = pd.to_datetime(frame[c], format="ISO8601") if len(frame) and isinstance(
-            frame[c].iloc[0], str) else pd.to_datetime(frame[c])
-    return frame

@@ -82,28 +82,30 @@ def level_steps(evidence: pd.DataFrame, n_competencies: int, grid: np.ndarray,
     size = int(n_competencies)
     if len(evidence) == 0 or d == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, d), dtype=np.int8)
+    # positions and counts in int32 (fewer than 2**31 rows): a national table's temporaries
     key = (evidence["official"].to_numpy(dtype=np.int64) * size
            + evidence["competency"].to_numpy(dtype=np.int64))
     dates = _ns(pd.to_datetime(evidence["date"]))
     level = evidence["level"].to_numpy(dtype=np.int16)
-    source = pd.Index(SOURCES).get_indexer(evidence["source"].astype(str))
+    source = pd.Index(SOURCES).get_indexer(evidence["source"].astype(str)).astype(np.int8)
     order = np.lexsort((np.arange(len(key)), dates, key))
     key, dates, level, source = key[order], dates[order], level[order], source[order]
-    step = _first_on(grid, dates)
-    pos = np.arange(len(key))
+    del order
+    step = _first_on(grid, dates).astype(np.int32)
+    pos = np.arange(len(key), dtype=np.int32)
     new_key = np.r_[True, key[1:] != key[:-1]]
-    key_start = np.maximum.accumulate(np.where(new_key, pos, 0))
+    key_start = np.maximum.accumulate(np.where(new_key, pos, np.int32(0)))
     day_start = np.maximum.accumulate(np.where(new_key | np.r_[True, dates[1:] != dates[:-1]],
-                                               pos, 0))
+                                               pos, np.int32(0)))
+    del new_key
 
     def latest(mask):  # position of the latest row of `mask` up to here, in the same key; -1
-        p = np.maximum.accumulate(np.where(mask, pos, -1))
-        return np.where(p >= key_start, p, -1)
+        p = np.maximum.accumulate(np.where(mask, pos, np.int32(-1)))
+        return np.where(p >= key_start, p, np.int32(-1))
 
     is_course = source == SOURCES.index("course")
     auth_at = latest(np.isin(source, [SOURCES.index(s) for s in AUTHORITATIVE]))
     self_at = latest(source == SOURCES.index("self"))
-    at_least = [np.r_[0, np.cumsum(is_course & (level >= v))] for v in range(MAX_LEVEL + 1)]
     # an event: the last row of each (key, first date) group that some date of the grid sees
     last = np.r_[(key[1:] != key[:-1]) | (step[1:] != step[:-1]), True] & (step < d)
     e = np.flatnonzero(last)
@@ -111,9 +113,11 @@ def level_steps(evidence: pd.DataFrame, n_competencies: int, grid: np.ndarray,
     auth_level = np.where(a >= 0, level[np.maximum(a, 0)], -1)
     since = np.where(a >= 0, day_start[np.maximum(a, 0)], key_start[e])  # courses count from
     course_level = np.full(len(e), -1, dtype=np.int16)
-    for v in range(MAX_LEVEL + 1):
-        course_level = np.where(at_least[v][e + 1] - at_least[v][since] > 0, v, course_level)
-    has_course = at_least[0][e + 1] - at_least[0][key_start[e]] > 0
+    for v in range(MAX_LEVEL + 1):  # course rows of level ≥ v, counted: one count at a time
+        at_least = np.concatenate(([0], np.cumsum(is_course & (level >= v), dtype=np.int32)))
+        course_level = np.where(at_least[e + 1] - at_least[since] > 0, v, course_level)
+        if v == 0:
+            has_course = at_least[e + 1] - at_least[key_start[e]] > 0
     s = self_at[e]
     self_level = np.where(s >= 0, level[np.maximum(s, 0)], -1)
     combined = np.maximum(auth_level, course_level)
@@ -208,15 +212,19 @@ class Facts:
                 dates=("date",))
             # in date order, then recording order (the later of one day wins): sorted here,
             # cheaper than in the database
-            ev = ev.iloc[np.lexsort((ev["id"].to_numpy(), _ns(ev["date"])))] \
-                .reset_index(drop=True)
+            order = np.lexsort((ev["id"].to_numpy(), _ns(ev["date"])))
+
+            def column(name):  # one column at a time in that order: no sorted copy of all
+                return ev[name].to_numpy()[order]
+            # compact types (2.3 million rows at 250,000 officials): readers convert as they
+            # compute; a source is one of four words
             self._evidence = pd.DataFrame({
-                "official": self.row_of(ev["official_id"]).astype(np.int64),
-                "competency": pd.Index(list(comps.index)).get_indexer(ev["competency_id"])
-                .astype(np.int64),
-                "level": ev["level"].to_numpy(dtype=np.int64),
-                "date": ev["date"],
-                "source": ev["source"].astype(object)})
+                "official": self.row_of(column("official_id")).astype(np.int32),
+                "competency": pd.Index(list(comps.index)).get_indexer(column("competency_id"))
+                .astype(np.int16),
+                "level": column("level").astype(np.int8),
+                "date": pd.Series(column("date")),
+                "source": pd.Categorical(column("source"), categories=SOURCES)})
         return self._evidence
 
     def required(self) -> np.ndarray:
@@ -647,7 +655,8 @@ class Facts:
         """A copy restricted to the official rows `rows` (all by default), in which every
         scheduled enrollment is a completion dated its cohort's end, with the evidence a
         completion writes (the course's levels, source "course")."""
-        if rows is None:
+        everyone = rows is None
+        if everyone:
             rows = np.arange(self.n)
         officials = self.officials.iloc[rows].reset_index(drop=True)
         ids = set(officials["id"])
@@ -668,18 +677,19 @@ class Facts:
         else:
             sub._required = self.required()[rows]
             ev = self.evidence()
-            old_to_new = pd.Series(np.arange(len(rows)), index=rows)
-            ev = ev[ev["official"].isin(rows)]
-            ev = ev.assign(official=ev["official"].map(old_to_new).to_numpy(dtype=np.int64))
+            if not everyone:  # renumbered to the copy's rows (everyone keeps theirs: no copy)
+                old_to_new = pd.Series(np.arange(len(rows)), index=rows)
+                ev = ev[ev["official"].isin(rows)]
+                ev = ev.assign(official=ev["official"].map(old_to_new).to_numpy(dtype=np.int64))
             teach = self._course_levels()
             new_row = pd.Series(officials.index, index=officials["id"])
             extra = done[done["official_id"].isin(ids)].merge(teach, on="course_id")
-            extra_ev = pd.DataFrame({
-                "official": extra["official_id"].map(new_row).to_numpy(dtype=np.int64),
-                "competency": extra["competency"].to_numpy(dtype=np.int64),
-                "level": extra["level"].to_numpy(dtype=np.int64),
+            extra_ev = pd.DataFrame({  # the evidence's own types: the copy stays compact
+                "official": extra["official_id"].map(new_row).to_numpy(dtype=np.int32),
+                "competency": extra["competency"].to_numpy(dtype=np.int16),
+                "level": extra["level"].to_numpy(dtype=np.int8),
                 "date": pd.to_datetime(extra["completed_on"]),
-                "source": "course"})
+                "source": pd.Categorical(["course"] * len(extra), categories=SOURCES)})
             sub._evidence = pd.concat([ev, extra_ev], ignore_index=True).sort_values(
                 "date", kind="stable")
         return sub
