@@ -320,7 +320,7 @@ def unit_gap_report(cat: Catalogue, pop: Population, commune_of: dict[int, int])
 
     report = pd.concat({"required": per_commune(pop.required > 0),
                         "lacking": per_commune(gaps > 0),
-                        "gap_sum": per_commune(gaps.astype(np.int64))}, axis=1).reset_index()
+                        "gap_sum": per_commune(gaps.astype(np.int32))}, axis=1).reset_index()
     report = report[report["required"] > 0].copy()
     report["mean_gap"] = report["gap_sum"] / report["required"]
     return report.drop(columns="gap_sum").reset_index(drop=True)
