@@ -26,7 +26,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_serve import (  # noqa: E402
-    ROOT, build, free_port, hello_world, load, server_env, signed_in, start, stop)
+    ROOT, a_write, build, free_port, hello_world, load, server_env, signed_in, start, stop)
 
 
 # gunicorn, importing `trainer` from the tree given first: not from the editable install (its
@@ -48,16 +48,6 @@ def gunicorn(tree: Path, env: dict, port: int):
     return start([str(ROOT / ".venv/bin/python"), "-c", LAUNCH, str(tree), "--chdir", str(tree),
                   "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "1",
                   "--timeout", "600", "--no-control-socket", "trainer.wsgi:app"], env, port)
-
-
-def a_write(base: str, admin: requests.Session) -> None:
-    """A committed write a figure reads (the data version moves): lock and unlock an account."""
-    page = admin.get(base + "/tai-khoan?q=truong").text
-    user = re.search(r'href="/tai-khoan/(\d+)"', page).group(1)
-    form = admin.get(f"{base}/tai-khoan/{user}").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    for what in ("khoa", "mo-khoa"):
-        admin.post(f"{base}/tai-khoan/{user}/{what}", data={"csrf_token": token})
 
 
 def pages(base: str, hr: requests.Session) -> dict[str, str]:

@@ -82,6 +82,16 @@ def signed_in(base: str, username: str) -> requests.Session:
     return s
 
 
+def a_write(base: str, admin: requests.Session) -> None:
+    """A committed write a figure reads (the data version moves): lock and unlock an account."""
+    page = admin.get(base + "/tai-khoan?q=truong").text
+    user = re.search(r'href="/tai-khoan/(\d+)"', page).group(1)
+    form = admin.get(f"{base}/tai-khoan/{user}").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    for what in ("khoa", "mo-khoa"):
+        admin.post(f"{base}/tai-khoan/{user}/{what}", data={"csrf_token": token})
+
+
 def load(base: str, path: str, sessions: list[requests.Session], total: int) -> dict:
     """`total` GETs of `path` from len(sessions) clients at once: wall time and latencies."""
     sessions[0].get(base + path)  # warm: the first request of a worker imports and caches
