@@ -24,10 +24,14 @@ install:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -e .
 
-# The demo, on the development settings (a random secret key kept in instance/secret_key).
-run: $(STAMP)
-	TRAINER_ENV=development $(BIN)/trainer setup --demo
-	TRAINER_ENV=development $(BIN)/trainer run --host $(HOST) --port $(PORT)
+# The demo, on the development settings (a random secret key kept in instance/secret_key), with
+# Redis and a background worker beside the server: the large Excel exports are jobs (docs/jobs.md).
+# The worker stops with the server (Ctrl-C).
+DEV_ENV := TRAINER_ENV=development TRAINER_REDIS_URL="$(REDIS_URL)" TRAINER_REDIS_PREFIX=trainer-demo
+run: $(STAMP) redis
+	$(DEV_ENV) $(BIN)/trainer setup --demo
+	@bash -c 'trap "kill 0" EXIT; $(DEV_ENV) $(BIN)/trainer worker & \
+		$(DEV_ENV) $(BIN)/trainer run --host $(HOST) --port $(PORT)'
 
 # Debian's chromium for the browser tests (never `playwright install`: it downloads a browser).
 chromium:
