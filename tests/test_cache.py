@@ -115,3 +115,20 @@ def test_a_missing_value_is_computed_once_while_others_wait(app):
     for t in threads:
         t.join()
     assert answers == ["table"] * 4 and len(calls) == 1
+
+
+def test_cache_advance_after_a_restore_computes_figures_afresh(app, runner):
+    """A restore changes the data outside the app: `trainer cache-advance` moves the version."""
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert cache.cached("test-restore", "k", compute) == 1
+    from flask import g
+    g.pop("_cached")
+    result = runner.invoke(args=["cache-advance"])
+    assert result.exit_code == 0, result.output
+    assert "tính lại" in result.output
+    assert cache.cached("test-restore", "k", compute) == 2

@@ -352,6 +352,17 @@ def worker_cmd(burst):
         click.echo("Đã làm xong các việc đang chờ." if did else "Không có việc nào đang chờ.")
 
 
+@click.command("cache-advance",
+               help="Dữ liệu đã đổi ngoài ứng dụng (khôi phục bản sao lưu): tính lại mọi số liệu.")
+@with_appcontext
+def cache_advance_cmd():
+    """A restore (or any change made outside the app) moves no data version: this one does, so
+    no figure cached from the data before is served after it (docs/deploy.md, restore)."""
+    from trainer.core import cache
+    cache.advance()
+    click.echo("Đã đánh dấu dữ liệu thay đổi: các số liệu sẽ được tính lại ở lần xem tới.")
+
+
 def register_commands(app: Flask) -> None:
     from trainer.api.cli import api_cli
     from trainer.interchange.cli import data_cli
@@ -359,7 +370,7 @@ def register_commands(app: Flask) -> None:
     from trainer.xapi.cli import xapi_cli
     for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
                     notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, units_cli,
-                    prune_cmd, worker_cmd):
+                    prune_cmd, worker_cmd, cache_advance_cmd):
         app.cli.add_command(command)
 
 
