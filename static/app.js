@@ -8,7 +8,7 @@
    - data-check-all="name" on a checkbox: ticks or clears every checkbox named `name`;
    - sizes and colours the page computes per element (set here through the CSSOM, which the
      policy allows): data-percent="42.5" (a progress bar's width), data-height-rem="12",
-     data-indent-rem="2" (padding-left), data-heat="35" (the heat map's colour for a share). */
+     data-indent-rem="2" (padding-left). (The heat map's colours are classes: app.css, .hm0…) */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -46,17 +46,6 @@
       .forEach(function (box) { box.checked = all.checked; });
   });
 
-  /* Green when nobody lacks it, then yellow → red as the share lacking grows (0–100): the colours
-     the page had, rounded half to even as Jinja's round did. */
-  function roundEven(x) {
-    var r = Math.round(x);
-    return (r - x === 0.5 && r % 2 !== 0) ? r - 1 : r;
-  }
-  function heat(share) {
-    if (share <= 0) return "#d1e7dd";
-    return "hsl(" + roundEven(48 - 48 * share / 100) + ", 90%, " + roundEven(86 - 28 * share / 100) + "%)";
-  }
-
   function each(attribute, apply) {
     document.querySelectorAll("[" + attribute + "]").forEach(function (element) {
       var value = parseFloat(element.getAttribute(attribute));
@@ -68,7 +57,6 @@
     each("data-percent", function (style, v) { style.width = Math.min(Math.max(v, 0), 100) + "%"; });
     each("data-height-rem", function (style, v) { style.height = v + "rem"; });
     each("data-indent-rem", function (style, v) { style.paddingLeft = v + "rem"; });
-    each("data-heat", function (style, v) { style.backgroundColor = heat(v); });
   }
 
   if (document.readyState === "loading") {
