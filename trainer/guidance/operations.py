@@ -238,7 +238,7 @@ def guidance_for(official: Official, *, with_mentors: bool = True) -> Guidance:
     """The official's guidance, kept per official and data version (core.cache: never stale — a
     committed write anywhere computes it afresh on the next view): a view reads a few kilobytes.
     Computing it reads this official's rows, the catalogue (kept) and, for the mentors, the
-    region's levels (kept per region)."""
+    region's evidence on the official's gap competencies (mentors_for)."""
     return cached("guidance", f"{official.id}:{int(with_mentors)}",
                   lambda: _guidance(official, with_mentors))
 

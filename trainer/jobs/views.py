@@ -61,19 +61,19 @@ def create():
     return redirect(url_for("jobs.show", job_id=job_id), code=303)
 
 
-def _own_or_404(job_id: str) -> ops.JobInfo:
+def _own_or_404(job_id: str) -> tuple[ops.JobInfo, bool]:
+    """The asking user's job (404 for anyone else's) and whether a worker will do it."""
     info = ops.job_of(current_user, job_id)
     if info is None:
         abort(404)
-    return info
+    return info, info.finished or ops.worker_running()
 
 
 @bp.route("/<job_id>")
 @login_required
 def show(job_id: str):
     try:
-        info = _own_or_404(job_id)
-        worker = info.finished or ops.worker_running()
+        info, worker = _own_or_404(job_id)
     except ops.JobsUnavailable as e:
         return _unavailable(str(e))
     return render_template("jobs/show.html", job=info, worker=worker)
@@ -84,8 +84,7 @@ def show(job_id: str):
 def status(job_id: str):
     """The job's state for static/jobs.js."""
     try:
-        info = _own_or_404(job_id)
-        worker = info.finished or ops.worker_running()
+        info, worker = _own_or_404(job_id)
     except ops.JobsUnavailable as e:
         return jsonify({"state": "unavailable", "text": str(e), "finished": False}), 503
     return jsonify({"state": info.state, "text": info.text, "percent": info.percent,
