@@ -21,6 +21,7 @@ import tempfile
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -52,6 +53,18 @@ def build(url: str, officials: int) -> None:
         generate_demo(officials, 2026)
         db.session.commit()
         db.engine.dispose()
+
+
+def officials_in(url: str) -> int:
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM officials")).scalar())
+    except sa.exc.SQLAlchemyError:
+        return -1
+    finally:
+        engine.dispose()
 
 
 def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
@@ -90,6 +103,27 @@ def a_write(base: str, admin: requests.Session) -> None:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     for what in ("khoa", "mo-khoa"):
         admin.post(f"{base}/tai-khoan/{user}/{what}", data={"csrf_token": token})
+
+
+def officials_listed(base: str, hr: requests.Session, pages: int = 5) -> list[int]:
+    """Ids of officials on the first pages of HR's list (spread over the province's parts)."""
+    ids = []
+    for page in range(1, pages + 1):
+        ids += re.findall(r'href="/can-bo/(\d+)"', hr.get(f"{base}/can-bo?page={page}").text)
+    return sorted({int(i) for i in ids})
+
+
+def an_assessment(base: str, hr: requests.Session, official_id: int) -> None:
+    """HR records a supervisor's assessment of one official (what HR writes most): a committed
+    write of that official's rows."""
+    form = hr.get(f"{base}/can-bo/{official_id}").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    competency = re.search(r'<select[^>]*name="competency_id"[^>]*>\s*<option[^>]*value="(\d+)"',
+                           form).group(1)
+    answer = hr.post(f"{base}/can-bo/{official_id}", allow_redirects=False, data={
+        "csrf_token": token, "competency_id": competency, "level": "3", "source": "supervisor",
+        "assessed_on": date.today().isoformat()})
+    assert answer.status_code == 302, answer.text[:300]
 
 
 def load(base: str, path: str, sessions: list[requests.Session], total: int) -> dict:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_serve import build  # noqa: E402
+from bench_serve import build, officials_in  # noqa: E402
 
 DETAIL_CODES = ("LC-2", "DL-d")  # a competency-gap target and a course target
 
@@ -72,18 +72,6 @@ def baseline(tree: Path, url: str, repeat: int) -> dict:
     done = subprocess.run([sys.executable, "-c", BASELINE, str(tree), url, str(repeat)],
                           check=True, capture_output=True, text=True, cwd=tree)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def officials_in(url: str) -> int:
-    import sqlalchemy as sa
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(sa.text("SELECT count(*) FROM officials")).scalar())
-    except sa.exc.SQLAlchemyError:
-        return -1
-    finally:
-        engine.dispose()
 
 
 def measure(url: str, officials: int, repeat: int, reuse: bool, old: Path | None) -> dict:

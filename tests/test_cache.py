@@ -132,3 +132,29 @@ def test_cache_advance_after_a_restore_computes_figures_afresh(app, runner):
     assert result.exit_code == 0, result.output
     assert "tính lại" in result.output
     assert cache.cached("test-restore", "k", compute) == 2
+
+
+def test_a_write_advances_the_parts_of_the_officials_it_touched(app, make_official, make_user,
+                                                                 province, monkeypatch):
+    """An official's row moves their part's version; a unit's moves every part's (the
+    structure); an account without an official moves only the data version."""
+    monkeypatch.setattr(cache, "PART_SIZE", 1)  # a part per official
+    _, a, _ = province
+    one, other = make_official(unit=a), make_official(unit=a)
+    db.session.commit()
+
+    def versions():  # the shared versions: each part's, the data's
+        parts = cache.part_versions([one.id, other.id])
+        return parts[one.id][0], parts[other.id][0], cache.data_version()[0]
+
+    before = versions()
+    one.full_name = "Lò Văn Đổi"
+    db.session.commit()
+    after = versions()
+    assert after[0] != before[0] and after[1] == before[1] and after[2] != before[2]
+    make_user("admin")
+    assert versions()[:2] == after[:2] and versions()[2] != after[2]
+    a.name = "Xã Đổi Tên"
+    db.session.commit()
+    last = versions()
+    assert last[0] != after[0] and last[1] != after[1]

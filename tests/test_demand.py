@@ -437,7 +437,7 @@ def test_demand_table_uses_a_bounded_number_of_queries(world, person, app):
         ops.course_demand_table(world.school.id)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == few
+    assert len(statements) <= few  # fewer: the unit table is kept (no official's write moves it)
 
 
 def test_demand_page_renders_with_no_officials_yet(world, make_user, login):

@@ -42,6 +42,7 @@ from trainer.catalog.models import (Course, CourseCompetency, Position, Position
                                     Provider, RegionPriority, course_prerequisites)
 from trainer.cohorts.models import Attendance, CohortSession
 from trainer.cohorts.operations import issue_certificates
+from trainer.core import cache
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
 from trainer.core.timeutil import today as real_today
@@ -303,7 +304,17 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
     accounts = _demo_accounts(cat, province, people, canbo, canbo_gaps, canbo_open)
     _create_accounts(summary, accounts)
     db.session.flush()
+    _statistics_refreshed()
     return summary
+
+
+def _statistics_refreshed() -> None:
+    """On PostgreSQL, ANALYZE the tables just filled, in the same transaction: the planner
+    otherwise knows nothing of the new rows until autovacuum comes by (a minute or more), and
+    meanwhile plans a read of one part of the province as a nested loop over every enrollment
+    (300 ms instead of 3 ms for 1,024 officials' completions, measured)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE"))
 
 
 # ---- units -----------------------------------------------------------------------------------
@@ -1063,6 +1074,7 @@ def _insert_rows(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
     may use the session while `rows` is being drawn. Returns how many rows."""
     table = model.__table__
     db.session.flush()
+    cache.mark_written(db.session)  # rows the session's watch does not see
     connection = db.session.connection()  # the session's transaction: one commit for it all
     count = 0
     if connection.dialect.name == "postgresql":

@@ -15,7 +15,7 @@ import recommender
 from courses import vocab
 from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
                                     PositionRequirement, RegionPriority, course_prerequisites)
-from trainer.core.cache import cached
+from trainer.core.cache import cached, structure_version
 from trainer.core.extensions import db
 from trainer.core.frames import raw_frame, select_frame
 from trainer.learning.models import ACTIVE_STATUSES, Enrollment
@@ -43,6 +43,7 @@ class Catalogue:
     region_weight: np.ndarray  # R×C
     comp_index: dict[int, int] = field(default_factory=dict)
     course_index: dict[int, int] = field(default_factory=dict)
+    online_course_ids: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -71,8 +72,9 @@ def load_catalogue() -> Catalogue:
     comps = s.execute(sa.select(Competency.id, Competency.name, Competency.group)
                       .order_by(Competency.code)).all()
     comp_index = {cid: i for i, (cid, _, _) in enumerate(comps)}
-    courses = s.execute(sa.select(Course.id, Course.name, Course.hours).order_by(Course.code)).all()
-    course_index = {cid: i for i, (cid, _, _) in enumerate(courses)}
+    courses = s.execute(sa.select(Course.id, Course.name, Course.hours, Course.mode)
+                        .order_by(Course.code)).all()
+    course_index = {c[0]: i for i, c in enumerate(courses)}
     K, C = len(courses), len(comps)
     levels = np.zeros((K, C), dtype=np.int8)
     for course_id, comp_id, level in s.execute(sa.select(
@@ -104,13 +106,15 @@ def load_catalogue() -> Catalogue:
         course_hours=np.array([c[2] for c in courses], dtype=np.float32),
         course_levels=levels, prerequisites=prereq, position_ids=position_ids,
         position_required=pos_req, region_bump=bump, region_weight=rweight,
-        comp_index=comp_index, course_index=course_index)
+        comp_index=comp_index, course_index=course_index,
+        online_course_ids=frozenset(c[0] for c in courses if c[3] == "online"))
 
 
 def catalogue() -> Catalogue:
-    """The catalogue's arrays, kept per data version (core.cache): a few kilobytes whatever the
-    province's size, read on every official's page instead of seven queries."""
-    return cached("catalogue-1", "all", load_catalogue)
+    """The catalogue's arrays, kept on the structure version (core.cache: no official's write
+    changes them): a few kilobytes whatever the province's size, read on every official's page
+    instead of eight queries."""
+    return cached("catalogue-2", "all", load_catalogue, version=structure_version())
 
 
 def unit_regions(unit_ids=None) -> dict[int, str | None]:

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
+from trainer.core.cache import cached, structure_version
 from trainer.core.extensions import db
 from trainer.org.models import Unit, UnitMerge
 
@@ -25,7 +26,12 @@ def unit_table(on: date | None = None) -> pd.DataFrame:
     """One row per unit with the commune it belongs to (itself, or its nearest commune ancestor),
     its region (its own, or inherited from an ancestor: a department has its commune's) and
     whether it is open. With `on`, the tree as it stood that day: every merge dated after `on`
-    is undone (the units it moved are back under the merged unit, which is open again)."""
+    is undone (the units it moved are back under the merged unit, which is open again). Kept
+    on the structure version (core.cache: no official's write changes it); a copy each time."""
+    return cached("unit-table", on, lambda: _unit_table(on), version=structure_version()).copy()
+
+
+def _unit_table(on: date | None) -> pd.DataFrame:
     rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id,
                                         Unit.region, Unit.closed_on)).all()
     by_id = {r.id: r for r in rows}
@@ -135,6 +141,11 @@ def subtree_of(pairs, root_id: int) -> list[int]:
 def unit_subtree_ids(root_id: int) -> list[int]:
     """The unit and all units below it (the unit table is small: one query, walked in memory)."""
     return subtree_of(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all(), root_id)
+
+
+def every_unit(ids: list[int] | None) -> bool:
+    """`ids` (distinct unit ids, as `visible_unit_ids` gives them) are all the units there are."""
+    return ids is None or len(ids) == db.session.scalar(sa.select(sa.func.count(Unit.id)))
 
 
 def is_province_hr(user) -> bool:

@@ -11,13 +11,13 @@ from flask_login import current_user
 from trainer.audit import operations as audit_ops
 from trainer.audit.models import ACTIONS
 from trainer.auth.models import ROLES
-from trainer.catalog.models import Competency, Course
+from trainer.catalog.models import Competency
 from trainer.core import events
 from trainer.core.extensions import db
 from trainer.core.forms_util import options
 from trainer.core.params import MAX_PAGE, arg_choice, arg_id, arg_int, link_args
 from trainer.core.views_util import one_commit, role_required
-from trainer.guidance.operations import guidance_for
+from trainer.guidance.operations import catalogue, guidance_for
 from trainer.jobs import operations as jobs
 from trainer.jobs.views import offer
 from trainer.learning.access import get_official_or_404, officials_filter
@@ -49,8 +49,7 @@ def _guidance_context(official: Official) -> dict:
         orm.joinedload(Official.unit)).where(Official.id.in_(mentor_ids)))}  # names and units
     enrollments = list(db.session.scalars(sa.select(Enrollment).where(
         Enrollment.official_id == official.id).order_by(Enrollment.created_at.desc())))
-    online_ids = set(db.session.scalars(sa.select(Course.id).where(
-        Course.id.in_(path_ids), Course.mode == "online")))
+    online_ids = catalogue().online_course_ids & set(path_ids)
     return dict(official=official, guidance=guidance, cohorts=cohorts, mentors=mentors,
                 enrollments=enrollments, online_ids=online_ids,
                 qualifications=qualification_status(official))

@@ -12,6 +12,7 @@ a cumulative count — the same numbers as `counts` evaluated date by date
 (tests/test_targets_trend.py holds the two side by side)."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,6 +27,7 @@ from courses import vocab
 from recommender.evidence import AUTHORITATIVE, MAX_LEVEL, SOURCES
 from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
                                     PositionRequirement, RegionPriority)
+from trainer.core.cache import cached, structure_version
 from trainer.core.display import fold
 from trainer.core.extensions import db
 from trainer.core.frames import raw_frame, select_frame
@@ -137,6 +139,21 @@ def level_steps(evidence: pd.DataFrame, n_competencies: int, grid: np.ndarray,
 def _ranks(series: pd.Series, kind: str) -> pd.Series:
     order = {code: i for i, code in enumerate(vocab.codes(vocab.QUALIFICATION_SCALES[kind]))}
     return series.map(order).fillna(0).astype(int)
+
+
+def _scheduled(stmt, where, on: date):
+    """`stmt` over enrollments, kept to those `Facts.scheduled` adds as completions."""
+    return (stmt.join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Enrollment.status.in_(SCHEDULED_ENROLLMENT_STATUSES),
+                   Cohort.status.in_(SCHEDULED_COHORT_STATUSES), Cohort.end_date >= on,
+                   Enrollment.official_id.in_(sa.select(Official.id).where(where))))
+
+
+def scheduled_end_dates(where=None, on: date | None = None) -> list[date]:
+    """The end dates of `Facts.scheduled`'s cohorts for the officials matching `where`, sorted."""
+    where = where if where is not None else sa.true()
+    return sorted({pd.Timestamp(d).date() for d in db.session.scalars(_scheduled(
+        sa.select(Cohort.end_date).select_from(Enrollment).distinct(), where, on or today()))})
 
 
 @dataclass
@@ -601,9 +618,14 @@ class Facts:
         """The units a per-unit headcount target is evaluated on: units in scope whose name
         contains `unit_name_contains` (diacritics ignored), else every commune in scope — open
         on the facts' date (a unit merged into another is no longer one that fails the target;
-        before its merge date it still counts, docs/units.md)."""
-        return self._memo(("headcount_units", crit.get("unit_name_contains") or ""),
-                          lambda: self._headcount_units(crit)).copy()
+        before its merge date it still counts, docs/units.md). Kept on the structure version
+        (core.cache): they are the unit tree's alone."""
+        contains = crit.get("unit_name_contains") or ""
+        scope = None if self.unit_ids is None else hashlib.sha1(
+            np.asarray(sorted(self.unit_ids), dtype=np.int64).tobytes()).hexdigest()
+        return self._memo(("headcount_units", contains), lambda: cached(
+            "headcount-units", (self.on, scope, contains), lambda: self._headcount_units(crit),
+            version=structure_version())).copy()
 
     def _headcount_units(self, crit: dict) -> pd.DataFrame:
         table = unit_table(self.on)
@@ -628,15 +650,11 @@ class Facts:
         cohort end date (the forecast adds them as completions on that date)."""
         cols = ["official_id", "course_id", "end_date", "course_code", "category",
                 "validity_months", "qual_kind", "qual_level"]
-        return select_frame(
+        return select_frame(_scheduled(
             sa.select(Enrollment.official_id, Enrollment.course_id, Cohort.end_date, Course.code,
                       Course.category, Course.validity_months, Course.qualification_kind,
                       Course.qualification_level)
-            .join(Cohort, Cohort.id == Enrollment.cohort_id)
-            .join(Course, Course.id == Enrollment.course_id)
-            .where(Enrollment.status.in_(SCHEDULED_ENROLLMENT_STATUSES),
-                   Cohort.status.in_(SCHEDULED_COHORT_STATUSES), Cohort.end_date >= self.on,
-                   Enrollment.official_id.in_(sa.select(Official.id).where(self._where))), cols)
+            .join(Course, Course.id == Enrollment.course_id), self._where, self.on), cols)
 
     def scheduled_once(self) -> pd.DataFrame:
         """`scheduled()`, read once per Facts."""

@@ -12,14 +12,15 @@ import sqlalchemy as sa
 
 from courses import vocab
 from trainer.catalog.models import Course, CourseCompetency
+from trainer.core import cache
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
-from trainer.core.timeutil import utcnow
+from trainer.core.timeutil import today, utcnow
 from trainer.org.models import Unit
 from trainer.org.queries import is_province_hr
 from trainer.people.models import Official
 from trainer.targets import criteria
-from trainer.targets.facts import Facts
+from trainer.targets.facts import Facts, scheduled_end_dates
 from trainer.targets.models import Target
 from trainer.targets.presets import ORDER, PRESETS, TargetSpec
 from trainer.core.settings import young_age_limit
@@ -148,10 +149,10 @@ class Progress:
 
 
 def facts_for(where=None, *, unit_ids: list[int] | None = None,
-              young_age: int | None = None) -> Facts:
+              young_age: int | None = None, on: date | None = None) -> Facts:
     """Everything targets read, for the officials matching `where` (a scope clause) and the
     units `unit_ids` (None: all; per-unit targets count units without officials too)."""
-    return Facts.load(where, unit_ids=unit_ids,
+    return Facts.load(where, unit_ids=unit_ids, on=on,
                       young_age=young_age if young_age is not None else young_age_limit())
 
 
@@ -440,13 +441,18 @@ def trend_of(p: Progress, facts: Facts, months: int = TREND_MONTHS, *,
 
 def outlook_of(p: Progress, facts: Facts, *, months: int = TREND_MONTHS,
                vectorised: bool = True) -> Outlook:
-    on = facts.on
+    return _judged(p, trend_of(p, facts, months, vectorised=vectorised),
+                   lambda: scheduled_gains(p, facts, vectorised=vectorised), facts.on)
+
+
+def _judged(p: Progress, trend: list[tuple[date, float | None]], gains_of, on: date) -> Outlook:
+    """Pace, forecasts and status from progress today, the trend and (`gains_of()`, asked only
+    when the target is not met) the scheduled cohorts' gains."""
     no_history = p.target.criterion["kind"] in criteria.UNDATED_KINDS
-    trend = trend_of(p, facts, months, vectorised=vectorised)
     pace = None if no_history else pace_of(trend, on)
     forecast = None if p.met else forecast_date(on, p.percent, p.target.threshold, pace) \
         if pace is not None and pace > 0 else None
-    gains = [] if p.met else scheduled_gains(p, facts, vectorised=vectorised)
+    gains = [] if p.met else gains_of()
     with_cohorts = None if p.met else forecast_date(on, p.percent, p.target.threshold, pace, gains)
     status = status_code(met=p.met, total=p.total, on=on, deadline=p.target.deadline, pace=pace,
                          forecast=forecast, forecast_with_cohorts=with_cohorts,
@@ -464,22 +470,200 @@ def all_outlooks(where=None, *, facts: Facts | None = None, months: int = PACE_M
                                   trend_months=months if vectorised else None)]
 
 
-def dashboard_rows(where=None, *, unit_ids: list[int] | None = None,
-                   vectorised: bool = True) -> tuple[date, list[dict]]:
+# ---------------------------------------------------------------------------- the dashboard
+NO_GAINS = ("rating", *criteria.UNDATED_KINDS)  # what completing a course does not change
+LOAD_PARTS = 16  # parts whose facts are loaded at once (32,768 officials): bounded memory
+
+
+@dataclass
+class Tally:
+    """One target's counts over some of the scope's officials: every field is a sum over
+    officials, so the tallies of disjoint parts add up to the tally of the whole (the dashboard
+    keeps each part's between writes: core.cache § Parts). On each trend date (D of them,
+    today last) and each scheduled cohort's end date (E)."""
+    total: int  # officials of the population
+    hits: np.ndarray  # D: of them, counting on each date
+    candidates: int  # of them, not counting today and enrolled in a scheduled cohort
+    gains: np.ndarray  # E: of the candidates, counting on each end date if they complete
+    units: np.ndarray | None = None  # per-unit headcount: rows of the scope's units
+    #   (`headcount_units`) that have officials here
+    unit_hits: np.ndarray | None = None  # len(units)×D: people of the population counting
+    unit_gains: np.ndarray | None = None  # len(units)×E: the same, every scheduled completed
+
+
+def tallies_of(target, facts: Facts, dates: list[date], ends: list[date]) -> dict[int, Tally]:
+    """The target's tally on each part (core.cache) of the facts' officials, in one pass."""
+    crit = target.criterion
+    in_pop = facts.population(target.population)
+    counts = facts.counts_on(crit, dates)[0] & in_pop[:, None]
+    later = None
+    if crit["kind"] not in NO_GAINS and ends:
+        sub = facts.with_all_scheduled(levels=crit["kind"] in ("competency", "no_gap"))
+        later = sub.counts_on(crit, ends)[0] & in_pop[:, None]
+    part = facts.officials["id"].to_numpy(dtype=np.int64) // cache.PART_SIZE
+    order = np.argsort(part, kind="stable")
+    parts, starts = np.unique(part[order], return_index=True)
+
+    def per_part(m):  # m's rows (officials) summed over each part: parts × columns
+        m = np.asarray(m, dtype=np.int64)
+        m = m[:, None] if m.ndim == 1 else m
+        return np.add.reduceat(m[order], starts, axis=0) if len(part) else \
+            np.zeros((0, m.shape[1]), np.int64)
+    totals = per_part(in_pop)[:, 0]
+    hits = per_part(counts)
+    if crit["kind"] == "unit_headcount":
+        units = facts.headcount_units(crit)
+        unit = pd.Index(units["unit_id"]).get_indexer(facts.unit_key(crit).to_numpy())
+        inside = unit >= 0
+        at = np.searchsorted(parts, part[inside])  # the part's position
+        keys, row = np.unique(at * max(len(units), 1) + unit[inside], return_inverse=True)
+
+        def per_unit(m):  # people counting per (part, unit) key and date
+            return np.stack([np.bincount(row, weights=m[inside, j], minlength=len(keys))
+                             for j in range(m.shape[1])], axis=1).astype(np.int64) \
+                if m.shape[1] else np.zeros((len(keys), 0), np.int64)
+        have, will = per_unit(counts), per_unit(later if later is not None else counts[:, :0])
+        bounds = np.searchsorted(keys // max(len(units), 1), np.arange(len(parts) + 1))
+        return {int(k): Tally(int(totals[i]), hits[i], 0, np.zeros(len(ends), np.int64),
+                              keys[bounds[i]:bounds[i + 1]] % max(len(units), 1),
+                              have[bounds[i]:bounds[i + 1]], will[bounds[i]:bounds[i + 1]])
+                for i, k in enumerate(parts)}
+    if later is None:
+        return {int(k): Tally(int(totals[i]), hits[i], 0, np.zeros(0, np.int64))
+                for i, k in enumerate(parts)}
+    scheduled = facts.officials["id"].isin(facts.scheduled_once()["official_id"]).to_numpy()
+    candidates = in_pop & ~counts[:, -1] & scheduled
+    won = per_part(later & candidates[:, None])
+    n_candidates = per_part(candidates)[:, 0]
+    return {int(k): Tally(int(totals[i]), hits[i], int(n_candidates[i]), won[i])
+            for i, k in enumerate(parts)}
+
+
+def outlook_from(target, tallies: list[Tally], on: date, dates: list[date], ends: list[date],
+                 n_units: int = 0) -> Outlook:
+    """The target's outlook from the tallies of the parts of its scope (`n_units`: the scope's
+    `headcount_units` for a per-unit headcount): the same figures as `outlook_of` on the whole
+    scope's facts (tests/test_targets_trend.py, tests/test_targets_parts.py)."""
+    crit = target.criterion
+    total = sum(t.total for t in tallies)
+    known = [d >= on for d in dates] if crit["kind"] in criteria.UNDATED_KINDS else \
+        [True] * len(dates)
+    if crit["kind"] == "unit_headcount":
+        def met(field, width):  # units × dates: the unit has `count` people counting
+            have = np.zeros((n_units, width), np.int64)
+            for t in tallies:
+                have[t.units] += getattr(t, field)
+            return have >= int(crit["count"])
+        now = met("unit_hits", len(dates))
+        p = Progress(target, n_units, int(now[:, -1].sum()), None, [])
+        shares = [None if not k else 100.0 * int(now[:, j].sum()) / n_units
+                  for j, k in enumerate(known)] if n_units else []
+
+        def gains():
+            if crit["kind"] in NO_GAINS or not ends or not p.total:
+                return []
+            return _cumulative([(d, max(0.0, 100.0 * int(m.sum()) / n_units - p.percent))
+                                for d, m in zip(ends, met("unit_gains", len(ends)).T)])
+    else:
+        hits = np.sum([t.hits for t in tallies], axis=0) if tallies else np.zeros(len(dates))
+        p = Progress(target, total, int(hits[-1]), None, [])
+        shares = [None if not k else 100.0 * int(h) / total if total else 0.0
+                  for h, k in zip(hits, known)]
+
+        def gains():
+            if crit["kind"] in NO_GAINS or not ends or not p.total \
+                    or not sum(t.candidates for t in tallies):
+                return []
+            won = np.sum([t.gains for t in tallies], axis=0)
+            return _cumulative([(d, 100.0 * int(h) / p.total) for d, h in zip(ends, won)])
+    trend = list(zip(dates, shares)) if p.total else []
+    return _judged(p, trend, gains, on)
+
+
+def dashboard_rows(where=None, *, unit_ids: list[int] | None = None, vectorised: bool = True,
+                   cache_key=None) -> tuple[date, list[dict]]:
     """The dashboard's table as plain rows (cached by the view on the data version: never
-    stale): each target's figures, forecast and status, as of today. `vectorised=False` is the
-    per-date evaluation with the per-unit tables (the reference; benchmarks/bench_targets.py)."""
-    facts = facts_for(where, unit_ids=unit_ids)
-    rows = []
-    for o in all_outlooks(facts=facts, per_unit=not vectorised, vectorised=vectorised):
-        p, t = o.progress, o.progress.target
-        rows.append({"code": t.code, "source": t.source, "title": t.title,
-                     "text": describe(t, young_age=facts.young_age)[0], "percent": p.percent,
-                     "threshold": t.threshold, "counted": p.counted, "total": p.total,
-                     "by_unit": p.by_unit, "deadline": t.deadline, "met": p.met,
-                     "forecast": o.forecast, "forecast_with_cohorts": o.forecast_with_cohorts,
-                     "status_css": o.status_css, "status_label": o.status_label})
-    return facts.on, rows
+    stale): each target's figures, forecast and status, as of today.
+
+    Every target's tally is made on each part of the scope's officials (core.cache § Parts),
+    LOAD_PARTS parts at a time, and the parts' tallies are added up (`outlook_from`): memory
+    is bounded whatever the province's size. With `cache_key` (the view's scope),
+    each part's tallies are kept under it and the part's version: the first view after a write
+    recomputes only the parts the write touched. `vectorised=False` is the per-date evaluation
+    of the whole scope with the per-unit tables (the reference; benchmarks/bench_targets.py)."""
+    young_age = young_age_limit()
+    targets = list_targets()
+    if not vectorised:
+        facts = facts_for(where, unit_ids=unit_ids)
+        outlooks = all_outlooks(facts=facts, per_unit=True, vectorised=False)
+        return facts.on, [_dashboard_row(o, young_age) for o in outlooks]
+    on = today()
+    dates, ends = trend_dates(on, PACE_MONTHS), scheduled_end_dates(where, on)
+
+    def tallies(parts: list[int]) -> dict[int, dict[str, Tally]]:
+        """Each part's tallies, LOAD_PARTS parts' facts at a time (a part without officials
+        has none)."""
+        out = {}
+        for i in range(0, len(parts), LOAD_PARTS):
+            some = parts[i:i + LOAD_PARTS]
+            facts = facts_for(parts_where(where, some), unit_ids=unit_ids, on=on)
+            per_target = {t.code: tallies_of(t, facts, dates, ends) for t in targets}
+            out.update({k: {code: by_part[k] for code, by_part in per_target.items()
+                            if k in by_part} for k in some})
+        return out
+    if cache_key is None:
+        parts = list(tallies(parts_of(where)).values())
+    else:
+        versions = cache.part_versions(parts_of(where))
+        parts = list(cache.cached_many(
+            "targets-part", {k: ((cache_key, k, on, tuple(ends)), v)
+                             for k, v in versions.items()}, tallies).values())
+    units = cache.cached("targets-units", (cache_key, on), lambda: headcount_unit_counts(
+        targets, unit_ids, on), version=cache.structure_version()) if cache_key is not None \
+        else headcount_unit_counts(targets, unit_ids, on)
+    return on, [_dashboard_row(outlook_from(
+        t, [part[t.code] for part in parts if t.code in part], on, dates, ends,
+        units.get(t.code, 0)), young_age) for t in targets]
+
+
+def headcount_unit_counts(targets, unit_ids: list[int] | None, on: date) -> dict[str, int]:
+    """How many units each per-unit headcount target is evaluated on (they hold officials or
+    not: the facts of no official tell)."""
+    facts = facts_for(sa.false(), unit_ids=unit_ids, on=on)
+    return {t.code: len(facts.headcount_units(t.criterion)) for t in targets
+            if t.criterion["kind"] == "unit_headcount"}
+
+
+def parts_of(where=None) -> list[int]:
+    """The parts (core.cache) holding officials of the scope."""
+    cond = where if where is not None else sa.true()
+    part = Official.id // cache.PART_SIZE
+    return list(db.session.scalars(sa.select(part).where(cond).distinct().order_by(part)))
+
+
+def parts_where(where, parts: list[int]):
+    """The scope's officials in these parts: a range of ids per run of consecutive parts (index
+    searches)."""
+    runs: list[list[int]] = []
+    for k in sorted(parts):
+        if runs and k == runs[-1][1] + 1:
+            runs[-1][1] = k
+        else:
+            runs.append([k, k])
+    cond = where if where is not None else sa.true()
+    return sa.and_(cond, sa.or_(sa.false(), *[
+        sa.and_(Official.id >= first * cache.PART_SIZE, Official.id < (last + 1) * cache.PART_SIZE)
+        for first, last in runs]))
+
+
+def _dashboard_row(o: Outlook, young_age: int) -> dict:
+    p, t = o.progress, o.progress.target
+    return {"code": t.code, "source": t.source, "title": t.title,
+            "text": describe(t, young_age=young_age)[0], "percent": p.percent,
+            "threshold": t.threshold, "counted": p.counted, "total": p.total,
+            "by_unit": p.by_unit, "deadline": t.deadline, "met": p.met,
+            "forecast": o.forecast, "forecast_with_cohorts": o.forecast_with_cohorts,
+            "status_css": o.status_css, "status_label": o.status_label}
 
 
 # ---------------------------------------------------------------------------- who is missing

@@ -79,13 +79,15 @@ def _target_or_404(code: str):
 @role_required(*HR)
 def dashboard():
     """HR's landing page. Its table is computed once per scope, day and data version (every
-    committed write advances it: core.cache), then served from Redis."""
+    committed write advances it: core.cache), then served from Redis; after a write, from the
+    kept tallies of the parts of the province the write did not touch."""
     if ops.ensure_presets():  # a database set up before targets were data: seed once
         db.session.commit()
     scope = (current_user.role, current_user.unit_id if current_user.role != "admin" else None,
              young_age_limit(), today().isoformat())
     on, rows = cached("targets-dashboard", scope, lambda: ops.dashboard_rows(
-        officials_filter(current_user), unit_ids=visible_unit_ids(current_user)))
+        officials_filter(current_user), unit_ids=visible_unit_ids(current_user),
+        cache_key=scope))
     return render_template("targets/dashboard.html", rows=rows, today=on,
                            can_manage=ops.can_manage_targets(current_user))
 
