@@ -41,10 +41,11 @@ def officials_filter(user):
     return sa.false()
 
 
-def get_official_or_404(user, official_id: int) -> Official:
-    """The official if the user may see them; 404 otherwise (never reveal that they exist)."""
-    official = db.session.scalar(
-        sa.select(Official).where(Official.id == official_id, officials_filter(user)))
+def get_official_or_404(user, official_id: int, *options) -> Official:
+    """The official if the user may see them; 404 otherwise (never reveal that they exist).
+    `options`: loader options (what the page reads of the official, in the same query)."""
+    official = db.session.scalar(sa.select(Official).options(*options).where(
+        Official.id == official_id, officials_filter(user)))
     if official is None:
         abort(404)
     return official

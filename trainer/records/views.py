@@ -58,7 +58,8 @@ def _guidance_context(official: Official) -> dict:
 @bp.route("/toi")
 @role_required("official")
 def me():
-    official = get_official_or_404(current_user, current_user.official_id)
+    official = get_official_or_404(current_user, current_user.official_id,
+                                   orm.joinedload(Official.position))
     return render_template("records/me.html", **_guidance_context(official))
 
 
