@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from flask import g
@@ -134,3 +136,16 @@ def test_a_new_official_and_a_cohort_date_change_the_next_view(demo, make_offici
     cohort.end_date += timedelta(days=40)  # the forecast with the scheduled cohorts moves
     db.session.commit()
     assert recomputed(computed) == len(ops.parts_of())  # a cohort is not an official's row
+
+
+def test_evidence_read_a_range_of_officials_at_a_time(demo, monkeypatch):
+    """The facts' evidence and the engine's current levels, read ID_RANGE officials at a time
+    (core.frames.id_ranges), equal them read at once."""
+    from trainer.core import frames
+    from trainer.guidance.operations import load_catalogue, load_population
+    whole_facts = ops.facts_for().evidence()
+    whole_levels = load_population(load_catalogue()).current
+    monkeypatch.setattr(frames, "ID_RANGE", 37)
+    assert len(frames.id_ranges(ops.facts_for().officials["id"])) >= 8
+    pd.testing.assert_frame_equal(ops.facts_for().evidence(), whole_facts)
+    assert np.array_equal(load_population(load_catalogue()).current, whole_levels)
