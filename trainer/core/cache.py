@@ -14,7 +14,7 @@ what it touched: rows of some officials (an official, or a row carrying `officia
 assessment, a rating, an enrollment…) advance those officials' parts' versions; any other write
 (a unit, a course, a cohort, a target, a setting, a statement outside the ORM) advances the
 **structure** version, which every part's version includes. A figure that is a sum over
-officials (the target dashboard) keeps each part's share under `part_version(k)` and, after a
+officials (the target dashboard) keeps each part's share under `part_versions()` and, after a
 write, recomputes only the parts the write touched.
 
 Without Redis (one development process) nothing is kept between requests; within a request

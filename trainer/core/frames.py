@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from trainer.core.extensions import db
@@ -31,10 +32,10 @@ def id_ranges(ids) -> list[tuple[int, int]]:
     """[first, last] ranges of ID_RANGE ids covering `ids` (officials' ids): a national table
     read a range at a time, because the driver holds a whole result in memory (the 2.3 million
     assessments of 250,000 officials in one result cost 500 MB more at the peak)."""
-    ids = list(ids) if not hasattr(ids, "min") else ids
+    ids = np.asarray(ids, dtype=np.int64)
     if not len(ids):
         return []
-    first, last = int(min(ids)), int(max(ids))
+    first, last = int(ids.min()), int(ids.max())
     return [(a, min(a + ID_RANGE - 1, last)) for a in range(first, last + 1, ID_RANGE)]
 
 
