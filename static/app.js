@@ -8,7 +8,8 @@
    - data-check-all="name" on a checkbox: ticks or clears every checkbox named `name`;
    - sizes and colours the page computes per element (set here through the CSSOM, which the
      policy allows): data-percent="42.5" (a progress bar's width), data-height-rem="12",
-     data-indent-rem="2" (padding-left). (The heat map's colours are classes: app.css, .hm0…) */
+     data-indent-rem="2" (padding-left). (The heat map's colours are classes: app.css, .hm0…);
+   - table.table-stack: labels for the rows a phone stacks (see stackLabels). */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -59,9 +60,38 @@
     each("data-indent-rem", function (style, v) { style.paddingLeft = v + "rem"; });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", sizes);
-  } else {
+  // table.table-stack: each cell gets its column's name as data-label, which app.css shows
+  // above the cell when a phone stacks the rows (a header whose text is only for screen readers,
+  // .visually-hidden, gives no label).
+  function stackLabels() {
+    document.querySelectorAll("table.table-stack").forEach(function (table) {
+      var heads = [];
+      table.querySelectorAll("thead tr:first-child > th").forEach(function (th) {
+        var copy = th.cloneNode(true);
+        copy.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
+        for (var i = 0; i < (th.colSpan || 1); i++) heads.push(copy.textContent.trim());
+      });
+      table.querySelectorAll("tbody > tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          var label = heads[column];
+          if (label && cell.tagName === "TD" && cell.colSpan === 1 && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", label);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+
+  function ready() {
     sizes();
+    stackLabels();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();

@@ -130,6 +130,9 @@ def test_the_log_screens_filters_and_export(app, people, login):
     xlsx = c.get("/nhat-ky?format=xlsx&action=official_view")
     sheet = pd.read_excel(io.BytesIO(xlsx.data), header=2)
     assert list(sheet["Người thực hiện"]) == ["tochuc.a"]
+    from openpyxl import load_workbook
+    cell = load_workbook(io.BytesIO(xlsx.data)).active["A4"]  # the first row's moment
+    assert cell.is_date and cell.number_format == "dd/mm/yyyy hh:mm"
     assert login(people["admin"]).get("/nhat-ky").status_code == 200
     # The official sees who opened their record.
     mine = login(people["official_user"]).get("/toi/ai-da-xem").get_data(as_text=True)

@@ -46,7 +46,7 @@ def running(app, catalog, make_official):
             if enrollment.status == "requested":  # a course that needs HR approval
                 enrollment.status = "enrolled"
             enrollments.append(enrollment)
-        start_cohort(cohort)
+        start_cohort(cohort, on=cohort.start_date)
         cohort.start_date, cohort.end_date = T0 - timedelta(days=20), T0 + timedelta(days=10)
         db.session.flush()
         return cohort, enrollments

@@ -54,7 +54,7 @@ def degree_cohort(catalog, make_official):
             enrollment = enroll_official(make_official(**values), cohort=cohort)
             approve_enrollment(enrollment, actor="Phòng Nội vụ")
             enrollments.append(enrollment)
-        start_cohort(cohort)
+        start_cohort(cohort, on=cohort.start_date)
         db.session.commit()
         return cohort, enrollments
     return make
@@ -118,7 +118,7 @@ def test_module_results_are_all_or_nothing(app, degree_cohort):
         ops.record_module_results(cohort, 1, {(a.id, trr.id): 8.0, (b.id, ltcb.id): 11.0},
                                   on=today())
     db.session.rollback()
-    assert "điểm 11.0 phải trong khoảng 0–10" in str(info.value)
+    assert "điểm 11 phải trong khoảng 0–10" in str(info.value)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleResult)) == 0
     # A module of another term, or an enrollment of another cohort, is refused the same way.
     term2 = _modules(term=2)[0]

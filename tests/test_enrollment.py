@@ -122,7 +122,7 @@ def test_starting_a_cohort_puts_the_seated_in_progress(make_cohort, make_officia
     cohort = make_cohort(capacity=1)
     seated = ops.enroll_official(make_official(), cohort=cohort)
     waiting = ops.enroll_official(make_official(), cohort=cohort)
-    ops.start_cohort(cohort)
+    ops.start_cohort(cohort, on=cohort.start_date)
     assert (cohort.status, seated.status, waiting.status) == ("running", "in_progress",
                                                               "cancelled")
     ops.record_result(seated, passed=True, score=7.5)
@@ -264,7 +264,7 @@ def test_a_cohort_finishes_only_when_everyone_has_a_result(make_cohort, make_off
     a, b = (ops.enroll_official(make_official(), cohort=cohort) for _ in range(2))
     with pytest.raises(DomainError, match="chưa khai giảng"):
         ops.finish_cohort(cohort)
-    ops.start_cohort(cohort)
+    ops.start_cohort(cohort, on=cohort.start_date)
     ops.record_result(a, passed=True, score=6)
     with pytest.raises(DomainError, match="Còn 1 học viên chưa có kết quả"):
         ops.finish_cohort(cohort)

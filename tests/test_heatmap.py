@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 from playwright.sync_api import expect
 
 from tests.test_browser import login as browser_login
@@ -244,3 +245,89 @@ def test_a_row_expands_in_place_and_folds_again(web, province):
     expect(page.locator("table.heatmap tr[data-depth]")).to_have_count(0)
     expect(toggle).to_have_attribute("aria-expanded", "false")
     w.clean("expand and fold")
+
+
+# ---------------------------------------------------------------- issue 12 §6: names, not hovers
+def _header_labels(page_html: str) -> list[str]:
+    """The text of each competency column header of the heat map."""
+    head = page_html[page_html.index("<thead"):page_html.index("</thead>")]
+    return [re.sub(r"<[^>]+>", "", h).strip()
+            for h in re.findall(r'<th scope="col" class="heat-col">(.*?)</th>', head, re.S)]
+
+
+def test_competency_headers_show_code_and_name_and_a_legend_repeats_them(province, login):
+    page = login(province.admin).get("/bao-cao/thieu-hut").get_data(as_text=True)
+    hm = ops.heatmap()
+    assert hm.columns
+    # Every column's header reads "<code> <name>" on the page itself, not in a tooltip.
+    assert _header_labels(page) == [f"{c['code']} {c['name']}" for c in hm.columns]
+    assert "<abbr" not in page
+    legend = page[page.index('<section class="heat-legend'):]
+    legend = legend[:legend.index("</section>")]
+    assert "Chú giải mã năng lực" in legend
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", legend)
+    assert pairs == [(c["code"], str(escape(c["name"]))) for c in hm.columns]
+    assert re.search(r'<link rel="stylesheet" href="/static/heatmap.css(\?v=\d+)?">', page)
+
+
+def test_the_group_view_names_its_groups_and_needs_no_legend(province, login):
+    page = login(province.admin).get("/bao-cao/thieu-hut?view=group").get_data(as_text=True)
+    hm = ops.heatmap(by_group=True)
+    heads = re.findall(r'<th scope="col" class="heat-group-col">(.*?)</th>', page)
+    assert heads == [str(escape(c["name"])) for c in hm.columns]
+    assert "heat-legend" not in page
+
+
+@pytest.fixture
+def every_position(province, make_official):
+    """One official of each position in Xã Gamma: the heat map gets a column for nearly every
+    competency of the catalog, long names included."""
+    for position in db.session.scalars(sa.select(Position).order_by(Position.code)):
+        make_official(unit=province.g, position=position, full_name=f"Cán bộ {position.code}")
+    db.session.commit()
+    return province
+
+
+def _header_layout(page) -> dict:
+    return page.evaluate("""() => {
+        const labels = [...document.querySelectorAll('table.heatmap th.heat-col')].map(th => {
+            const label = th.querySelector('.heat-col-label');
+            const a = th.getBoundingClientRect(), b = label.getBoundingClientRect();
+            return {text: label.innerText.replace(/\\s+/g, ' ').trim(),
+                    mode: getComputedStyle(label).writingMode,
+                    inside: b.left >= a.left - 0.5 && b.right <= a.right + 0.5
+                            && b.top >= a.top - 0.5 && b.bottom <= a.bottom + 0.5,
+                    height: b.height, width: b.width};
+        });
+        const box = document.querySelector('table.heatmap').parentElement;
+        const legend = document.querySelector('.heat-legend');
+        return {labels, page: document.documentElement.scrollWidth,
+                viewport: document.documentElement.clientWidth,
+                boxScrolls: getComputedStyle(box).overflowX,
+                legendRight: legend.getBoundingClientRect().right,
+                legendItems: legend.querySelectorAll('dt').length};
+    }""")
+
+
+@pytest.mark.browser
+def test_headers_are_readable_names_on_a_desktop_and_on_a_phone(web, every_position):
+    page, w = web, Watch(web)
+    browser_login(page, every_position.admin, "/muc-tieu/")
+    names = {c["key"]: f"{c['code']} {c['name']}" for c in ops.heatmap().columns}
+    assert len(names) > 20
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        w.visit("/bao-cao/thieu-hut")
+        layout = _header_layout(page)
+        assert [label["text"] for label in layout["labels"]] == list(names.values()), width
+        for label in layout["labels"]:
+            assert label["mode"] in ("sideways-lr", "vertical-rl"), label  # turned, not hidden
+            assert label["inside"], (width, label)              # nothing spills out of its th
+            assert label["height"] <= 13 * 16 + 1, label        # long names wrap, not tower
+            assert label["width"] <= 4.2 * 16, label            # at most three lines wide
+        # The page itself never scrolls sideways; the table scrolls inside its own box.
+        assert layout["page"] <= layout["viewport"], width
+        assert layout["boxScrolls"] == "auto"
+        assert layout["legendItems"] == len(names)
+        assert layout["legendRight"] <= layout["viewport"] + 0.5, width
+    w.clean("headers")

@@ -146,11 +146,12 @@ def hostile(app, catalog, make_unit, make_official, make_user):
                            mode=vtlt.mode)
     for official in people:
         enroll_official(official, cohort=opened)
+    # ends before `opened` starts: one in-person class at a time (issue 12); its dates move below
     running = create_cohort(dlcd, code=RUNNING_CODE, start_date=T0 + timedelta(days=1),
-                            end_date=T0 + timedelta(days=30), capacity=20, location="Hội trường",
+                            end_date=T0 + timedelta(days=5), capacity=20, location="Hội trường",
                             mode=dlcd.mode)
     certified = enroll_official(people[0], cohort=running)
-    start_cohort(running)
+    start_cohort(running, on=running.start_date)
     running.start_date, running.end_date = T0 - timedelta(days=20), T0 + timedelta(days=10)
     held = cohort_ops.add_session(running, day=T0 - timedelta(days=2), start_time=time(8),
                                   end_time=time(11), place="Phòng 201")
@@ -159,8 +160,8 @@ def hostile(app, catalog, make_unit, make_official, make_user):
     assert cohort_ops.issue_certificates(running) == 1
     cohort_ops.add_session(running, day=T0 + timedelta(days=3), start_time=time(8),
                            end_time=time(11), place="Phòng 201")  # to come: it can be removed
-    mong_class = create_cohort(mong, code="MONG-01", start_date=T0 + timedelta(days=7),
-                               end_date=T0 + timedelta(days=9), capacity=20,
+    mong_class = create_cohort(mong, code="MONG-01", start_date=T0 + timedelta(days=12),
+                               end_date=T0 + timedelta(days=14), capacity=20,  # after `opened`
                                location="Hội trường", mode=mong.mode)
     requested = [enroll_official(o, cohort=mong_class) for o in people[1:]]
     assert {e.status for e in requested} == {"requested"}
@@ -188,10 +189,14 @@ def test_hostile_names_stay_text_on_the_school_pages(web, hostile):
     w.visit(f"/truong/lop/{hostile['opened']}", shows=NAMES + (OPEN_CODE,))
     expect(page.locator("h1")).to_have_text(f"Lớp {OPEN_CODE}")
     open_cancel_form(page)
+    # the class starts in a week: starting it now asks a reason first (issue 12)
+    page.get_by_role("button", name="Khai giảng sớm…").click()
+    expect(page.locator("#start-form")).to_have_class(re.compile(r"\bshow\b"))
     asked = w.dismiss_every_confirmation()
     for name in NAMES:
         assert f"Ghi {name} không tham gia lớp?" in asked
-    assert any(q.startswith(f"Khai giảng lớp {OPEN_CODE}? ") for q in asked)
+    assert any(q.startswith(f"Khai giảng lớp {OPEN_CODE} ngay hôm nay, trước ngày khai giảng ")
+               for q in asked)
     assert f"Hủy lớp {OPEN_CODE} và báo cho mọi học viên? Không thể hoàn tác." in asked
     assert len(asked) == 3 + 3  # certificates, start, cancel + one no-show each
 

@@ -43,3 +43,24 @@ def test_upgrading_a_database_with_data_keeps_its_rows(database_url, tmp_path):
             row = conn.execute(sa.text("SELECT code, cancelled_reason FROM cohorts")).one()
     assert tuple(row) == ("L1", "")
     reset_schema(url)
+
+
+def test_upgrading_drops_the_file_path_from_a_seeded_target_note(tmp_path):
+    """0008: the DL-c preset seeded before issue 12 showed "(docs/decisions.md)" to HR."""
+    from flask_migrate import downgrade, upgrade
+
+    from trainer.targets.operations import seed_presets
+    url = f"sqlite:///{tmp_path}/n.db"
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        seed_presets()
+        db.session.commit()
+        downgrade(revision="0007")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE targets SET note = 'Kỹ năng hành chính gồm tiếp dân, "
+                                 "xử lý tình huống (docs/decisions.md).' WHERE code = 'DL-c'"))
+        upgrade()
+        with db.engine.connect() as conn:
+            note = conn.execute(sa.text("SELECT note FROM targets WHERE code = 'DL-c'")).scalar()
+    assert note == "Kỹ năng hành chính gồm tiếp dân, xử lý tình huống."

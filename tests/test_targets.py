@@ -440,7 +440,8 @@ def test_target_report_exports_to_excel_and_reads_back(app, catalog, client, log
     summary = pd.read_excel(io.BytesIO(response.data), sheet_name="Mục tiêu", header=2)
     row = summary.set_index("Mã").loc["HT-6"]
     assert (row["Đạt"], row["Tổng"], row["Tỷ lệ (%)"], row["Chỉ tiêu (%)"]) == (1, 2, 50.0, 100)
-    assert row["Hạn"] == "31/12/2027" and row["Tình trạng"] == "Chưa đủ dữ liệu dự báo"
+    assert row["Hạn"] == pd.Timestamp(2027, 12, 31)  # a date cell
+    assert row["Tình trạng"] == "Chưa đủ dữ liệu dự báo"
     assert list(summary["Mã"]) == [p.code for p in PRESETS]
     units = pd.read_excel(io.BytesIO(response.data), sheet_name="Theo đơn vị", header=2)
     ht6 = units[units["Mã mục tiêu"] == "HT-6"]

@@ -9,7 +9,7 @@ from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from trainer.audit import operations as audit
-from trainer.core import cache, logs, security, settings
+from trainer.core import cache, logs, security, settings, timeutil
 from trainer.core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.from_mapping(  # fixed: not settings a deployment changes
         BABEL_DEFAULT_LOCALE="vi",
-        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_DEFAULT_TIMEZONE=timeutil.LOCAL_ZONE.key,  # the days people see: docs/i18n.md
         BOOTSTRAP_SERVE_LOCAL=True,
         PASSWORD_HASH_FAST=False,  # cheap hashes, for the test suite and benchmarks only
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from trainer.audit.models import ACTIONS, SUBJECTS
-from trainer.core.forms_util import options
+from trainer.core.forms_util import VnDateField, options
 
 
 class AuditFilterForm(FlaskForm):
@@ -19,5 +19,5 @@ class AuditFilterForm(FlaskForm):
                                                             list(SUBJECTS)),
                                validators=[Optional()])
     official = StringField("Mã cán bộ", validators=[Optional(), Length(max=32)])
-    start = DateField("Từ ngày", validators=[Optional()])
-    end = DateField("Đến ngày", validators=[Optional()])
+    start = VnDateField("Từ ngày", validators=[Optional()])
+    end = VnDateField("Đến ngày", validators=[Optional()])

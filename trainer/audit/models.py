@@ -17,6 +17,7 @@ ACTIONS = (
     ("assessment", "Ghi kết quả đánh giá"), ("result", "Ghi kết quả học tập"),
     ("approval", "Duyệt đăng ký học"), ("account", "Thay đổi tài khoản"),
     ("password", "Mật khẩu"), ("unit", "Thay đổi đơn vị"), ("token", "Dùng mã truy cập"),
+    ("early_start", "Khai giảng lớp sớm"),
 )
 SUBJECTS = (("official", "Cán bộ"), ("account", "Tài khoản"), ("unit", "Đơn vị"),
             ("batch", "Lô nhập dữ liệu"), ("enrollment", "Đăng ký học"), ("cohort", "Lớp"),

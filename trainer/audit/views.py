@@ -11,7 +11,7 @@ from trainer.audit import operations as ops
 from trainer.audit.forms import AuditFilterForm
 from trainer.audit.models import ACTIONS, SUBJECTS
 from trainer.auth.models import ROLES
-from trainer.core.display import vntime
+from trainer.core.timeutil import aware
 from trainer.core.exports import xlsx_response
 from trainer.core.extensions import db
 from trainer.core.params import MAX_PAGE, arg_choice, arg_int
@@ -43,7 +43,7 @@ def events():
     if arg_choice("format", ("xlsx",)) == "xlsx":
         rows = db.session.scalars(q.limit(EXPORT_ROWS)).all()
         frame = pd.DataFrame({
-            "Thời điểm": [vntime(e.at) for e in rows],
+            "Thời điểm": [aware(e.at) for e in rows],
             "Người thực hiện": [e.actor_name for e in rows],
             "Vai trò": [dict(ROLES).get(e.actor_role, e.actor_role) for e in rows],
             "Địa chỉ IP": [e.address for e in rows],

@@ -1,14 +1,14 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TimeField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from courses import vocab
-from trainer.core.forms_util import options
+from trainer.core.forms_util import VnDateField, options
 
 
 class SessionForm(FlaskForm):
-    day = DateField("Ngày học", validators=[DataRequired("Chọn ngày học.")])
+    day = VnDateField("Ngày học", validators=[DataRequired("Chọn ngày học.")])
     start_time = TimeField("Giờ bắt đầu", validators=[DataRequired("Nhập giờ bắt đầu.")])
     end_time = TimeField("Giờ kết thúc", validators=[DataRequired("Nhập giờ kết thúc.")])
     place = StringField("Địa điểm", validators=[Optional(), Length(max=200)])
@@ -31,10 +31,10 @@ class ReplaceCertificateForm(FlaskForm):
 class CohortForm(FlaskForm):
     course_id = SelectField("Khóa học", coerce=int)
     code = StringField("Mã lớp", validators=[DataRequired("Nhập mã lớp."), Length(max=40)])
-    start_date = DateField("Ngày khai giảng", validators=[DataRequired("Chọn ngày khai giảng.")])
-    end_date = DateField("Ngày kết thúc", validators=[DataRequired("Chọn ngày kết thúc.")])
-    enrollment_deadline = DateField("Hạn đăng ký (để trống: trước ngày khai giảng)",
-                                    validators=[Optional()])
+    start_date = VnDateField("Ngày khai giảng", validators=[DataRequired("Chọn ngày khai giảng.")])
+    end_date = VnDateField("Ngày kết thúc", validators=[DataRequired("Chọn ngày kết thúc.")])
+    enrollment_deadline = VnDateField("Hạn đăng ký (để trống: trước ngày khai giảng)",
+                                      validators=[Optional()])
     capacity = IntegerField("Sĩ số tối đa", validators=[
         DataRequired("Nhập sĩ số."), NumberRange(1, 1000, "Sĩ số từ 1 đến 1.000.")])
     location = StringField("Địa điểm", validators=[Length(max=200)])
@@ -44,3 +44,11 @@ class CohortForm(FlaskForm):
 class CancelForm(FlaskForm):
     reason = StringField("Lý do hủy lớp", validators=[DataRequired("Cần ghi lý do hủy lớp."),
                                                       Length(max=300)])
+
+
+class StartForm(FlaskForm):
+    """Starting a class: before its start date a reason and a ticked confirmation are needed
+    (learning.operations.start_cohort; issue 12)."""
+    reason = StringField("Lý do khai giảng sớm", validators=[Optional(), Length(max=300)])
+    confirm = BooleanField("Tôi hiểu: danh sách chờ và đăng ký chưa duyệt của lớp kết thúc "
+                           "ngay hôm nay, ngày khai giảng đổi thành hôm nay")

@@ -17,6 +17,7 @@ from courses import vocab
 from trainer.catalog.models import CourseModule, Provider
 from trainer.cohorts.models import Attendance, CertificateConfirmation, CohortSession
 from trainer.core import events
+from trainer.core.display import vnscore
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
 from trainer.core.tabular import (Column, ImportPlan, Table, parse_date, parse_score, parse_yes_no)
@@ -34,11 +35,6 @@ CERTIFICATE_MIN_SCORE = 5.0
 ATTENDEE_STATUSES = SEAT_STATUSES + ("completed", "failed")
 
 OUTCOMES = (("completed", "Hoàn thành"), ("failed", "Không đạt"))
-
-
-def _num(value: float) -> str:
-    """4.5 → "4,5" (Vietnamese decimal comma)."""
-    return f"{value:g}".replace(".", ",")
 
 
 def _parse_outcome(text: str) -> str:
@@ -320,7 +316,7 @@ def plan_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
         if row.cells.get("Kết quả", "") == "" and score is not None:
             outcome = "completed" if score >= pass_mark else "failed"
         if outcome == "completed" and score is not None and score < pass_mark:
-            row.error("score", f"{_num(score)} thấp hơn điểm đạt {_num(pass_mark)} của khóa, "
+            row.error("score", f"{vnscore(score)} thấp hơn điểm đạt {vnscore(pass_mark)} của khóa, "
                                "không thể “Hoàn thành”")
         if row.ok:
             if enrollment.status in SEAT_STATUSES:
@@ -331,7 +327,7 @@ def plan_results(cohort: Cohort, df: pd.DataFrame, filename: str = "tệp", *,
             else:
                 recorded = vocab.label(OUTCOMES, enrollment.status)
                 if enrollment.score is not None:
-                    recorded += f", điểm {_num(enrollment.score)}"
+                    recorded += f", điểm {vnscore(enrollment.score)}"
                 row.error("score", f"học viên đã có kết quả ({recorded}); kết quả đã ghi không "
                                    "sửa bằng tệp")
         plan.errors.extend(row.errors)
@@ -362,14 +358,20 @@ def _low_modules(enrollment_ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for eid, code, score in rows:
         out.setdefault(eid, []).append(
-            f"học phần {code}: điểm {_num(score)} < {_num(CERTIFICATE_MIN_SCORE)}")
+            f"học phần {code}: điểm {vnscore(score)} < {vnscore(CERTIFICATE_MIN_SCORE)}")
     return out
 
 
-def _reasons(cohort: Cohort, enrollments: list[Enrollment]) -> dict[int, str]:
-    """Why each enrollment may not get a certificate; an eligible one gets no key."""
+def _reasons(cohort: Cohort, enrollments: list[Enrollment],
+             planned: dict[int, tuple[str, float | None]] | None = None, *,
+             known_only: bool = False) -> dict[int, str]:
+    """Why each enrollment may not get a certificate; an eligible one gets no key. `planned`:
+    results about to be saved ({enrollment id: (outcome, score)}), read instead of the stored
+    ones; `known_only`: only what is already recorded of a learner without a result yet
+    (attendance, module results), not the missing score."""
     counts = _attendance_counts(cohort, held_only=False)
     low = _low_modules([e.id for e in enrollments])
+    planned = planned or {}
     out = {}
     for e in enrollments:
         reasons = []
@@ -384,10 +386,15 @@ def _reasons(cohort: Cohort, enrollments: list[Enrollment]) -> dict[int, str]:
             missing = c.sessions - c.present - c.absent
             if missing:
                 reasons.append(f"chưa điểm danh {missing}/{c.sessions} buổi")
-        if e.score is None:
+        outcome, score = planned.get(e.id, (e.status, e.score))
+        if outcome == "failed":
+            reasons.append("kết quả “Không đạt”")
+        elif known_only and e.id not in planned:
+            pass
+        elif score is None:
             reasons.append("chưa có điểm")
-        elif e.score < CERTIFICATE_MIN_SCORE:
-            reasons.append(f"điểm {_num(e.score)} < {_num(CERTIFICATE_MIN_SCORE)}")
+        elif score < CERTIFICATE_MIN_SCORE:
+            reasons.append(f"điểm {vnscore(score)} < {vnscore(CERTIFICATE_MIN_SCORE)}")
         reasons.extend(low.get(e.id, []))
         if reasons:
             out[e.id] = "; ".join(reasons)
@@ -398,6 +405,44 @@ def ineligible_reasons(cohort: Cohort) -> dict[int, str]:
     """{enrollment id: Vietnamese reason} for completed enrollees without a certificate who may not
     get one yet ("vắng 2/10 buổi", "điểm 4,5 < 5")."""
     return _reasons(cohort, _candidates(cohort))
+
+
+def certificate_outlook(cohort: Cohort, planned: dict[int, tuple[str, float | None]] | None = None
+                        ) -> dict[int, str]:
+    """For learners still in the class (no result yet): why each would not get a certificate —
+    no attendance, attendance short of every session, no score, a score below 5, "Không đạt".
+    Without `planned`, from what is recorded so far (attendance, module results); with the
+    results about to be saved, for those learners with their outcome and score (issue 12)."""
+    seated = [e for e in cohort.enrollments if e.status in SEAT_STATUSES]
+    if planned is not None:
+        seated = [e for e in seated if e.id in planned]
+    return _reasons(cohort, seated, planned, known_only=planned is None)
+
+
+def issue_summary(cohort: Cohort, issued: int) -> str:
+    """What "Cấp chứng chỉ" did, and when it issued nothing, why: who is not eligible and the
+    reason, or that nobody completed without a certificate yet."""
+    message = f"Đã cấp {issued} chứng chỉ." if issued else "Chưa cấp được chứng chỉ nào."
+    candidates = _candidates(cohort)
+    reasons = _reasons(cohort, candidates)
+    if reasons:
+        names = [f"{e.official.full_name} ({reasons[e.id]})" for e in candidates if e.id in reasons]
+        message += (f" {len(names)} học viên hoàn thành chưa đủ điều kiện: "
+                    + "; ".join(names[:5]) + ("…" if len(names) > 5 else "") + ".")
+    elif not issued:
+        statuses = [e.status for e in cohort.enrollments]
+        certified = sum(1 for e in cohort.enrollments if e.certificate_no)
+        pending = sum(1 for s in statuses if s in SEAT_STATUSES)
+        failed = statuses.count("failed")
+        parts = ["không có học viên nào đã ghi “Hoàn thành” mà chưa có chứng chỉ"]
+        if certified:
+            parts.append(f"{certified} học viên đã được cấp trước đó (chứng chỉ chỉ cấp một lần)")
+        if pending:
+            parts.append(f"{pending} học viên chưa có kết quả")
+        if failed:
+            parts.append(f"{failed} học viên “Không đạt”")
+        message += " Lý do: " + "; ".join(parts) + "."
+    return message
 
 
 def _next_numbers(provider: Provider, year: int):

@@ -13,7 +13,7 @@ from trainer.catalog.models import Course
 from trainer.cohorts import operations as ops
 from trainer.cohorts.certificate import certificate_pdf, confirmation_pdf
 from trainer.cohorts.forms import (CancelForm, CohortForm, CohortImportForm, ReplaceCertificateForm,
-                                   SessionForm)
+                                   SessionForm, StartForm)
 from trainer.cohorts.models import CertificateConfirmation, CohortSession
 from trainer.cohorts.operations import attendance_rates, ineligible_reasons
 from trainer.core import events
@@ -159,12 +159,8 @@ def issue(cohort_id: int):
     cohort = get_cohort_for_school_or_404(current_user, cohort_id)
     with one_commit() as outcome:
         n = ops.issue_certificates(cohort)
-        waiting = len(ops.ineligible_reasons(cohort))
+        message = ops.issue_summary(cohort, n)
     if outcome["ok"]:
-        message = f"Đã cấp {n} chứng chỉ."
-        if waiting:
-            message += (f" {waiting} học viên hoàn thành chưa đủ điều kiện "
-                        "(xem lý do trong danh sách).")
         flash(message, "success" if n else "warning")
     return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
 
@@ -292,13 +288,23 @@ def new_cohort():
 @role_required(*SCHOOL)
 def cohort(cohort_id: int):
     cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    preview = {}
     if request.method == "POST":
         with one_commit() as outcome:
             results = _parse_results(request.form)
-            n = learning_ops.record_results(cohort, results, assessor=current_user.display_name)
-        if outcome["ok"]:
+            learning_ops.check_results(cohort, results)  # a broken rule first, as on saving
+            # Before saving, the school sees who will not get a certificate and why: a
+            # "Hoàn thành" that would not earn one must be confirmed (issue 12).
+            preview = ops.certificate_outlook(cohort, results)
+            if request.form.get("confirm") or not any(
+                    results[eid][0] == "completed" for eid in preview):
+                preview = {}
+                n = learning_ops.record_results(cohort, results,
+                                                assessor=current_user.display_name)
+        if outcome["ok"] and not preview:
             flash(f"Đã ghi kết quả cho {n} học viên.", "success")
-        return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
+        if not preview:
+            return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
     roster = sorted(cohort.enrollments, key=lambda e: e.official.full_name)
     events.audit_access("official_view", subject_type="cohort", subject_id=cohort.id,
                         detail=f"danh sách học viên lớp {cohort.code} ({len(roster)} người)")
@@ -306,6 +312,9 @@ def cohort(cohort_id: int):
                            closes=learning_ops.enrollment_closes(cohort),
                            seats=cohort.capacity - learning_ops.seats_taken(cohort),
                            rates=attendance_rates(cohort), reasons=ineligible_reasons(cohort),
+                           outlook=ops.certificate_outlook(cohort), preview=preview,
+                           entered=request.form if preview else {},
+                           early=learning_ops.starts_early(cohort), start_form=StartForm(),
                            cancel_form=CancelForm())
 
 
@@ -337,8 +346,13 @@ def _parse_results(form) -> dict[int, tuple[str, float | None]]:
 @role_required(*SCHOOL)
 def start(cohort_id: int):
     cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    form = StartForm()
+    if learning_ops.starts_early(cohort) and not form.confirm.data:
+        flash(f"Lớp {cohort.code} khai giảng ngày {cohort.start_date:%d/%m/%Y}: khai giảng sớm "
+              "cần ghi lý do và đánh dấu xác nhận.", "danger")
+        return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
     with one_commit(f"Lớp {cohort.code} đã khai giảng: học viên chuyển sang “Đang học”."):
-        learning_ops.start_cohort(cohort)
+        learning_ops.start_cohort(cohort, reason=form.reason.data or "")
     return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
 
 

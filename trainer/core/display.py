@@ -1,10 +1,12 @@
 """Vietnamese display helpers for templates and exports (dd/mm/yyyy, 1.234,5)."""
 from __future__ import annotations
 
+import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from courses import vocab
+from trainer.core.timeutil import LOCAL_ZONE, local, local_date
 
 label = vocab.label
 PROFICIENCY = dict(vocab.PROFICIENCY)
@@ -12,12 +14,14 @@ SCALES = vocab.QUALIFICATION_SCALES
 
 
 def vndate(value: date | datetime | None) -> str:
+    """dd/mm/yyyy. A datetime (stored in UTC) shows the day it was in Việt Nam: 18:30 UTC is
+    already 01:30 of the next day there. A date is a day already and is shown as it is."""
     if value is None:
         return ""
-    return value.strftime("%d/%m/%Y")
+    return local_date(value).strftime("%d/%m/%Y")
 
 
-VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh (no daylight saving)
+VIETNAM = LOCAL_ZONE  # Asia/Ho_Chi_Minh
 
 
 def vntime(value: datetime | None) -> str:
@@ -25,16 +29,48 @@ def vntime(value: datetime | None) -> str:
     SQLite gives it back without its zone)."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+    return local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def vnscore(value: float) -> str:
+    """A score or mark as written in Vietnamese: 4.5 → "4,5", 11.0 → "11" (no needless zeros)."""
+    return f"{value:g}".replace(".", ",")
 
 
 def vnnum(value, digits: int = 0) -> str:
-    if value is None:
+    """A number in Vietnamese form: 1.234,5 (thousands with a dot, decimals with a comma)."""
+    if value is None or value == "":
         return ""
     text = f"{value:,.{digits}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+# The five provincial documents (/work/shared/REQUIREMENTS.md, seeds/), by the prefix of their
+# requirement IDs. Pages never show an ID ("KH-5"): where the source matters they show a small
+# "Căn cứ: <document>" note (docs/i18n.md).
+SOURCE_DOCUMENTS = {
+    "HT": "Văn bản của UBND tỉnh Hà Tĩnh triển khai Nghị quyết số 02-NQ/TU ngày 16/4/2026",
+    "KH": "Nghị quyết của Ban Thường vụ Tỉnh ủy Khánh Hòa về nâng cao chất lượng cán bộ, "
+          "công chức cơ sở giai đoạn 2026–2030",
+    "DL": "Kế hoạch của UBND tỉnh Đắk Lắk triển khai Chỉ thị số 18/CT-TTg ngày 08/5/2026",
+    "LC": "Nghị quyết của Ban Thường vụ Tỉnh ủy Lai Châu về nâng cao trình độ, năng lực cán bộ "
+          "cấp xã",
+    "TQ": "Kế hoạch của UBND tỉnh Tuyên Quang triển khai Nghị quyết số 87-NQ/TU ngày 05/5/2026",
+}
+
+_SOURCE_ID = re.compile(r"\s*(HT|KH|DL|LC|TQ)(?:$|[- ])")
+
+
+def source_document(*codes: str) -> str:
+    """The documents requirement IDs come from, by name: ("KH-11", "TQ II.2") → "Nghị quyết …
+    Khánh Hòa …; Kế hoạch … Tuyên Quang …". Unknown prefixes are left out."""
+    names = []
+    for code in codes:
+        m = _SOURCE_ID.match(code or "")
+        name = SOURCE_DOCUMENTS.get(m.group(1)) if m else None
+        if name and name not in names:
+            names.append(name)
+    return "; ".join(names)
 
 
 def fold(text: str) -> str:

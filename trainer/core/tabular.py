@@ -194,10 +194,12 @@ def read_table(source, filename: str) -> pd.DataFrame:
 
 
 def _csv_text(data: bytes, filename: str) -> str:
-    """UTF-8 (with or without the BOM Excel writes); anything else says how to save it."""
-    how = ("Trong Excel chọn Lưu thành (Save As) → kiểu “CSV UTF-8 (Comma delimited) (*.csv)” "
-           "rồi tải tệp lên lại.")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """UTF-8 (with or without the BOM Excel writes); anything else says how to save it.
+    Windows-1258 / cp1252 are not guessed: almost any bytes decode in them, so a wrong guess would
+    store garbled names without a word (docs/i18n.md)."""
+    how = ("Mở tệp trong Excel, chọn Tệp → Lưu như, ở ô kiểu tệp chọn “CSV UTF-8” (phân tách "
+           "bằng dấu phẩy) rồi tải tệp lên lại; hoặc tải lên tệp Excel .xlsx.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         raise DomainError(f"Không đọc được tệp “{filename}”: tệp được lưu dạng Unicode "
                           f"(UTF-16), không phải CSV UTF-8. {how}")
     try:
@@ -215,6 +217,10 @@ def parse_date(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+    day_first = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
+    if day_first and 1 <= int(day_first[2]) <= 12:  # 31/02/2026: the calendar has no such day
+        raise ValueError(f"“{text}” không phải ngày hợp lệ: tháng {int(day_first[2]):02d}/"
+                         f"{day_first[3]} không có ngày {int(day_first[1])}")
     raise ValueError(f"“{text}” không phải ngày hợp lệ (dd/mm/yyyy)")
 
 

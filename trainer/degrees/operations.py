@@ -16,6 +16,7 @@ from trainer.core import events
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
 from trainer.core.frames import select_frame
+from trainer.core.display import vnscore
 from trainer.core.timeutil import today
 from trainer.degrees.models import ModuleResult
 from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort,
@@ -82,7 +83,8 @@ def record_module_results(cohort: Cohort, term: int,
             errors.append(f"{who}: không ghi được điểm cho đăng ký đang ở trạng thái “"
                           f"{vocab.label(ENROLLMENT_STATUSES, enrollment.status)}”.")
         elif score is None or not 0 <= score <= 10:      # NaN fails both comparisons
-            errors.append(f"{who}, học phần “{module.name}”: điểm {score} phải trong khoảng 0–10.")
+            errors.append(f"{who}, học phần “{module.name}”: điểm {vnscore(score)} phải trong "
+                          "khoảng 0–10.")
     if errors:
         raise DomainError(" ".join(dict.fromkeys(errors)))
 

@@ -1,11 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FloatField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (FloatField, IntegerField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
 from courses import vocab
-from trainer.core.forms_util import options
+from trainer.core.forms_util import VnDateField, options
 
 WEIGHT_LABELS = {"gap": "Mức thiếu hụt được bù", "mandatory": "Bắt buộc theo vị trí",
                  "young": "Cán bộ trẻ", "female": "Cán bộ nữ", "minority": "Dân tộc thiểu số"}
@@ -36,9 +36,9 @@ class CreateCohortsForm(ProposalParamsForm):
     """Dates and place entered once for every proposed class."""
     code_prefix = StringField("Mã lớp (tiền tố, tự thêm -01, -02…)", validators=[
         DataRequired("Nhập mã lớp."), Length(max=36, message="Mã lớp tối đa 36 ký tự.")])
-    start_date = DateField("Ngày khai giảng", validators=[DataRequired("Chọn ngày khai giảng.")])
-    end_date = DateField("Ngày kết thúc", validators=[DataRequired("Chọn ngày kết thúc.")])
-    enrollment_deadline = DateField("Hạn đăng ký (không bắt buộc)", validators=[Optional()])
+    start_date = VnDateField("Ngày khai giảng", validators=[DataRequired("Chọn ngày khai giảng.")])
+    end_date = VnDateField("Ngày kết thúc", validators=[DataRequired("Chọn ngày kết thúc.")])
+    enrollment_deadline = VnDateField("Hạn đăng ký (không bắt buộc)", validators=[Optional()])
     location = StringField("Địa điểm", validators=[Length(max=200)])
     mode = SelectField("Hình thức", choices=options(vocab.MODES))
 
@@ -57,8 +57,8 @@ class RejectForm(FlaskForm):
 
 class ScheduleForm(FlaskForm):
     code = StringField("Mã lớp", validators=[DataRequired("Nhập mã lớp."), Length(max=40)])
-    start_date = DateField("Ngày khai giảng", validators=[DataRequired("Chọn ngày khai giảng.")])
-    end_date = DateField("Ngày kết thúc", validators=[DataRequired("Chọn ngày kết thúc.")])
+    start_date = VnDateField("Ngày khai giảng", validators=[DataRequired("Chọn ngày khai giảng.")])
+    end_date = VnDateField("Ngày kết thúc", validators=[DataRequired("Chọn ngày kết thúc.")])
     capacity = IntegerField("Sĩ số tối đa", validators=[
         DataRequired("Nhập sĩ số."), NumberRange(1, 1000, "Sĩ số từ 1 đến 1.000.")])
     location = StringField("Địa điểm", validators=[Length(max=200)])

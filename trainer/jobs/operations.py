@@ -118,7 +118,7 @@ def _file_key(job_id: str) -> str:
 
 
 UNCONFIGURED = ("Máy chủ chưa cấu hình hàng đợi việc nền (Redis, thiết lập TRAINER_REDIS_URL) nên "
-                "chưa tạo được các báo cáo lớn. Hãy báo quản trị viên (docs/jobs.md).")
+                "chưa tạo được các báo cáo lớn. Hãy báo quản trị viên.")
 UNREACHABLE = ("Không kết nối được hàng đợi việc nền (Redis). Vui lòng thử lại sau ít phút; nếu "
                "vẫn lỗi, hãy báo quản trị viên.")
 

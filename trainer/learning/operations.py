@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from courses import vocab
 from trainer.catalog.models import Course
 from trainer.core import events
+from trainer.core.display import vnscore
 from trainer.core.errors import DomainError, NotAllowed
 from trainer.core.extensions import db
 from trainer.core.timeutil import today
@@ -87,6 +88,45 @@ def _active_enrollment(official: Official, course: Course) -> Enrollment | None:
                  or not completion_expired(e.completed_on, course.validity_months)), None)
 
 
+# Modes that take the official away from the office for the class's dates (LC-P2, vừa học vừa
+# làm): an online class does not, so it never clashes.
+ATTENDED_MODES = ("in_person", "blended")
+
+
+def clashing_enrollment(official: Official, cohort: Cohort, *,
+                        ignore: Enrollment | None = None) -> Enrollment | None:
+    """Another in-person or blended class of the official, still under way (asked, approved,
+    seated, waiting or studying), whose dates overlap `cohort`'s; None when there is none or
+    `cohort` is online. The one rule of "one class at a time" (issue 12): enrollment and
+    approval both ask it, after locking the official's row (lock_row: official, then cohort)."""
+    if cohort is None or cohort.mode not in ATTENDED_MODES:
+        return None
+    q = (sa.select(Enrollment).join(Cohort, Cohort.id == Enrollment.cohort_id)
+         .where(Enrollment.official_id == official.id,
+                Enrollment.status.in_(ACTIVE_STATUSES),
+                Cohort.id != cohort.id, Cohort.status.in_(("open", "running")),
+                Cohort.mode.in_(ATTENDED_MODES),
+                Cohort.start_date <= cohort.end_date, Cohort.end_date >= cohort.start_date)
+         .order_by(Cohort.start_date, Enrollment.id))
+    if ignore is not None and ignore.id is not None:
+        q = q.where(Enrollment.id != ignore.id)
+    return db.session.scalars(q.limit(1)).first()
+
+
+def _refuse_clash(official: Official, cohort: Cohort | None, *,
+                  ignore: Enrollment | None = None) -> None:
+    other = clashing_enrollment(official, cohort, ignore=ignore) if cohort is not None else None
+    if other is None:
+        return
+    theirs = other.cohort
+    raise DomainError(
+        f"{official.full_name} đã có lớp {theirs.code} “{theirs.course.name}” "
+        f"({theirs.start_date:%d/%m/%Y}–{theirs.end_date:%d/%m/%Y}, "
+        f"{vocab.label(vocab.MODES, theirs.mode).lower()}) trùng thời gian với lớp {cohort.code} "
+        f"({cohort.start_date:%d/%m/%Y}–{cohort.end_date:%d/%m/%Y}): không thể học hai lớp "
+        "trực tiếp hoặc kết hợp cùng lúc. Hãy rút đăng ký lớp kia hoặc chọn lớp khác.")
+
+
 def _cohort_link(enrollment: Enrollment) -> str:
     return "/khoa-hoc-cua-toi"
 
@@ -149,6 +189,7 @@ def enroll_official(official: Official, *, cohort: Cohort | None = None,
     if existing is not None:
         word = "đã hoàn thành" if existing.status == "completed" else "đang đăng ký"
         raise DomainError(f"{official.full_name} {word} khóa “{course.name}”.")
+    _refuse_clash(official, cohort)
     enrollment = Enrollment(official_id=official.id, course_id=course.id,
                             cohort_id=cohort.id if cohort else None, status="requested")
     db.session.add(enrollment)
@@ -162,6 +203,8 @@ def approve_enrollment(enrollment: Enrollment, *, actor: str) -> None:
     """HR of the official's unit approves a request: it then gets a seat or a waitlist place."""
     if enrollment.status != "requested":
         raise DomainError("Chỉ duyệt được đăng ký đang chờ duyệt.")
+    lock_row(Official, enrollment.official_id)  # official first; _place locks the cohort after
+    _refuse_clash(enrollment.official, enrollment.cohort, ignore=enrollment)
     enrollment.status, enrollment.decided_by = "approved", actor
     events.tell(enrollment.official, "approved", f"Đăng ký khóa “{enrollment.course.name}” được duyệt",
                 f"Người duyệt: {actor}.", link=_cohort_link(enrollment))
@@ -242,16 +285,40 @@ def cancel_cohort(cohort: Cohort, *, reason: str) -> int:
     return len(affected)
 
 
-def start_cohort(cohort: Cohort) -> None:
-    """The class begins: seated enrollees are in progress; the waitlist and requests lapse."""
+def starts_early(cohort: Cohort, on: date | None = None) -> bool:
+    """The class would start before its start date (the school must give a reason)."""
+    return (on or today()) < cohort.start_date
+
+
+def start_cohort(cohort: Cohort, *, reason: str = "", on: date | None = None) -> None:
+    """The class begins: seated enrollees are in progress; the waitlist and requests lapse (and
+    are told). A class starts from its start date: earlier only with a reason, which is audited,
+    and the start date becomes the day it really started (issue 12)."""
     if cohort.status != "open":
         raise DomainError(f"Lớp {cohort.code} không ở trạng thái đang tuyển.")
+    on = on or today()
+    reason = (reason or "").strip()
+    early = starts_early(cohort, on)
+    if early and not reason:
+        raise DomainError(f"Lớp {cohort.code} khai giảng ngày {cohort.start_date:%d/%m/%Y}: chưa "
+                          "đến ngày. Khai giảng sớm cần ghi lý do và xác nhận (danh sách chờ và "
+                          "đăng ký chưa duyệt sẽ kết thúc ngay hôm nay).")
+    lock_row(Cohort, cohort.id)
+    if early:
+        events.audit("early_start", subject_type="cohort", subject_id=cohort.id,
+                     detail=f"{cohort.code}: khai giảng {on:%d/%m/%Y} thay vì "
+                            f"{cohort.start_date:%d/%m/%Y}. Lý do: {reason[:250]}")
+        cohort.start_date = on
     cohort.status = "running"
     for enrollment in cohort.enrollments:
         if enrollment.status == "enrolled":
             enrollment.status = "in_progress"
         elif enrollment.status in ("waitlisted", "requested", "approved"):
             enrollment.status = "cancelled"
+            events.tell(enrollment.official, "cancelled", f"Lớp {cohort.code} đã khai giảng",
+                        f"Lớp “{cohort.course.name}” đã khai giảng ngày {on:%d/%m/%Y}; đăng ký "
+                        "của bạn (chờ duyệt hoặc danh sách chờ) đã kết thúc. Bạn có thể đăng ký "
+                        "lớp khác.", link="/toi")
     db.session.flush()
 
 
@@ -317,19 +384,26 @@ def create_cohort(course: Course, *, code: str, start_date: date, end_date: date
     return cohort
 
 
+def check_result(enrollment: Enrollment, *, passed: bool, score: float | None) -> None:
+    """The rules a result must meet, checked without writing (record_result, and the results
+    preview of the class page)."""
+    if enrollment.status not in SEAT_STATUSES:
+        raise DomainError(f"Không ghi được kết quả cho đăng ký đang ở trạng thái "
+                          f"“{vocab.label(ENROLLMENT_STATUSES, enrollment.status)}”.")
+    if score is not None and not 0 <= score <= 10:
+        raise DomainError(f"Điểm {vnscore(score)} phải trong khoảng 0–10.")
+    if passed and score is not None and score < enrollment.course.pass_mark:
+        raise DomainError(f"Điểm {vnscore(score)} thấp hơn điểm đạt {vnscore(enrollment.course.pass_mark)} "
+                          "của khóa.")
+
+
 def record_result(enrollment: Enrollment, *, passed: bool, score: float | None,
                   on: date | None = None, assessor: str = "") -> None:
     """Record a result. A pass (score ≥ the course's pass mark) adds course-completion evidence at
     the course's level for each competency it teaches (the loop of DESIGN.md); the qualification
     it grants is read from the completed enrollment (learning.queries). A fail adds nothing."""
     course = enrollment.course
-    if enrollment.status not in SEAT_STATUSES:
-        raise DomainError(f"Không ghi được kết quả cho đăng ký đang ở trạng thái "
-                          f"“{vocab.label(ENROLLMENT_STATUSES, enrollment.status)}”.")
-    if score is not None and not 0 <= score <= 10:
-        raise DomainError(f"Điểm {score} phải trong khoảng 0–10.")
-    if passed and score is not None and score < course.pass_mark:
-        raise DomainError(f"Điểm {score:g} thấp hơn điểm đạt {course.pass_mark:g} của khóa.")
+    check_result(enrollment, passed=passed, score=score)
     on = on or today()
     enrollment.score = score
     enrollment.status = "completed" if passed else "failed"
@@ -342,9 +416,9 @@ def record_result(enrollment: Enrollment, *, passed: bool, score: float | None,
                                       enrollment_id=enrollment.id))
     outcome = "Hoàn thành" if passed else "Chưa đạt"
     events.tell(enrollment.official, "result", f"Kết quả khóa “{course.name}”: {outcome}",
-                f"Điểm: {score:g}." if score is not None else "", link=_cohort_link(enrollment))
+                f"Điểm: {vnscore(score)}." if score is not None else "", link=_cohort_link(enrollment))
     events.audit("result", subject_type="official", subject_id=enrollment.official_id,
-                 detail=f"{course.code}: {outcome}" + (f", điểm {score:g}" if score is not None
+                 detail=f"{course.code}: {outcome}" + (f", điểm {vnscore(score)}" if score is not None
                                                        else ""))
     db.session.flush()
 
@@ -352,6 +426,17 @@ def record_result(enrollment: Enrollment, *, passed: bool, score: float | None,
 def record_results(cohort: Cohort, results: dict[int, tuple[str, float | None]], *,
                    assessor: str, on: date | None = None) -> int:
     """Bulk entry for a cohort: {enrollment id: ('completed'|'failed', score)}. All or nothing."""
+    return _each_result(cohort, results, lambda enrollment, passed, score: record_result(
+        enrollment, passed=passed, score=score, on=on, assessor=assessor))
+
+
+def check_results(cohort: Cohort, results: dict[int, tuple[str, float | None]]) -> None:
+    """record_results' checks without writing: every error, by learner, or nothing."""
+    _each_result(cohort, results, lambda enrollment, passed, score: check_result(
+        enrollment, passed=passed, score=score))
+
+
+def _each_result(cohort: Cohort, results: dict[int, tuple[str, float | None]], do) -> int:
     by_id = {e.id: e for e in cohort.enrollments}
     errors, done = [], 0
     for enrollment_id, (outcome, score) in results.items():
@@ -360,8 +445,7 @@ def record_results(cohort: Cohort, results: dict[int, tuple[str, float | None]],
             errors.append(f"Đăng ký #{enrollment_id} không thuộc lớp {cohort.code}.")
             continue
         try:
-            record_result(enrollment, passed=outcome == "completed", score=score, on=on,
-                          assessor=assessor)
+            do(enrollment, outcome == "completed", score)
             done += 1
         except DomainError as e:
             errors.append(f"{enrollment.official.full_name}: {e}")

@@ -18,15 +18,39 @@ from trainer.people.models import Official
 bp = Blueprint("learning", __name__)
 
 
+def open_cohorts_by_course(course_ids) -> dict[int, list[tuple[Cohort, int]]]:
+    """{course id: [(cohort, seats left), …]} of the cohorts still taking enrollments, in one
+    query for all the courses (ops.open_cohorts)."""
+    out: dict[int, list[tuple[Cohort, int]]] = {}
+    for cohort, seats in ops.open_cohorts(list(course_ids)):
+        out.setdefault(cohort.course_id, []).append((cohort, seats))
+    return out
+
+
+@bp.app_context_processor
+def _enroll_helpers():
+    # Pages that show a course to enroll in without their view knowing it (the qualification
+    # gaps of records/_qualifications.html) find its open cohorts through this one call.
+    return {"open_cohorts_by_course": open_cohorts_by_course}
+
+
+def _may_enroll(user) -> bool:
+    return user.role == "official" and user.official_id is not None
+
+
 @bp.route("/khoa-hoc")
 @login_required
 def catalog():
+    """The catalog, each course with its open cohorts and seats left; an official enrolls from
+    here through the same endpoint and rules as from the learning path."""
     q = request.args.get("q", "").strip()
     courses = db.session.scalars(sa.select(Course).order_by(Course.category, Course.name)).all()
     if q:
         needle = fold(q)
         courses = [c for c in courses if needle in fold(c.name) or needle in fold(c.code)]
-    return render_template("learning/catalog.html", courses=courses, q=q)
+    return render_template("learning/catalog.html", courses=courses, q=q,
+                           cohorts=open_cohorts_by_course(c.id for c in courses),
+                           can_enroll=_may_enroll(current_user))
 
 
 @bp.route("/dang-ky", methods=["POST"])

@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import NumberInput
 
 from courses import vocab
-from trainer.core.forms_util import options
+from trainer.core.forms_util import VnDateField, options
 from trainer.plans.models import REVIEW_OUTCOMES
 from trainer.plans.operations import QUARTER_LABELS
 
@@ -16,7 +16,7 @@ class ReviewForm(FlaskForm):
     """KH-6. The level fields (`level_<competency id>`) are added per course by `review_form`."""
     outcome = SelectField("Kết quả vận dụng", choices=options(REVIEW_OUTCOMES),
                           validators=[DataRequired("Chọn kết quả vận dụng.")])
-    reviewed_on = DateField("Ngày đánh giá", validators=[DataRequired("Chọn ngày đánh giá.")])
+    reviewed_on = VnDateField("Ngày đánh giá", validators=[DataRequired("Chọn ngày đánh giá.")])
     note = TextAreaField("Nhận xét", validators=[Length(max=2000)])
 
     def levels(self) -> dict[int, int]:

@@ -221,7 +221,7 @@ def submit(plan_id: int):
     with one_commit("Đã gửi kế hoạch lên tỉnh.") as outcome:
         late = ops.submit_plan(plan)
     if outcome["ok"] and late:
-        flash(f"Kế hoạch gửi sau hạn {ops.submission_deadline(plan.year):%d/%m/%Y} (TQ II.2): "
+        flash(f"Kế hoạch gửi sau hạn {ops.submission_deadline(plan.year):%d/%m/%Y}: "
               f"đã ghi nhận là gửi muộn.", "warning")
     return _back(plan)
 

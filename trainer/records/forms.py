@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange
 
 from courses import vocab
-from trainer.core.forms_util import options
+from trainer.core.forms_util import VnDateField, options
 
 
 class AssessmentForm(FlaskForm):
@@ -12,7 +12,7 @@ class AssessmentForm(FlaskForm):
                         choices=options((v, f"{v} – {label}") for v, label in vocab.PROFICIENCY))
     source = SelectField("Nguồn", choices=options((c, l) for c, l in vocab.ASSESSMENT_SOURCES
                                                   if c != "course"), default="supervisor")
-    assessed_on = DateField("Ngày đánh giá", validators=[DataRequired("Chọn ngày đánh giá.")])
+    assessed_on = VnDateField("Ngày đánh giá", validators=[DataRequired("Chọn ngày đánh giá.")])
 
 
 class OfficialFilterForm(FlaskForm):

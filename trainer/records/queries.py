@@ -90,7 +90,7 @@ def export_frame(df: pd.DataFrame) -> pd.DataFrame:
     scales = vocab.QUALIFICATION_SCALES
     return pd.DataFrame({
         "Họ và tên": df["full_name"], "Mã cán bộ": df["code"],
-        "Ngày sinh": pd.to_datetime(df["birth_date"]).dt.strftime("%d/%m/%Y"),
+        "Ngày sinh": pd.to_datetime(df["birth_date"]),
         "Giới tính": df["gender"].map(dict(vocab.GENDERS)), "Dân tộc": df["ethnicity"],
         "Đơn vị": df["unit_name"], "Xã, phường": df["commune_name"],
         "Vị trí việc làm": df["position_name"].fillna(""),

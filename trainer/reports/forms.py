@@ -16,7 +16,7 @@ class ReportFilterForm(FlaskForm):
     position = SelectField("Vị trí việc làm", coerce=int, default=0)
     group = SelectField("Nhóm cán bộ", default="")
     view = SelectField("Cột", default="competency", choices=options(
-        [("competency", "Theo từng năng lực"), ("group", "Theo nhóm năng lực (KH-1)")]))
+        [("competency", "Theo từng năng lực"), ("group", "Theo nhóm năng lực")]))
 
 
 def group_choices(young_age: int) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from courses import vocab
 from trainer.catalog.models import Competency, Course, CourseCompetency, Position
 from trainer.core.frames import select_frame
 from trainer.core.settings import DEFAULTS
-from trainer.core.timeutil import today
+from trainer.core.timeutil import LOCAL_ZONE, today
 from trainer.guidance.operations import load_catalogue, load_population, unit_gap_report
 from trainer.learning.models import ACTIVE_STATUSES, Cohort, Enrollment
 from trainer.learning.queries import MIN_COLUMNS, QUAL_COLUMNS, officials_frame
@@ -542,10 +542,10 @@ def qualification_frames(report: QualificationReport) -> dict[str, pd.DataFrame]
 # 3. Warnings (KH-8)
 
 WARNING_KINDS = (
-    ("below_standard", "Chưa đạt tiêu chuẩn chức danh, vị trí (KH-8)"),
-    ("skipped", "Được cử đi học nhưng không tham gia (TQ III.4.4)"),
-    ("not_reviewed", "Chưa được đánh giá theo khung năng lực trong kỳ (KH-2, DL-a)"),
-    ("no_change", "Năng lực không thay đổi sau đào tạo (KH-6)"),
+    ("below_standard", "Chưa đạt tiêu chuẩn chức danh, vị trí"),
+    ("skipped", "Được cử đi học nhưng không tham gia"),
+    ("not_reviewed", "Chưa được đánh giá theo khung năng lực trong kỳ"),
+    ("no_change", "Năng lực không thay đổi sau đào tạo"),
 )
 WARNING_COLUMNS = ["official_id", "code", "full_name", "unit_name", "position_name", "reason",
                    "on"]
@@ -599,7 +599,8 @@ def _skipped_training(cond) -> pd.DataFrame:
     if en.empty:
         return pd.DataFrame(columns=["official_id", "reason", "on"])
     start = pd.to_datetime(en["start"])
-    left = pd.to_datetime(en["updated_at"], utc=True).dt.tz_localize(None).dt.normalize()
+    left = pd.to_datetime(en["updated_at"], utc=True).dt.tz_convert(LOCAL_ZONE.key) \
+        .dt.tz_localize(None).dt.normalize()  # the day in Việt Nam
     late = (en["status"] == "withdrawn") & start.notna() & (left >= start)
     en = en[(en["status"] == "no_show") | late].copy()
     start, left = start[en.index], left[en.index]
@@ -723,7 +724,7 @@ def warning_frames(warnings: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
         out[sheet[kind]] = pd.DataFrame({
             "Họ và tên": w["full_name"], "Mã cán bộ": w["code"], "Đơn vị": w["unit_name"],
             "Vị trí việc làm": w["position_name"], "Lý do": w["reason"],
-            "Ngày": w["on"].dt.strftime("%d/%m/%Y").fillna("")})
+            "Ngày": w["on"]})
     return out
 
 

@@ -36,7 +36,7 @@ jobs.register_export("reports.gaps", "Bản đồ thiếu hụt năng lực (Exc
                      endpoint="reports.gaps", roles=HR)
 jobs.register_export("reports.standards", "Cán bộ chưa đạt tiêu chuẩn trình độ (Excel)",
                      endpoint="reports.standards", roles=HR)
-jobs.register_export("reports.warnings", "Cảnh báo cán bộ, công chức — KH-8 (Excel)",
+jobs.register_export("reports.warnings", "Cảnh báo cán bộ, công chức (Excel)",
                      endpoint="reports.warnings", roles=HR)
 # Rows of the heatmap per page (issue 11: the page stays small at any size of province).
 UNIT_ROWS_PER_PAGE = 50
@@ -203,7 +203,7 @@ def warnings():
     report = ops.warnings_report(officials_filter(current_user), review_months=months)
     if _wants_xlsx():
         return jobs.ExportFile(ops.warning_frames(report),
-                               title="Cảnh báo cán bộ, công chức (KH-8)", unit=_scope_name(),
+                               title="Cảnh báo cán bộ, công chức", unit=_scope_name(),
                                filename="canh-bao.xlsx")
     kind = request.args.get("kind")
     if kind not in report:
@@ -219,6 +219,6 @@ def composition():
     c = ops.composition_report(officials_filter(current_user), young_age=young_age_limit())
     if _wants_xlsx():
         return xlsx_response(ops.composition_frames(c),
-                             title="Cơ cấu cán bộ trẻ, nữ, dân tộc thiểu số (KH-11)",
+                             title="Cơ cấu cán bộ trẻ, nữ, dân tộc thiểu số",
                              unit=_scope_name(), filename="co-cau-can-bo.xlsx")
     return render_template("reports/composition.html", c=c, this_year=today().year)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField,
+from wtforms import (IntegerField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from courses import vocab
-from trainer.core.forms_util import options
+from trainer.core.forms_util import VnDateField, options
 from trainer.targets.criteria import CRITERION_KINDS
 
 YES_NO = [("", "Không lọc"), ("yes", "Có"), ("no", "Không")]
@@ -38,7 +38,8 @@ class TargetForm(FlaskForm):
         max=60, message="Nguồn tối đa 60 ký tự.")])
     note = TextAreaField("Ghi chú", validators=[Optional()])
     threshold = StringField("Chỉ tiêu (%)", validators=[DataRequired("Nhập chỉ tiêu (%).")])
-    deadline = DateField("Hạn hoàn thành", validators=[DataRequired("Nhập hạn hoàn thành (ngày).")])
+    deadline = VnDateField("Hạn hoàn thành",
+                           validators=[DataRequired("Nhập hạn hoàn thành (ngày).")])
 
     # Population (đối tượng)
     unit_id = SelectField("Đơn vị (cả các đơn vị trực thuộc)", coerce=str, validate_choice=False)

@@ -883,11 +883,9 @@ def report_sheets(outlooks: list[Outlook], facts: Facts) -> dict[str, pd.DataFra
             "Mã": t.code, "Nguồn": t.source, "Mục tiêu": t.title, "Đối tượng": pop_text,
             "Tiêu chí": crit_text, "Đạt": p.counted, "Tổng": p.total,
             "Tỷ lệ (%)": round(p.percent, 1), "Chỉ tiêu (%)": t.threshold,
-            "Hạn": t.deadline.strftime("%d/%m/%Y"),
+            "Hạn": t.deadline,
             "Tốc độ (điểm %/tháng)": None if o.pace is None else round(o.pace, 2),
-            "Dự báo đạt": o.forecast.strftime("%d/%m/%Y") if o.forecast else "",
-            "Dự báo kể cả lớp đã xếp": (o.forecast_with_cohorts.strftime("%d/%m/%Y")
-                                        if o.forecast_with_cohorts else ""),
+            "Dự báo đạt": o.forecast, "Dự báo kể cả lớp đã xếp": o.forecast_with_cohorts,
             "Tình trạng": o.status_label})
         for r in p.per_unit.itertuples():
             units.append({"Mã mục tiêu": t.code, "Hạng": r.rank, "Đơn vị": r.unit_name,

@@ -31,7 +31,7 @@ PRESETS: tuple[TargetSpec, ...] = (
     TargetSpec("DL-c", "Bồi dưỡng kỹ năng số, kỹ năng hành chính, đạo đức công vụ", "DL-c",
                EVERYONE, {"kind": "course", "categories": ["digital", "skills", "ethics"],
                           "match": "all"}, 100, END_2030,
-               "Kỹ năng hành chính gồm tiếp dân, xử lý tình huống (docs/decisions.md)."),
+               "Kỹ năng hành chính gồm tiếp dân, xử lý tình huống."),
     TargetSpec("DL-d", "Cập nhật kiến thức chuyển đổi số, công nghệ thông tin, khai thác dữ liệu",
                "DL-d", EVERYONE, {"kind": "course", "categories": ["digital"], "match": "any"},
                100, END_2030),

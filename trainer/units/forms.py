@@ -1,10 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
-from wtforms.widgets import TextInput
 
 from courses import vocab
-from trainer.core.forms_util import options
+from trainer.core.forms_util import VnDateField, options
 
 
 class UnitForm(FlaskForm):
@@ -28,9 +27,8 @@ class MergeForm(FlaskForm):
     """Sáp nhập: the target, the date and the decision. `confirmed` is set by the confirmation
     step, which shows what will move before anything is written."""
     target = SelectField("Sáp nhập vào đơn vị", coerce=int)
-    merged_on = DateField("Ngày sáp nhập (theo quyết định)", format=["%d/%m/%Y", "%Y-%m-%d"],
-                          widget=TextInput(), render_kw={"placeholder": "dd/mm/yyyy"},
-                          validators=[InputRequired("Nhập ngày sáp nhập (dd/mm/yyyy).")])
+    merged_on = VnDateField("Ngày sáp nhập (theo quyết định)",
+                            validators=[InputRequired("Nhập ngày sáp nhập (dd/mm/yyyy).")])
     decision_no = StringField("Số quyết định", render_kw={"placeholder": "Ví dụ: 1234/QĐ-UBND"},
                               validators=[DataRequired("Nhập số quyết định."), Length(max=80)])
     confirmed = HiddenField()
