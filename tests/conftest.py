@@ -37,6 +37,22 @@ def pytest_configure(config):
     config.trainer_clock.start()
 
 
+def pytest_collection_modifyitems(config, items):
+    """The layout checks (axe, 360 px over every role's pages) read templates and CSS, which do
+    not depend on the database: they run in the SQLite pass, not again on PostgreSQL (100 s),
+    and the run says so."""
+    if PG_URL:
+        kept = [i for i in items if i.get_closest_marker("layout") is None]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+            items[:] = kept
+
+
+def pytest_report_header(config):
+    if PG_URL:
+        return "PostgreSQL pass: the layout checks (marker `layout`) ran in the SQLite pass"
+
+
 def pytest_unconfigure(config):
     clock = getattr(config, "trainer_clock", None)
     if clock is not None:

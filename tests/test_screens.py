@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.test_crawl import DEMO, ROLES, _pattern, _same_site, crawl, demo  # noqa: F401
@@ -121,6 +122,7 @@ def _public_pages() -> list[str]:
     return ["/dang-nhap", "/quen-mat-khau", f"/xac-minh/{code}"]
 
 
+@pytest.mark.layout
 def test_every_page_of_every_role_passes_axe_and_fits_a_360_px_phone(app, demo, chromium, live):
     _long_values()
     app.config["WTF_CSRF_ENABLED"] = False  # the crawl signs in without a form (`live` set it on)
