@@ -364,3 +364,69 @@ def test_a_broken_rule_is_answered_before_any_preview(running, make_user, login)
     assert any("Hà Thị Bình: Điểm 4 thấp hơn điểm đạt" in m for m in _flashes(client))
     db.session.expire_all()
     assert db.session.get(Enrollment, binh.id).status == "in_progress"
+
+
+# --- f) the largest share of a unit away at once ------------------------------------------------
+
+def test_hr_sets_how_many_may_be_away_and_enrolling_beyond_it_warns(
+        make_cohort, make_official, make_unit, make_user, login, province):
+    """DL "không làm ảnh hưởng đến hoạt động thường xuyên": the commune's HR sets 50%; in a
+    department of 3 the second official in class during the same days is warned (2/3), the
+    limit found on the commune above the department; a later class, an online one, or no
+    limit: no warning."""
+    _, commune, _ = province
+    department = make_unit(code="LCU-X01-VP", name="Văn phòng xã A", kind="department",
+                           parent_id=commune.id)
+    first, second, _third = (make_official(unit=department) for _ in range(3))
+    running = make_cohort("TCD-KN", starts_in=10, days=5)
+    ops.enroll_official(first, cohort=running)
+    overlapping = make_cohort("VH-QL", starts_in=12, days=3)
+    later = make_cohort("VH-QL", starts_in=20, days=3)
+    online = make_cohort("TG-QL", starts_in=11, days=3, mode="online")
+    db.session.commit()
+    assert ops.away_warning(second, overlapping) is None  # no limit anywhere yet
+
+    hr = login(make_user("hr", unit_id=commune.id))
+    assert hr.post(f"/don-vi/{commune.id}/gioi-han-di-hoc", data={"percent": "150"}) \
+        .status_code == 302
+    assert any("từ 1 đến 100" in m for m in _flashes(hr)) and commune.max_away_percent is None
+    hr.post(f"/don-vi/{commune.id}/gioi-han-di-hoc", data={"percent": "50"})
+    db.session.refresh(commune)
+    assert commune.max_away_percent == 50
+    page = _text(hr.get(f"/don-vi/{department.id}"))
+    assert "tối đa 50% cán bộ của mỗi đơn vị (theo Xã A)" in page
+
+    warning = ops.away_warning(second, overlapping)
+    assert warning and "Văn phòng xã A sẽ có 2/3 cán bộ đi học cùng lúc" in warning
+    assert overlapping.code in warning and "quá giới hạn 50% (do Xã A đặt)" in warning
+    assert ops.away_warning(second, later) is None and ops.away_warning(second, online) is None
+
+    official = login(make_user("official", official_id=second.id))
+    official.post("/dang-ky", data={"cohort_id": overlapping.id})
+    assert any("2/3 cán bộ đi học cùng lúc" in m for m in _flashes(official))
+    assert db.session.scalar(sa.select(Enrollment.status).where(
+        Enrollment.official_id == second.id)) == "enrolled"  # a warning, not a refusal
+
+    hr = login(make_user("hr", unit_id=commune.id))  # `login` signs the one test client in
+    hr.post(f"/don-vi/{commune.id}/gioi-han-di-hoc", data={"percent": ""})
+    assert any("Đã bỏ giới hạn" in m for m in _flashes(hr))
+    db.session.refresh(commune)
+    assert commune.max_away_percent is None
+
+
+def test_approving_beyond_the_limit_warns_hr(make_cohort, make_official, make_unit, make_user,
+                                             login, province):
+    _, commune, _ = province
+    commune.max_away_percent = 50
+    first, second = make_official(unit=commune), make_official(unit=commune)
+    ops.enroll_official(first, cohort=make_cohort("TCD-KN", starts_in=10, days=5))
+    needs_approval = db.session.scalar(sa.select(Course).where(
+        Course.requires_approval.is_(True), Course.mode == "in_person"))
+    cohort = make_cohort(needs_approval.code, starts_in=11, days=2)
+    request = ops.enroll_official(second, cohort=cohort)
+    db.session.commit()
+    assert request.status == "requested"
+    hr = login(make_user("hr", unit_id=commune.id))
+    hr.post(f"/duyet-dang-ky/{request.id}", data={"decision": "approve"})
+    assert any("2/2 cán bộ đi học cùng lúc" in m and "quá giới hạn 50%" in m
+               for m in _flashes(hr))

@@ -9,12 +9,13 @@ from dateutil.relativedelta import relativedelta
 from courses import vocab
 from trainer.catalog.models import Course
 from trainer.core import events
-from trainer.core.display import vnscore
+from trainer.core.display import vndate, vnnum, vnscore
 from trainer.core.errors import DomainError, NotAllowed
 from trainer.core.extensions import db
 from trainer.core.timeutil import today
 from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_STATUSES, Cohort,
                                      Enrollment)
+from trainer.org.queries import away_limit
 from trainer.people.models import Assessment, Official
 
 
@@ -111,6 +112,39 @@ def clashing_enrollment(official: Official, cohort: Cohort, *,
     if ignore is not None and ignore.id is not None:
         q = q.where(Enrollment.id != ignore.id)
     return db.session.scalars(q.limit(1)).first()
+
+
+AWAY_STATUSES = ("approved", "enrolled", "in_progress")  # holding a seat: away when it runs
+
+
+def away_warning(official: Official, cohort: Cohort | None) -> str | None:
+    """DL "không làm ảnh hưởng đến hoạt động thường xuyên": the warning when, with this
+    official, more of their unit's officials than the limit in force (org.queries.away_limit)
+    would be in an in-person or blended class during `cohort`'s dates; None otherwise. A
+    warning, not a refusal: HR decides (shown at enrollment and at approval)."""
+    if cohort is None or cohort.mode not in ATTENDED_MODES or official.unit is None:
+        return None
+    limit = away_limit(official.unit)
+    if limit is None:
+        return None
+    percent, source = limit
+    unit = official.unit
+    size = db.session.scalar(sa.select(sa.func.count(Official.id))
+                             .where(Official.unit_id == unit.id))
+    away = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Enrollment.official_id)))
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(Official, Official.id == Enrollment.official_id)
+        .where(Official.unit_id == unit.id, Official.id != official.id,
+               Enrollment.status.in_(AWAY_STATUSES), Cohort.status.in_(("open", "running")),
+               Cohort.mode.in_(ATTENDED_MODES),
+               Cohort.start_date <= cohort.end_date, Cohort.end_date >= cohort.start_date)) + 1
+    if not size or away * 100 <= percent * size:
+        return None
+    set_by = "" if source.id == unit.id else f" (do {source.name} đặt)"
+    return (f"Lưu ý: trong thời gian lớp {cohort.code} ({vndate(cohort.start_date)}–"
+            f"{vndate(cohort.end_date)}), {unit.name} sẽ có {away}/{size} cán bộ đi học cùng lúc "
+            f"({vnnum(100 * away / size)}%), quá giới hạn {percent}%{set_by}.")
 
 
 def _refuse_clash(official: Official, cohort: Cohort | None, *,

@@ -67,12 +67,15 @@ def enroll():
     if cohort is None and course is None:
         abort(404)
     with one_commit() as outcome:
+        away = ops.away_warning(official, cohort)
         enrollment = ops.enroll_official(official, cohort=cohort, course=course)
     if outcome["ok"]:
         name = enrollment.course.name
         messages = {"requested": f"Đã gửi đăng ký “{name}”, chờ đơn vị duyệt.",
                     "waitlisted": f"Lớp đã đủ chỗ: bạn ở danh sách chờ của “{name}”."}
         flash(messages.get(enrollment.status, f"Đã đăng ký “{name}”."), "success")
+        if away:
+            flash(away, "warning")
     return redirect(url_for("learning.my_courses"))
 
 
@@ -116,7 +119,11 @@ def decide(enrollment_id: int):
     name, course = enrollment.official.full_name, enrollment.course.name
     form = DecisionForm()
     approve = form.decision.data == "approve"
-    with one_commit(f"Đã {'duyệt' if approve else 'từ chối'} đăng ký của {name} (“{course}”)."):
+    with one_commit(f"Đã {'duyệt' if approve else 'từ chối'} đăng ký của {name} (“{course}”).") \
+            as outcome:
+        away = ops.away_warning(enrollment.official, enrollment.cohort) if approve else None
         ops.decide_enrollment(enrollment, approve=approve, actor=current_user.display_name,
                               reason=form.reason.data or "")
+    if outcome["ok"] and away:
+        flash(away, "warning")
     return redirect(url_for("learning.approvals"))

@@ -23,6 +23,9 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    # The largest share (%) of a unit's officials in class at once, for the unit and the units
+    # below it that set none (learning.operations.away_warning); None: no limit here.
+    max_away_percent: Mapped[int | None] = mapped_column(sa.Integer)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children",
                                                foreign_keys=[parent_id])

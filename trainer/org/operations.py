@@ -291,6 +291,17 @@ def unit_records() -> list[dict[str, str]]:
 
 # --- One unit from the form ---------------------------------------------------------------------
 
+def set_away_limit(unit: Unit, percent: int | None) -> None:
+    """The largest share (%) of the unit's officials in class at once — for the unit and the
+    units below it that set none; None lifts it (learning.operations.away_warning)."""
+    if not unit.is_open:
+        raise DomainError(f"Đơn vị “{unit.name}” {closed_text(unit)}: không đặt giới hạn được.")
+    if percent is not None and not 1 <= percent <= 100:
+        raise DomainError(f"Giới hạn {percent}% phải từ 1 đến 100 (để trống: không giới hạn).")
+    unit.max_away_percent = percent
+    db.session.flush()
+
+
 class UnitInvalid(DomainError):
     """A unit the rules refuse; `problems` are (field, message) pairs for the form's fields."""
 

@@ -143,6 +143,18 @@ def unit_subtree_ids(root_id: int) -> list[int]:
     return subtree_of(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all(), root_id)
 
 
+def away_limit(unit: Unit) -> tuple[int, Unit] | None:
+    """The share limit in force for the unit's officials (`Unit.max_away_percent`): its own, or
+    its nearest ancestor's; with the unit that set it. None: no limit."""
+    for _ in range(10):  # the tree is shallow: province → commune → department
+        if unit is None:
+            return None
+        if unit.max_away_percent is not None:
+            return unit.max_away_percent, unit
+        unit = unit.parent
+    return None
+
+
 def every_unit(ids: list[int] | None) -> bool:
     """`ids` (distinct unit ids, as `visible_unit_ids` gives them) are all the units there are."""
     return ids is None or len(ids) == db.session.scalar(sa.select(sa.func.count(Unit.id)))

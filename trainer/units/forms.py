@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from courses import vocab
 from trainer.core.forms_util import VnDateField, options
@@ -36,3 +36,12 @@ class MergeForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     """Only the CSRF token: deleting asks nothing more (the page confirms first)."""
+
+
+class AwayLimitForm(FlaskForm):
+    """The largest share of the unit's officials in class at once; empty: none set here."""
+    percent = IntegerField(
+        "Tối đa (%) cán bộ của đơn vị đi học cùng lúc",
+        render_kw={"placeholder": "Ví dụ: 30", "inputmode": "numeric"},
+        validators=[Optional(), NumberRange(1, 100, "Nhập một số từ 1 đến 100 (để trống: không "
+                                                   "giới hạn).")])

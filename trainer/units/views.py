@@ -17,12 +17,12 @@ from trainer.core.params import arg_text
 from trainer.core.views_util import one_commit, role_required
 from trainer.org import operations as org_ops
 from trainer.org.models import Unit
-from trainer.org.queries import (is_province_hr, merges_of, subtree_totals, unit_subtree_ids,
-                                 visible_unit_ids)
+from trainer.org.queries import (away_limit, is_province_hr, merges_of, subtree_totals,
+                                 unit_subtree_ids, visible_unit_ids)
 from trainer.people.queries import official_counts
 from trainer.plans.models import TrainingPlan
 from trainer.units import operations as ops
-from trainer.units.forms import DeleteForm, MergeForm, UnitForm
+from trainer.units.forms import AwayLimitForm, DeleteForm, MergeForm, UnitForm
 
 bp = Blueprint("units", __name__)
 HR = ("hr", "admin")
@@ -138,7 +138,27 @@ def unit(unit_id: int):
     return render_template("units/unit.html", unit=unit, children=children, totals=totals,
                            direct=direct.get(unit.id, 0), merged_in=merged_in,
                            merged_out=merged_out, leftovers=leftovers,
-                           can_manage=is_province_hr(current_user), delete_form=DeleteForm())
+                           can_manage=is_province_hr(current_user), delete_form=DeleteForm(),
+                           away_form=AwayLimitForm(percent=unit.max_away_percent),
+                           away_limit=away_limit(unit))
+
+
+@bp.route("/don-vi/<int:unit_id>/gioi-han-di-hoc", methods=["POST"])
+@role_required(*HR)
+def set_away_limit(unit_id: int):
+    """HR of the unit (any HR who sees it) sets how many of its officials may be in class at
+    once: a warning at enrollment and approval beyond it (learning.operations.away_warning)."""
+    unit = _unit_or_404(unit_id)
+    form = AwayLimitForm()
+    if not form.validate_on_submit():
+        for message in form.percent.errors:
+            flash(message, "danger")
+        return redirect(url_for("units.unit", unit_id=unit.id))
+    percent = form.percent.data
+    with one_commit(f"Đã đặt giới hạn {percent}% cán bộ đi học cùng lúc cho {unit.name}."
+                    if percent is not None else f"Đã bỏ giới hạn đi học cùng lúc của {unit.name}."):
+        org_ops.set_away_limit(unit, percent)
+    return redirect(url_for("units.unit", unit_id=unit.id))
 
 
 def _unit_form(unit: Unit | None) -> UnitForm:
