@@ -19,16 +19,18 @@ TODAY = date(2026, 5, 20)
 # catalog and target presets, taken from the generator before the bulk rewrite (commit
 # b0d2b84, one multi-row INSERT a table, every row in memory). They change only when the demo
 # is meant to change (or the catalog it draws from does): then take them anew with
-# `_fingerprint()` and say why in the commit.
+# `_fingerprint()` and say why in the commit. Taken anew for issue 12: units gained a column
+# (max_away_percent), and no official holds two overlapping in-person classes any more (477 →
+# 458 enrollments; the attendances' and course evidence's enrollment ids shift with them).
 BEFORE = {
-    "units": (41, "91eedbe228dcd2e4"),
+    "units": (41, "a489978d6a76f125"),
     "officials": (300, "08c6f653f8af998e"),
     "ratings": (600, "168fe9cebd46e5f8"),
-    "assessments": (2928, "ff49f10de4114476"),
+    "assessments": (2928, "2122dfd332a1a996"),
     "cohorts": (50, "9fe67322522aef84"),
     "cohort_sessions": (50, "4edd5170bce8edde"),
-    "attendances": (198, "cbd68362a4905a50"),
-    "enrollments": (477, "c852cb1fc52f13e0"),
+    "attendances": (198, "0834dce90eff8bb5"),
+    "enrollments": (458, "c7a0de8e0a4edfca"),
     "users": (6, "e946a191c9a49599"),
 }
 BULK_MODELS = ("Official", "Rating", "Assessment", "Enrollment")
@@ -181,3 +183,15 @@ def test_weighted_draws_what_random_choices_draws(seed):
         for pairs in tables:
             expected = theirs.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
             assert names.weighted(ours, pairs) == expected
+
+
+def test_no_official_holds_two_overlapping_classes(app, catalog):
+    """The demo keeps the rule enrollment keeps (learning.operations.clashing_enrollment)."""
+    from trainer.learning.models import ACTIVE_STATUSES, Cohort, Enrollment
+    from trainer.learning.operations import ATTENDED_MODES, clashing_enrollment
+    _generate(1500, 7)
+    rows = db.session.execute(
+        sa.select(Enrollment).join(Cohort).where(Enrollment.status.in_(ACTIVE_STATUSES),
+                                                 Cohort.mode.in_(ATTENDED_MODES))).scalars()
+    assert not [(e.official_id, e.cohort.code) for e in rows
+                if clashing_enrollment(e.official, e.cohort, ignore=e) is not None]

@@ -47,7 +47,7 @@ from trainer.core.errors import DomainError
 from trainer.core.extensions import db
 from trainer.core.timeutil import today as real_today
 from trainer.learning.models import Cohort, Enrollment
-from trainer.learning.operations import record_result
+from trainer.learning.operations import ATTENDED_MODES, record_result
 from trainer.org.models import Unit
 from trainer.people.identity import make_pid
 from trainer.people.models import Assessment, Official, Rating
@@ -846,21 +846,30 @@ def _fail_courses(rng: random.Random, enrolling: _Enrolling, population: list[in
 
 def _take_open_seats(rng: random.Random, enrolling: _Enrolling, gaps: list[list[int]],
                      reserved: set[int]) -> int:
-    """Seats in the open cohorts (30–80% of each) for officials whose gaps the course closes;
-    how many were taken."""
+    """Seats in the open cohorts (30–80% of each) for officials whose gaps the course closes,
+    never in two in-person or blended classes whose dates overlap (the rule enrollment keeps:
+    learning.operations.clashing_enrollment); how many were taken."""
     cat, seats = enrolling.cat, enrolling.cohorts.seats
     gap_officials: dict[int, list[int]] = defaultdict(list)
     for i, g in enumerate(gaps):
         for comp in g:
             gap_officials[comp].append(i)
+    in_class: dict[int, list[tuple[date, date]]] = defaultdict(list)  # attended classes' dates
+
+    def free(i: int, row: dict) -> bool:
+        return row["mode"] not in ATTENDED_MODES or all(
+            row["start_date"] > end or row["end_date"] < start for start, end in in_class[i])
     n_active = 0
     for row in enrolling.cohorts.open:
         course = cat.course_by_id[row["course_id"]]
         want = int(row["capacity"] * rng.uniform(0.3, 0.8))
         cands = sorted({i for comp, _l in cat.teaches.get(course.id, [])
                         for i in gap_officials.get(comp, [])
-                        if i not in reserved and course.id not in enrolling.taken[i]})
+                        if i not in reserved and course.id not in enrolling.taken[i]
+                        and free(i, row)})
         for i in rng.sample(cands, min(want, len(cands))):
+            if row["mode"] in ATTENDED_MODES:
+                in_class[i].append((row["start_date"], row["end_date"]))
             enrolling.taken[i].add(course.id)
             seats[row["id"]] -= 1
             n_active += 1
