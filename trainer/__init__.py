@@ -9,7 +9,7 @@ from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from trainer.audit import operations as audit
-from trainer.core import cache, logs, security, settings, timeutil
+from trainer.core import cache, logs, security, settings, text, timeutil
 from trainer.core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     audit.init_app(app)
     cache.init_app(app, db.session)  # the data version every committed write advances
+    text.init_app(db.session)  # every text stored in NFC
     security.init_app(app)  # CSP, security headers
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -22,6 +22,7 @@ from trainer.core.display import fold, name_key
 from trainer.core.errors import DomainError, NotAllowed
 from trainer.core.extensions import db
 from trainer.core.params import JsonRefused, json_limits, read_json
+from trainer.core.text import clean
 from trainer.guidance.operations import guidance_for
 from trainer.learning import operations as ops
 from trainer.learning.access import (get_cohort_for_school_or_404, get_official_or_404,
@@ -182,7 +183,7 @@ def _flag_arg(name: str) -> bool:
 
 def _search_arg() -> str:
     """?q=, folded (no diacritics, lower case) as the web's search boxes do."""
-    text = request.args.get("q", "").strip()
+    text = clean(request.args.get("q"))
     if len(text) > MAX_SEARCH:
         raise BadRequest(f"Tham số “q” tối đa {MAX_SEARCH} ký tự.")
     return fold(text)

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from trainer.auth.models import ROLES
 from trainer.auth.operations import USERNAME_SCHEMES
 from trainer.core.forms_util import options
+from trainer.core.text import clean
 
 
 class LoginForm(FlaskForm):
@@ -67,7 +68,7 @@ class AccountFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Tìm", validators=[Optional(), Length(max=100)])
+    q = StringField("Tìm", validators=[Optional(), Length(max=100)], filters=[clean])
     role = SelectField("Vai trò", choices=options([("", "Mọi vai trò")] + list(ROLES)),
                        validators=[Optional()])
     status = SelectField("Trạng thái", choices=options([

@@ -20,6 +20,7 @@ from flask import abort, request
 from werkzeug.exceptions import BadRequest
 
 from trainer.core.display import vnnum
+from trainer.core.text import clean
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: a larger one names nothing
 YEAR_MIN, YEAR_MAX = 2000, 2100  # plan years, report years (DraftForm's range)
@@ -42,7 +43,7 @@ class BadParameter(BadRequest):
 
 def _text(name: str, source) -> str:
     values = request.args if source is None else source
-    return (values.get(name) or "").strip()
+    return clean(values.get(name))
 
 
 def arg_text(name: str, *, max_length: int = MAX_TEXT, source: Mapping | None = None) -> str:

@@ -9,6 +9,7 @@ from trainer.core.display import fold
 from trainer.core.extensions import db
 from trainer.core.params import arg_id
 from trainer.core.views_util import one_commit, role_required
+from trainer.core.text import clean
 from trainer.learning import operations as ops
 from trainer.learning.access import get_official_or_404, officials_filter
 from trainer.learning.forms import DecisionForm
@@ -43,7 +44,7 @@ def _may_enroll(user) -> bool:
 def catalog():
     """The catalog, each course with its open cohorts and seats left; an official enrolls from
     here through the same endpoint and rules as from the learning path."""
-    q = request.args.get("q", "").strip()
+    q = clean(request.args.get("q"))
     courses = db.session.scalars(sa.select(Course).order_by(Course.category, Course.name)).all()
     if q:
         needle = fold(q)

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, NumberRange
 
 from courses import vocab
 from trainer.core.forms_util import VnDateField, options
+from trainer.core.text import clean
 
 
 class AssessmentForm(FlaskForm):
@@ -19,7 +20,7 @@ class OfficialFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form
 
-    q = StringField("Tìm theo tên hoặc mã")
+    q = StringField("Tìm theo tên hoặc mã", filters=[clean])
     unit = SelectField("Đơn vị", coerce=int, default=0)
     position = SelectField("Vị trí việc làm", coerce=int, default=0)
     gap = SelectField("Thiếu năng lực", coerce=int, default=0)
