@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -207,6 +207,24 @@ def province(app, make_unit):
     b = make_unit(code="LCU-X02", name="Xã B", parent_id=top.id)
     db.session.commit()
     return top, a, b
+
+
+@pytest.fixture
+def make_cohort(app, catalog):
+    """A class of a catalog course (by code) starting in `starts_in` days, for `days` days, in
+    the course's mode unless `mode` says otherwise; other keywords go to create_cohort."""
+    from trainer.catalog.models import Course
+    from trainer.core.timeutil import today
+    from trainer.learning.operations import create_cohort
+    counter = iter(range(1, 1000))
+
+    def make(code="TCD-KN", *, capacity=2, starts_in=10, days=3, mode=None, **kw):
+        course = db.session.scalar(sa.select(Course).where(Course.code == code))
+        start = today() + timedelta(days=starts_in)
+        return create_cohort(course, code=f"{code}-T{next(counter)}", start_date=start,
+                             end_date=start + timedelta(days=days - 1), capacity=capacity,
+                             location="Hội trường UBND xã", mode=mode or course.mode, **kw)
+    return make
 
 
 @pytest.fixture

@@ -22,20 +22,6 @@ def _course(code):
     return db.session.scalar(sa.select(Course).where(Course.code == code))
 
 
-@pytest.fixture
-def make_cohort(app, catalog):
-    counter = iter(range(1, 1000))
-
-    def make(code="TCD-KN", capacity=2, starts_in=10, **kw):
-        course = _course(code)
-        return ops.create_cohort(course, code=f"{code}-T{next(counter)}",
-                                 start_date=TODAY + timedelta(days=starts_in),
-                                 end_date=TODAY + timedelta(days=starts_in + 2),
-                                 capacity=capacity, location="Hội trường UBND xã",
-                                 mode=course.mode, **kw)
-    return make
-
-
 def _kinds(official):
     return db.session.scalars(sa.select(Notification.kind).where(
         Notification.official_id == official.id).order_by(Notification.id)).all()

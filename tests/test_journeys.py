@@ -26,20 +26,6 @@ def _course(code):
     return db.session.scalar(sa.select(Course).where(Course.code == code))
 
 
-@pytest.fixture
-def make_cohort(app, catalog):
-    counter = iter(range(1, 1000))
-
-    def make(code="TCD-KN", *, starts_in=10, days=3, capacity=5, mode=None):
-        course = _course(code)
-        return ops.create_cohort(course, code=f"{code}-J{next(counter)}",
-                                 start_date=T0 + timedelta(days=starts_in),
-                                 end_date=T0 + timedelta(days=starts_in + days - 1),
-                                 capacity=capacity, location="Hội trường UBND xã",
-                                 mode=mode or course.mode)
-    return make
-
-
 def _text(response) -> str:
     return response.get_data(as_text=True)
 
