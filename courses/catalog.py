@@ -88,8 +88,9 @@ class Position:
 class RegionPriority:
     region: str          # vocab.REGIONS (KH-9)
     competency_code: str
-    level_bump: int
+    level_bump: int      # added where the position already requires the competency
     weight: float
+    min_level: int = 0   # every position in the region requires at least this level (0: none)
 
 
 @dataclass(frozen=True)
@@ -158,14 +159,17 @@ FILES = {
                     "requires_approval", "cost", "description"),
     "positions.csv": ("code", "name", "group", "requirements", "min_education",
                       "min_political_theory", "min_state_management", "min_it"),
-    "region_priorities.csv": ("region", "competency", "level_bump", "weight"),
+    "region_priorities.csv": ("region", "competency", "level_bump", "weight", "min_level"),
     "modules.csv": ("course", "code", "name", "term", "hours"),
 }
 # Files a catalog directory may lack: modules.csv came later, so older directories still load.
 OPTIONAL_FILES = {"modules.csv"}
+# Columns a file may lack for the same reason (an absent column reads as empty cells).
+LATER_COLUMNS = {"region_priorities.csv": {"min_level"}}
 OPTIONAL_COLUMNS = {
     "competencies.csv": {"description"},
     "courses.csv": {"description", "qualification", "prerequisites", "validity_months", "cost"},
+    "region_priorities.csv": {"min_level"},
 }
 
 
@@ -222,7 +226,8 @@ def _read_table(directory: Path, file: str, errors: list[str]) -> list[_Row] | N
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in next(reader)]
-    missing = [c for c in FILES[file] if c not in header]
+    missing = [c for c in FILES[file]
+               if c not in header and c not in LATER_COLUMNS.get(file, ())]
     for column in missing:
         errors.append(f'{file}, dòng 1, cột "{column}": thiếu cột')
     seen: set[str] = set()
@@ -232,7 +237,7 @@ def _read_table(directory: Path, file: str, errors: list[str]) -> list[_Row] | N
         seen.add(column)
     if missing:
         return None
-    index = {c: header.index(c) for c in FILES[file]}
+    index = {c: header.index(c) for c in FILES[file] if c in header}
     rows: list[_Row] = []
     last_line = reader.line_num
     for record in reader:
@@ -584,6 +589,12 @@ def _load_region_priorities(rows, competency_codes):
                           f"{LEVEL_BUMP_MAX}")
                 bump = None
         weight = _float(row, "weight", 0.0, 1.0, low_open=True)
+        floor_text = row.get("min_level") or "0"
+        floor = int(floor_text) if floor_text.isdigit() and floor_text.isascii() else None
+        if floor is None or floor > vocab.MAX_LEVEL:
+            row.error("min_level", f'"{floor_text}" không hợp lệ; ghi mức từ 0 đến '
+                      f"{vocab.MAX_LEVEL} (0 hoặc để trống: vùng không thêm yêu cầu)")
+            floor = None
         if region and competency:
             key = (region, competency)
             if key in first:
@@ -591,8 +602,8 @@ def _load_region_priorities(rows, competency_codes):
                           f"dòng {first[key]}")
             else:
                 first[key] = row.line
-        ok = None not in (region, competency, bump, weight)
-        out.append(RegionPriority(region, competency, bump, weight) if ok else None)
+        ok = None not in (region, competency, bump, weight, floor)
+        out.append(RegionPriority(region, competency, bump, weight, floor) if ok else None)
     return out
 
 

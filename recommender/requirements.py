@@ -21,15 +21,20 @@ def _lookup(table: np.ndarray, index: np.ndarray, name: str) -> np.ndarray:
 
 def required_levels(position_required: np.ndarray, official_position: np.ndarray,
                     region_bump: np.ndarray, region_weight: np.ndarray,
-                    official_region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                    official_region: np.ndarray, region_floor: np.ndarray | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Required level and gap weight of every official on every competency.
 
     * ``position_required`` (P×C): level the job position (vị trí việc làm) requires, 0 = not
       required. ``official_position`` (N): index into positions, -1 = no position, which
       requires nothing.
     * ``region_bump`` (R×C): added to the required level only where the position already
-      requires the competency (> 0), clipped to 1..4; a region never adds or removes a
+      requires the competency (> 0), clipped to 1..4; a bump never adds or removes a
       requirement.
+    * ``region_floor`` (R×C, optional): the level every position in the region requires at
+      least (KH-9: an island commune's officials all need sea sovereignty and defence), 0 = no
+      floor; it adds a requirement the position lacks. An official without a position gets
+      none.
     * ``region_weight`` (R×C): extra weight of the region's priority competencies; the weight is
       ``1.0 + region_weight``. ``official_region`` (N): index into regions, -1 = none.
 
@@ -48,7 +53,16 @@ def required_levels(position_required: np.ndarray, official_position: np.ndarray
     bump = _lookup(region_bump.astype(np.int16), official_region, "official_region")
     extra = _lookup(region_weight, official_region, "official_region")
 
-    required = np.where(base > 0, np.clip(base + bump, 1, MAX_LEVEL), 0).astype(np.int8)
+    required = np.where(base > 0, np.clip(base + bump, 1, MAX_LEVEL), 0)
+    if region_floor is not None:
+        region_floor = np.asarray(region_floor)
+        if region_floor.shape != region_bump.shape:
+            raise ValueError("region_floor must be R×C as region_bump")
+        floor = _lookup(np.clip(region_floor, 0, MAX_LEVEL).astype(np.int16), official_region,
+                        "official_region")
+        placed = (np.asarray(official_position) >= 0)[:, None]
+        required = np.where(placed, np.maximum(required, floor), required)
+    required = required.astype(np.int8)
     weight = (np.float32(1.0) + extra).astype(np.float32)
     return required, weight
 

@@ -431,3 +431,18 @@ def test_modules_file_missing_a_column(data):
     rows = read_rows(data, "modules.csv")
     write_rows(data, "modules.csv", [r[:3] + r[4:] for r in rows])
     assert_reported(data, "modules.csv", 1, "term", "thiếu cột")
+
+
+def test_a_region_may_require_a_competency_of_every_position(data):
+    """min_level (issue 13 §5): optional; an island requires sea sovereignty (BD-01) and defence
+    (QP-01) at level 2 in the shipped catalog; a level beyond 4 is refused naming the cell."""
+    catalog = load_catalog(data)
+    floors = {(p.region, p.competency_code): p.min_level for p in catalog.region_priorities}
+    assert floors[("island", "BD-01")] == 2 and floors[("island", "QP-01")] == 2
+    assert floors[("urban", "DTH-01")] == 0
+    set_cell(data, "region_priorities.csv", 2, "min_level", "5")
+    assert_reported(data, "region_priorities.csv", 2, "min_level", "không hợp lệ")
+    rows = read_rows(data, "region_priorities.csv")  # an older file without the column
+    col = rows[0].index("min_level")
+    write_rows(data, "region_priorities.csv", [r[:col] + r[col + 1:] for r in rows])
+    assert all(p.min_level == 0 for p in load_catalog(data).region_priorities)

@@ -116,6 +116,23 @@ def test_required_levels_bump_only_existing_requirements_and_clip_to_4():
     assert weight.tolist() == [[1.5, 1.0, 2.0], [1.0, 1.0, 1.0], [1.5, 1.0, 2.0], [1.0, 1.0, 1.0]]
 
 
+def test_a_region_floor_adds_a_requirement_to_every_placed_official_of_the_region():
+    """KH-9 (issue 13 §5): an island requires sea sovereignty of every position, at least level
+    2; a position requiring more keeps its own; an official without a position gets none; the
+    floor never lowers a requirement and other regions are untouched."""
+    position_required = np.array([[0, 3], [0, 1]])
+    bump = np.zeros((2, 2), dtype=np.int8)
+    weight = np.zeros((2, 2), dtype=np.float32)
+    floor = np.array([[2, 2], [0, 0]])  # region 0: the island
+    required, _ = required_levels(position_required, np.array([0, 1, -1, 0]), bump, weight,
+                                  np.array([0, 0, 0, 1]), floor)
+    assert required.tolist() == [[2, 3], [2, 2], [0, 0], [0, 3]]
+    assert required.dtype == np.int8
+    with pytest.raises(ValueError, match="region_floor"):
+        required_levels(position_required, np.array([0]), bump, weight, np.array([0]),
+                        np.zeros((1, 2)))
+
+
 def test_gap_matrix_is_never_negative():
     gaps = gap_matrix(np.array([[3, 0, 2]]), np.array([[1, 2, 2]]))
     assert gaps.tolist() == [[2, 0, 0]] and gaps.dtype == np.int8

@@ -50,13 +50,16 @@ class PositionRequirement(db.Model):
 
 
 class RegionPriority(db.Model):
-    """KH-9: a region raises the weight (and possibly the required level) of some competencies."""
+    """KH-9: a region raises the weight (and possibly the required level) of some competencies,
+    and may require a competency of every position in it (`min_level`: island communes, sea
+    sovereignty and defence)."""
 
     __tablename__ = "region_priorities"
     region: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     competency_id: Mapped[int] = mapped_column(sa.ForeignKey("competencies.id"), primary_key=True)
     level_bump: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     weight: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    min_level: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
 
 
 class Provider(db.Model):

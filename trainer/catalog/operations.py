@@ -40,7 +40,8 @@ def sync_catalog(catalog: Catalog) -> dict[str, int]:
     db.session.execute(sa.delete(RegionPriority))
     for r in catalog.region_priorities:
         db.session.add(RegionPriority(region=r.region, competency_id=comps[r.competency_code].id,
-                                      level_bump=r.level_bump, weight=r.weight))
+                                      level_bump=r.level_bump, weight=r.weight,
+                                      min_level=r.min_level))
     _sync_modules(catalog, courses)
     db.session.flush()
     return {"competencies": len(catalog.competencies), "providers": len(catalog.providers),

@@ -584,7 +584,9 @@ def _supervisor(heads: dict, ci: int, pos, dkey: str | None) -> str:
 
 
 def _required_levels(cat: _Catalog, position_id: int, region: str) -> list[tuple[int, int]]:
-    """(competency id, level) the position requires in the region (its priorities raise some)."""
+    """(competency id, level) the position requires in the region (its priorities raise some):
+    what the demo assesses. What a region adds to every position (`min_level`) is left
+    unassessed, so the island's officials start with those gaps."""
     return [(c, min(4, max(1, lvl + cat.bumps.get((region, c), 0))))
             for c, lvl in cat.requirements.get(position_id, [])]
 

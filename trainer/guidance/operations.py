@@ -40,6 +40,7 @@ class Catalogue:
     position_ids: list[int]
     position_required: np.ndarray  # P×C
     region_bump: np.ndarray  # R×C
+    region_floor: np.ndarray  # R×C: the level every position in the region requires at least
     region_weight: np.ndarray  # R×C
     comp_index: dict[int, int] = field(default_factory=dict)
     course_index: dict[int, int] = field(default_factory=dict)
@@ -93,11 +94,13 @@ def load_catalogue() -> Catalogue:
         pos_req[pos_index[pid], comp_index[comp_id]] = level
     bump = np.zeros((len(REGION_CODES), C), dtype=np.int8)
     rweight = np.zeros((len(REGION_CODES), C), dtype=np.float32)
-    for region, comp_id, level_bump, weight in s.execute(sa.select(
+    floor = np.zeros((len(REGION_CODES), C), dtype=np.int8)
+    for region, comp_id, level_bump, weight, min_level in s.execute(sa.select(
             RegionPriority.region, RegionPriority.competency_id, RegionPriority.level_bump,
-            RegionPriority.weight)):
+            RegionPriority.weight, RegionPriority.min_level)):
         r = REGION_CODES.index(region)
         bump[r, comp_index[comp_id]] = level_bump
+        floor[r, comp_index[comp_id]] = min_level or 0
         rweight[r, comp_index[comp_id]] = weight
     return Catalogue(
         competency_ids=[c[0] for c in comps], competency_names=[c[1] for c in comps],
@@ -105,7 +108,7 @@ def load_catalogue() -> Catalogue:
         course_ids=[c[0] for c in courses], course_names=[c[1] for c in courses],
         course_hours=np.array([c[2] for c in courses], dtype=np.float32),
         course_levels=levels, prerequisites=prereq, position_ids=position_ids,
-        position_required=pos_req, region_bump=bump, region_weight=rweight,
+        position_required=pos_req, region_bump=bump, region_floor=floor, region_weight=rweight,
         comp_index=comp_index, course_index=course_index,
         online_course_ids=frozenset(c[0] for c in courses if c[3] == "online"))
 
@@ -114,7 +117,7 @@ def catalogue() -> Catalogue:
     """The catalogue's arrays, kept on the structure version (core.cache: no official's write
     changes them): a few kilobytes whatever the province's size, read on every official's page
     instead of eight queries."""
-    return cached("catalogue-2", "all", load_catalogue, version=structure_version())
+    return cached("catalogue-3", "all", load_catalogue, version=structure_version())
 
 
 def unit_regions(unit_ids=None) -> dict[int, str | None]:
@@ -167,7 +170,8 @@ def load_population(cat: Catalogue, where=None) -> Population:
     pos_index = {pid: i for i, pid in enumerate(cat.position_ids)}
     position_idx = officials["position_id"].map(pos_index).fillna(-1).to_numpy(dtype=np.int64)
     required, weight = recommender.required_levels(
-        cat.position_required, position_idx, cat.region_bump, cat.region_weight, region_idx)
+        cat.position_required, position_idx, cat.region_bump, cat.region_weight, region_idx,
+        cat.region_floor)
 
     subset = Assessment.official_id.in_(sa.select(Official.id).where(cond))
     # a range of officials at a time (an official's levels are their evidence's alone): the

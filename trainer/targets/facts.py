@@ -25,13 +25,13 @@ import sqlalchemy as sa
 import recommender
 from courses import vocab
 from recommender.evidence import AUTHORITATIVE, MAX_LEVEL, SOURCES
-from trainer.catalog.models import (Competency, Course, CourseCompetency, Position,
-                                    PositionRequirement, RegionPriority)
+from trainer.catalog.models import Competency, Course, CourseCompetency
 from trainer.core.cache import cached, structure_version
 from trainer.core.display import fold
 from trainer.core.extensions import db
 from trainer.core.frames import id_ranges, raw_frame, select_frame
 from trainer.core.timeutil import today
+from trainer.guidance.operations import REGION_CODES, catalogue
 from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.queries import completions_frame, officials_frame
 from trainer.org.queries import unit_table
@@ -252,31 +252,19 @@ class Facts:
 
     def required(self) -> np.ndarray:
         """Required level per official and competency: the position's, raised by the region's
-        priorities (KH-9) — the same rule as the learning paths."""
+        priorities and with what the region requires of every position (KH-9) — the learning
+        paths' rule on the learning paths' arrays (`guidance.catalogue()`)."""
         if self._required is None:
-            comps = self.competencies()
-            C = len(comps.codes)
-            position_ids = list(db.session.scalars(sa.select(Position.id).order_by(Position.id)))
-            pos_index = {pid: i for i, pid in enumerate(position_ids)}
-            pos_req = np.zeros((len(position_ids), C), dtype=np.int8)
-            for pid, cid, level in db.session.execute(sa.select(
-                    PositionRequirement.position_id, PositionRequirement.competency_id,
-                    PositionRequirement.level)):
-                pos_req[pos_index[pid], comps.index[cid]] = level
-            regions = vocab.codes(vocab.REGIONS)
-            bump = np.zeros((len(regions), C), dtype=np.int8)
-            weight = np.zeros((len(regions), C), dtype=np.float32)
-            for region, cid, level_bump, w in db.session.execute(sa.select(
-                    RegionPriority.region, RegionPriority.competency_id,
-                    RegionPriority.level_bump, RegionPriority.weight)):
-                bump[regions.index(region), comps.index[cid]] = level_bump
-                weight[regions.index(region), comps.index[cid]] = w
+            cat = catalogue()
+            assert list(self.competencies().index) == cat.competency_ids  # both by code
+            pos_index = {pid: i for i, pid in enumerate(cat.position_ids)}
             o = self.officials
             position_idx = o["position_id"].map(pos_index).fillna(-1).to_numpy(dtype=np.int64)
-            region_idx = o["region"].map({r: i for i, r in enumerate(regions)}).fillna(-1) \
-                .to_numpy(dtype=np.int64)
-            self._required, _ = recommender.required_levels(pos_req, position_idx, bump, weight,
-                                                             region_idx)
+            region_idx = o["region"].map({r: i for i, r in enumerate(REGION_CODES)}) \
+                .fillna(-1).to_numpy(dtype=np.int64)
+            self._required, _ = recommender.required_levels(
+                cat.position_required, position_idx, cat.region_bump, cat.region_weight,
+                region_idx, cat.region_floor)
         return self._required
 
     def levels_at(self, on: date) -> np.ndarray:
