@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from trainer.core.display import vnnum
 from trainer.core.errors import DomainError, ImportRejected
 from trainer.core.exports import plain_text
 from trainer.core.extensions import db
+from trainer.core.forms_util import parse_vn_date
 
 YES, NO = {"có", "co", "x", "1", "true", "yes"}, {"không", "khong", "", "0", "false", "no"}
 
@@ -211,12 +212,14 @@ def _csv_text(data: bytes, filename: str) -> str:
 
 
 def parse_date(text: str) -> date:
-    """dd/mm/yyyy (what Vietnamese users type) or ISO yyyy-mm-dd (what Excel exports)."""
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    """A date as the forms read it (`forms_util.parse_vn_date`: dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy,
+    dd.mm.yyyy, yyyy-mm-dd), also with the time of day Excel adds to ISO dates; the import's
+    own messages."""
+    iso_moment = re.fullmatch(r"(\d{4}-\d{1,2}-\d{1,2})[ T]\d{1,2}:\d{2}(:\d{2})?", text.strip())
+    try:
+        return parse_vn_date(iso_moment[1] if iso_moment else text)
+    except ValueError:
+        pass
     day_first = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
     if day_first and 1 <= int(day_first[2]) <= 12:  # 31/02/2026: the calendar has no such day
         raise ValueError(f"“{text}” không phải ngày hợp lệ: tháng {int(day_first[2]):02d}/"
