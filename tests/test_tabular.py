@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -66,9 +67,6 @@ def test_what_is_not_a_number(text):
 def test_an_imported_date_is_read_as_the_forms_read_it():
     """One grammar for dates typed in a form and written in a file (forms_util.parse_vn_date),
     plus the time of day Excel adds to an ISO date."""
-    from datetime import date
-
-    from trainer.core.tabular import parse_date
     for text in ("01/02/2026", "1/2/2026", "01-02-2026", "01.02.2026", "2026-02-01",
                  "2026-02-01 00:00:00", "2026-2-1"):
         assert parse_date(text) == date(2026, 2, 1), text
