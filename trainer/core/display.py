@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date, datetime
 
 from courses import vocab
-from trainer.core.timeutil import LOCAL_ZONE, local, local_date
+from trainer.core.timeutil import local, local_date
 
 label = vocab.label
 PROFICIENCY = dict(vocab.PROFICIENCY)
@@ -21,7 +21,6 @@ def vndate(value: date | datetime | None) -> str:
     return local_date(value).strftime("%d/%m/%Y")
 
 
-VIETNAM = LOCAL_ZONE  # Asia/Ho_Chi_Minh
 
 
 def vntime(value: datetime | None) -> str:

@@ -13,8 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from trainer.core import events
-from trainer.core.display import VIETNAM
-from trainer.core.timeutil import today
+from trainer.core.timeutil import LOCAL_ZONE, today
 
 HEADER_ROW = 3  # row 1: title, row 2: unit and date, row 3: column headers
 DATE_FORMAT = "dd/mm/yyyy"  # Excel number formats: the Vietnamese day first (issue 12)
@@ -75,7 +74,7 @@ def excel_ready(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
     for i in range(frame.shape[1]):
         series = original = frame.iloc[:, i]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
-            series = series.dt.tz_convert(VIETNAM).dt.tz_localize(None)
+            series = series.dt.tz_convert(LOCAL_ZONE).dt.tz_localize(None)
         if pd.api.types.is_datetime64_dtype(series.dtype):
             moments = series.dropna()
             if not moments.empty:
@@ -96,7 +95,7 @@ def excel_ready(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
 
 def _naive_local(value):
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(VIETNAM).replace(tzinfo=None)
+        return value.astimezone(LOCAL_ZONE).replace(tzinfo=None)
     return value
 
 

@@ -138,9 +138,16 @@ def subtree_of(pairs, root_id: int) -> list[int]:
     return out
 
 
+def _unit_pairs() -> list[tuple[int, int | None]]:
+    """Every unit's (id, parent id), kept on the structure version (core.cache): every HR page
+    asks for its scope, and a national tree has 31,251 units."""
+    return cached("unit-pairs", "all", lambda: [tuple(r) for r in db.session.execute(
+        sa.select(Unit.id, Unit.parent_id))], version=structure_version())
+
+
 def unit_subtree_ids(root_id: int) -> list[int]:
-    """The unit and all units below it (the unit table is small: one query, walked in memory)."""
-    return subtree_of(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all(), root_id)
+    """The unit and all units below it (the tree walked in memory)."""
+    return subtree_of(_unit_pairs(), root_id)
 
 
 def away_limit(unit: Unit) -> tuple[int, Unit] | None:
@@ -157,7 +164,7 @@ def away_limit(unit: Unit) -> tuple[int, Unit] | None:
 
 def every_unit(ids: list[int] | None) -> bool:
     """`ids` (distinct unit ids, as `visible_unit_ids` gives them) are all the units there are."""
-    return ids is None or len(ids) == db.session.scalar(sa.select(sa.func.count(Unit.id)))
+    return ids is None or len(ids) == len(_unit_pairs())
 
 
 def is_province_hr(user) -> bool:

@@ -33,7 +33,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -42,7 +41,7 @@ from trainer.auth.tokens import issue_credential
 from trainer.catalog.models import Course, Provider
 from trainer.core.errors import DomainError
 from trainer.core.extensions import db
-from trainer.core.timeutil import aware, today, utcnow
+from trainer.core.timeutil import aware, local_date, today, utcnow
 from trainer.interchange.models import ReviewItem
 from trainer.interchange.operations import REVIEW_MATCHERS
 from trainer.learning.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment
@@ -60,7 +59,6 @@ REASON_NO_MATCH = "không tìm thấy cán bộ khớp với người học"
 REASON_SEVERAL = "nhiều cán bộ khớp với người học"
 
 MAX_BATCH = 1000
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored",
@@ -415,7 +413,7 @@ def completion_of(stmt: dict, stored_at: datetime) -> Completion | None:
     if score is not None:
         score = round(min(max(score, 0.0), 10.0), 2)
     moment = parse_timestamp(stmt["timestamp"]) if "timestamp" in stmt else None
-    on = (moment or aware(stored_at)).astimezone(LOCAL_TZ).date()
+    on = local_date(moment or stored_at)
     return Completion(passed=True, score=score, on=min(on, today()))
 
 
