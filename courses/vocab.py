@@ -135,6 +135,14 @@ RATINGS = (
     ("xuat_sac", "Hoàn thành xuất sắc nhiệm vụ"),
 )
 
+# Rating periods (KH-7, LC-b, TQ III.2: quarterly, also monthly, and annual); `period_no` is 0
+# for a year, 1–4 for a quarter, 1–12 for a month.
+RATING_PERIODS = (
+    ("year", "Năm"),
+    ("quarter", "Quý"),
+    ("month", "Tháng"),
+)
+
 MODES = (
     ("in_person", "Trực tiếp"),
     ("online", "Trực tuyến"),
@@ -169,6 +177,7 @@ ASSESSMENT_SOURCES = (
     ("supervisor", "Cấp trên đánh giá"),
     ("test", "Kiểm tra, sát hạch"),
     ("course", "Hoàn thành khóa học"),
+    ("mentoring", "Kèm cặp tại chỗ"),  # KH-5: a mentorship closed with the supervisor's say-so
 )
 
 # The 54 ethnic groups, GSO order (codes 21–54 unverified, DOMAIN.md). Code = index + 1.

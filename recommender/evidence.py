@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SOURCES = ("self", "supervisor", "test", "course")
-AUTHORITATIVE = ("supervisor", "test")
+SOURCES = ("self", "supervisor", "test", "course", "mentoring")
+# A mentorship closes only with the supervisor's confirmation (KH-5): it weighs as theirs.
+AUTHORITATIVE = ("supervisor", "test", "mentoring")
 MAX_LEVEL = 4
 _REQUIRED_COLUMNS = ("official", "competency", "level", "date", "source")
 
@@ -50,11 +51,12 @@ def current_levels(evidence: pd.DataFrame, n_officials: int, n_competencies: int
     ``evidence`` has one row per recorded fact with the columns ``official`` and
     ``competency`` (integer indices), ``level`` (0..4), ``date`` (anything
     :func:`pandas.to_datetime` accepts; compared as datetime64, tz-aware dates in UTC) and
-    ``source`` (``'self'``, ``'supervisor'``, ``'test'`` or ``'course'``).
+    ``source`` (``'self'``, ``'supervisor'``, ``'test'``, ``'course'`` or ``'mentoring'``).
 
     Rule, per (official, competency):
 
-    1. The latest *authoritative* assessment — source ``'supervisor'`` or ``'test'`` — sets the
+    1. The latest *authoritative* assessment — source ``'supervisor'``, ``'test'`` or
+       ``'mentoring'`` (closed with the supervisor's confirmation) — sets the
        level. Several on the same date: the later row (input order) wins.
     2. ``'course'`` evidence dated on or after that assessment raises the level to at least the
        course's level; it never lowers it. Course evidence dated before the latest

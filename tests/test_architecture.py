@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("degrees",),
     ("demand",),
     ("plans",),
+    ("reviews", "mentoring", "staffing", "feedback"),
     ("targets",),
     ("reports", "units"),
     ("interchange",),

@@ -21,11 +21,13 @@ TODAY = date(2026, 5, 20)
 # is meant to change (or the catalog it draws from does): then take them anew with
 # `_fingerprint()` and say why in the commit. Taken anew for issue 12: units gained a column
 # (max_away_percent), and no official holds two overlapping in-person classes any more (477 →
-# 458 enrollments; the attendances' and course evidence's enrollment ids shift with them).
+# 458 enrollments; the attendances' and course evidence's enrollment ids shift with them). Taken
+# anew for issue 13: ratings gained their period columns, and units their leaders.
 BEFORE = {
     "units": (41, "a489978d6a76f125"),
     "officials": (300, "08c6f653f8af998e"),
-    "ratings": (600, "168fe9cebd46e5f8"),
+    "ratings": (600, "9120b3a81b2238aa"),
+    "unit_leaders": (40, "34f8e5f4f40161cf"),
     "assessments": (2928, "2122dfd332a1a996"),
     "cohorts": (50, "9fe67322522aef84"),
     "cohort_sessions": (50, "4edd5170bce8edde"),

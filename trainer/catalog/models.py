@@ -37,6 +37,8 @@ class Position(db.Model):
 
     requirements: Mapped[list[PositionRequirement]] = relationship(
         back_populates="position", cascade="all, delete-orphan")
+    fields: Mapped[list[PositionField]] = relationship(cascade="all, delete-orphan",
+                                                       order_by="PositionField.field")
 
 
 class PositionRequirement(db.Model):
@@ -47,6 +49,15 @@ class PositionRequirement(db.Model):
 
     position: Mapped[Position] = relationship(back_populates="requirements")
     competency: Mapped[Competency] = relationship()
+
+
+class PositionField(db.Model):
+    """A field of study (chuyên ngành) the position accepts (LC-1b); a position with none accepts
+    any. Whether an official's field fits: courses.fields.field_fits."""
+
+    __tablename__ = "position_fields"
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
 
 
 class RegionPriority(db.Model):

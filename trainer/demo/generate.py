@@ -50,7 +50,7 @@ from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.operations import ATTENDED_MODES, record_result
 from trainer.org.models import Unit
 from trainer.people.identity import make_pid
-from trainer.people.models import Assessment, Official, Rating
+from trainer.people.models import Assessment, Official, Rating, UnitLeader
 
 from . import names
 
@@ -278,6 +278,7 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
         sizes = _commune_sizes(rng, n_officials, len(province.communes))
         people = _add_officials(rng, cat, province, sizes)
         summary.officials = len(people.ids)
+        _insert_rows(UnitLeader, ("unit_id", "official_id"), _unit_leaders(province, people))
         summary.ratings = _add_ratings(rng, people.ids)
         assessed = _assess(rng, cat, province.communes, people, window)
         cohorts = _add_cohorts(rng, cat, province.communes, today)
@@ -572,6 +573,22 @@ def _department_heads(people: _People) -> dict[tuple[int, str | None], str]:
         elif pos.group == "manager" and not pos.name.startswith("Phó") and (ci, dkey) not in heads:
             heads[(ci, dkey)] = people.names[i]
     return heads
+
+
+def _unit_leaders(province: _Province, people: _People) -> Iterator[tuple[int, int]]:
+    """(unit id, official id): each commune's chairman leads it, each department's head (the
+    first manager whose title is not a deputy's) leads the department; no random draw."""
+    seen: set[int] = set()
+    for i, (ci, pos, dkey) in enumerate(people.meta):
+        if pos.name.startswith("Chủ tịch"):
+            unit_id = province.communes[ci].id
+        elif pos.group == "manager" and not pos.name.startswith("Phó") and dkey is not None:
+            unit_id = province.departments[ci][dkey].id
+        else:
+            continue
+        if unit_id not in seen:
+            seen.add(unit_id)
+            yield unit_id, people.ids[i]
 
 
 def _supervisor(heads: dict, ci: int, pos, dkey: str | None) -> str:

@@ -39,6 +39,17 @@ class Cohort(db.Model):
         back_populates="cohort", order_by="(CohortSession.day, CohortSession.start_time)",
         cascade="all, delete-orphan")
     commissioned_by = relationship("Unit")
+    lecturers: Mapped[list[CohortLecturer]] = relationship(cascade="all, delete-orphan",
+                                                           order_by="CohortLecturer.name")
+
+
+class CohortLecturer(db.Model):
+    """A lecturer (giảng viên) of a class, as the school names them: feedback is averaged by
+    lecturer across their classes (trainer.feedback)."""
+
+    __tablename__ = "cohort_lecturers"
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
 
 
 ENROLLMENT_STATUSES = (

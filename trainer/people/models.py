@@ -39,18 +39,25 @@ class Official(db.Model):
     unit: Mapped[Unit] = relationship()
     position: Mapped[Position | None] = relationship()
     ratings: Mapped[list[Rating]] = relationship(back_populates="official",
-                                                 order_by="Rating.year.desc()")
+                                                 order_by="(Rating.year.desc(), Rating.period, Rating.period_no.desc())")
 
 
 class Rating(db.Model):
-    """Annual rating (Decree 335/2025), one per official and year."""
+    """A rating (Decree 335/2025; KH-7, TQ III.2): one per official and period. A period is a
+    year (`period` "year", `period_no` 0), a quarter (1–4) or a month (1–12) of `year`
+    (vocab.RATING_PERIODS)."""
 
     __tablename__ = "ratings"
-    __table_args__ = (sa.UniqueConstraint("official_id", "year"),)
+    __table_args__ = (sa.UniqueConstraint("official_id", "year", "period", "period_no",
+                                          name="uq_ratings_official_period"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     official_id: Mapped[int] = mapped_column(sa.ForeignKey("officials.id"), index=True)
     year: Mapped[int] = mapped_column(sa.SmallInteger)
+    period: Mapped[str] = mapped_column(sa.String(8), default="year", server_default="year")
+    period_no: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     rating: Mapped[str] = mapped_column(sa.String(20))  # vocab.RATINGS
+    # Work results the rating rests on (KH-7: "gắn với sản phẩm công việc"), optional.
+    note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     official: Mapped[Official] = relationship(back_populates="ratings")
 
@@ -72,3 +79,15 @@ class Assessment(db.Model):
 
     official: Mapped[Official] = relationship()
     competency: Mapped[Competency] = relationship()
+
+
+class UnitLeader(db.Model):
+    """Who leads a unit (the commune's chairman, a department's head): the supervisor who confirms
+    the unit's officials' review levels and mentorships (people.operations.supervisor_of).
+    Set by HR on the unit's page; none set, the leader of the unit above is asked."""
+
+    __tablename__ = "unit_leaders"
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True)
+    official_id: Mapped[int] = mapped_column(sa.ForeignKey("officials.id"), index=True)
+
+    official: Mapped[Official] = relationship()

@@ -336,3 +336,44 @@ def import_assessments(df: pd.DataFrame, filename: str = "tệp", *, assessor: s
                        dry_run: bool = False) -> dict[str, int]:
     """Returns the counts (created, updated, unchanged)."""
     return plan_assessments(df, filename, assessor=assessor).run(dry_run)
+
+
+# --- Supervisors ---------------------------------------------------------------------------------
+
+def supervisor_of(official: Official) -> Official | None:
+    """Who confirms an official's levels (review campaigns, mentorships): the leader of the
+    official's unit, or, where none is set or the official leads it, of the nearest unit above
+    with another leader. None: nobody in the tree, HR confirms. The one rule for "the
+    supervisor" (docs/reviews.md)."""
+    from trainer.people.models import UnitLeader
+    leaders = dict(db.session.execute(sa.select(UnitLeader.unit_id, UnitLeader.official_id)).all())
+    unit = official.unit
+    while unit is not None:
+        leader_id = leaders.get(unit.id)
+        if leader_id is not None and leader_id != official.id:
+            return db.session.get(Official, leader_id)
+        unit = unit.parent
+    return None
+
+
+def set_unit_leader(unit: Unit, official: Official | None) -> None:
+    """Names (or, with None, clears) the leader of a unit; the leader must work in the unit or
+    in a unit below it."""
+    from trainer.org.queries import unit_subtree_ids
+    from trainer.people.models import UnitLeader
+    current = db.session.get(UnitLeader, unit.id)
+    if official is None:
+        if current is not None:
+            db.session.delete(current)
+            events.audit("unit_leader", subject_type="unit", subject_id=unit.id,
+                         detail="Bỏ lãnh đạo đơn vị")
+        return
+    if official.unit_id not in set(unit_subtree_ids(unit.id)):
+        raise DomainError(f"{official.full_name} không công tác tại {unit.name}.")
+    if current is None:
+        db.session.add(UnitLeader(unit_id=unit.id, official_id=official.id))
+    else:
+        current.official_id = official.id
+    events.audit("unit_leader", subject_type="unit", subject_id=unit.id,
+                 detail=f"Lãnh đạo đơn vị: {official.full_name}")
+    db.session.flush()

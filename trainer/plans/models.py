@@ -75,5 +75,7 @@ class PostTrainingReview(db.Model):
     reviewer: Mapped[str] = mapped_column(sa.String(120))
     reviewed_on: Mapped[date] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # KH-6: how much of the course the official uses at work, 1 (nothing) to 5 (all of it).
+    use_at_work: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     enrollment = relationship("Enrollment")
