@@ -15,10 +15,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import vocab
+from .fields import normalise_field
 
 __all__ = [
     "Competency", "Provider", "Course", "Position", "RegionPriority", "Module", "Catalog",
@@ -82,6 +84,10 @@ class Position:
     min_political_theory: str     # vocab.POLITICAL_THEORY code
     min_state_management: str     # vocab.STATE_MANAGEMENT code
     min_it: str                   # vocab.IT_LEVEL code
+    # Fields of study (chuyên ngành) the position accepts (LC-1b; courses.fields.field_fits):
+    # () accepts any; None when the file has no "fields" column (an older file: keep what is
+    # stored).
+    fields: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,15 +164,16 @@ FILES = {
                     "competencies", "qualification", "prerequisites", "validity_months",
                     "requires_approval", "cost", "description"),
     "positions.csv": ("code", "name", "group", "requirements", "min_education",
-                      "min_political_theory", "min_state_management", "min_it"),
+                      "min_political_theory", "min_state_management", "min_it", "fields"),
     "region_priorities.csv": ("region", "competency", "level_bump", "weight", "min_level"),
     "modules.csv": ("course", "code", "name", "term", "hours"),
 }
 # Files a catalog directory may lack: modules.csv came later, so older directories still load.
 OPTIONAL_FILES = {"modules.csv"}
 # Columns a file may lack for the same reason (an absent column reads as empty cells).
-LATER_COLUMNS = {"region_priorities.csv": {"min_level"}}
+LATER_COLUMNS = {"region_priorities.csv": {"min_level"}, "positions.csv": {"fields"}}
 OPTIONAL_COLUMNS = {
+    "positions.csv": {"fields"},
     "competencies.csv": {"description"},
     "courses.csv": {"description", "qualification", "prerequisites", "validity_months", "cost"},
     "region_priorities.csv": {"min_level"},
@@ -536,7 +543,9 @@ def parse_rows(table: str, records, *, competencies: set[str] = frozenset(),
     if table not in IMPORT_TABLES:
         raise ValueError(f"unknown catalog table {table!r}")
     errors: list[str] = []
-    rows = [_Row(None, line, {c: (values.get(c) or "").strip() for c in FILES[f"{table}.csv"]},
+    later = LATER_COLUMNS.get(f"{table}.csv", set())  # absent stays absent: "not given"
+    rows = [_Row(None, line, {c: (values.get(c) or "").strip() for c in FILES[f"{table}.csv"]
+                              if c in values or c not in later},
                  errors, labels, refs) for line, values in records]
     if table == "competencies":
         items = _load_competencies(rows)
@@ -563,11 +572,27 @@ def _load_positions(rows, competency_codes):
             _enum(row, "min_state_management", vocab.STATE_MANAGEMENT),
             _enum(row, "min_it", vocab.IT_LEVEL),
         ]
+        fields = _fields(row) if "fields" in row.values else None
         codes.append((row, code))
         ok = None not in (code, name, group, requirements, *minima)
-        out.append(Position(code, name, group, requirements, *minima) if ok else None)
+        out.append(Position(code, name, group, requirements, *minima, fields) if ok else None)
     _unique(codes, "code")
     return out
+
+
+FIELD_MAX_LENGTH = 120  # trainer's position_fields.field
+
+
+def _fields(row: _Row) -> tuple[str, ...] | None:
+    """The accepted fields of study, "Luật; Hành chính học", each once (as field_fits compares
+    them), in the order written."""
+    out: dict[str, str] = {}
+    for item in _split_list(row.get("fields")):
+        if len(item) > FIELD_MAX_LENGTH:
+            row.error("fields", f'chuyên ngành "{item[:40]}…" dài quá {FIELD_MAX_LENGTH} ký tự')
+            return None
+        out.setdefault(normalise_field(item), unicodedata.normalize("NFC", item))
+    return tuple(out.values())
 
 
 def _load_region_priorities(rows, competency_codes):

@@ -385,15 +385,50 @@ def test_targets_show_the_dashboard_progress_in_the_hr_scope(api, world):
     assert api("GET", "/targets", world.tokens["official"]).status_code == 403
 
 
+def _review_campaign(world):
+    from trainer.reviews.operations import open_campaign
+    campaign, _ = open_campaign(
+        name="Đánh giá năng lực 2026", period_start=TODAY, period_end=TODAY + timedelta(days=30),
+        unit_ids=[world.commune_a.id], position_codes=[], competency_codes=[], scope=None,
+        owner_unit_id=world.commune_a.id, actor_name="Cán bộ tổ chức")
+    db.session.commit()
+    return campaign
+
+
+def test_review_campaigns_show_progress_in_the_hr_scope(api, world):
+    campaign = _review_campaign(world)
+    listed = api("GET", "/review-campaigns", world.tokens["hr"]).get_json()["items"]
+    assert [(c["id"], c["participants"], c["confirmed"]) for c in listed] == [
+        (campaign.id, 2, 0)]  # Ánh in the commune, Bình in its department
+    detail = api("GET", f"/review-campaigns/{campaign.id}", world.tokens["hr_province"])
+    units = {u["name"]: u["participants"] for u in detail.get_json()["units"]}
+    assert units == {"Xã An Bình": 2, "Văn phòng xã": 1}
+    other = make_hr_of(world.commune_b)
+    assert api("GET", f"/review-campaigns/{campaign.id}", other).status_code == 404
+    assert api("GET", "/review-campaigns", other).get_json()["items"] == []
+    assert api("GET", "/review-campaigns", world.tokens["official"]).status_code == 403
+
+
+def make_hr_of(unit) -> str:
+    from trainer.auth.operations import create_user
+    user = create_user(f"hr-{unit.id}", "matkhau123", "hr", "Tổ chức xã khác", unit_id=unit.id)
+    token = issue_token(user)[1]
+    db.session.commit()
+    return token
+
+
 # ---------------------------------------------------------------------------- the document
 def test_every_operation_answers_as_the_document_says(api, world):
     """One real call per documented operation (and its error answers), each validated."""
     t, alice, cohort = world.tokens, world.alice, world.cohort
     code = targets.list_targets()[0].code
+    campaign = _review_campaign(world)
     api("GET", "/openapi.json")
     for path in ("/officials", f"/officials/{alice.id}", f"/officials/{alice.id}/gaps",
                  f"/officials/{alice.id}/learning-path", "/courses", "/cohorts",
-                 "/cohorts?open=1", "/enrollments", "/targets", f"/targets/{code}"):
+                 "/cohorts?open=1", "/enrollments", "/targets", f"/targets/{code}",
+                 "/feedback/courses", "/staffing", "/review-campaigns", "/mentorships",
+                 f"/review-campaigns/{campaign.id}"):
         assert api("GET", path, t["admin"]).status_code == 200, path
         assert api("GET", path).status_code == 401, path
     created = api("POST", "/enrollments", t["official"], json={"cohort_id": cohort.id})

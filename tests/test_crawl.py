@@ -1,7 +1,8 @@
 """Every page a user can reach by clicking (issue 9): on the demo province, each demo role
 follows, breadth-first from “/”, every same-site link of the pages it is shown (GET only; the
-sign-out button is a form), and no answer is a server error, and no page links to a page that
-refuses that role (403)."""
+sign-out button is a form), and no answer is a server error, no page links to a page that
+refuses that role (403), and every page is in Vietnamese (tests/test_vietnamese.py's scan, on
+the same crawl: one pass of the demo for both)."""
 from __future__ import annotations
 
 import html
@@ -10,15 +11,19 @@ from collections import deque
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import sqlalchemy as sa
+from flask import request, request_finished
 from werkzeug.exceptions import HTTPException
 
+from tests.test_vietnamese import AUDIT_DETAIL_CLASS, AUDIT_LOG, TARGET_PAGES, problems_of
 from trainer.core.extensions import db
+from trainer.targets.models import Target
 
 DEMO = "demo1234"
 # The demo's accounts, and about how many pages each reaches (the crawl must not stop early:
 # admin and HR ~90–125, a school ~38, an official the 6 pages of its menu).
 ROLES = {"admin": 80, "hr.tinh": 80, "hr.xa": 60, "truong.chinhtri": 25, "truong.ptit": 25,
-         "canbo": 6}
+         "canbo": 6, "lanhdao": 6}
 MAX_PAGES = 300          # per role
 PER_PATTERN = 3          # distinct URLs per route and set of query parameters
 SKIP = ("/dang-xuat", "/static/")
@@ -27,8 +32,8 @@ HREF = re.compile(r'href="([^"]*)"')
 
 @pytest.fixture
 def demo(app, catalog):
-    from trainer.demo.generate import generate_demo
-    summary = generate_demo(300, 2026)
+    from trainer.demo.cycle import build_demo
+    summary = build_demo(300, 2026)
     db.session.commit()
     return summary
 
@@ -89,17 +94,32 @@ def crawl(app, username: str) -> dict:
 
 
 def test_every_reachable_page_answers_without_a_server_error_or_a_forbidden_link(app, demo):
-    problems = []
+    problems, wording = [], []
     visited = {}
-    for username in ROLES:
-        found = crawl(app, username)
-        visited[username] = len(found["status"])
-        for url, code in found["status"].items():
-            source = found["linked_from"].get(url, "(bắt đầu)")
-            if code >= 500:
-                problems.append(f"{username}: {url} → {code} (link trên {source})")
-            elif code == 403:
-                problems.append(f"{username}: {source} có link tới {url}, trang trả 403")
+    pages: dict[str, str] = {}
+
+    def keep(sender, response, **extra):
+        if response.status_code == 200 and response.mimetype == "text/html":
+            pages[request.full_path.rstrip("?")] = response.get_data(as_text=True)
+
+    codes = frozenset(db.session.scalars(sa.select(Target.code)))
+    with request_finished.connected_to(keep, app):
+        for username in ROLES:
+            pages.clear()
+            found = crawl(app, username)
+            visited[username] = len(found["status"])
+            for url, code in found["status"].items():
+                source = found["linked_from"].get(url, "(bắt đầu)")
+                if code >= 500:
+                    problems.append(f"{username}: {url} → {code} (link trên {source})")
+                elif code == 403:
+                    problems.append(f"{username}: {source} có link tới {url}, trang trả 403")
+            for url, page in pages.items():
+                allowed = codes if url.startswith(TARGET_PAGES) else frozenset()
+                recorded = AUDIT_DETAIL_CLASS if url.startswith(AUDIT_LOG) else None
+                wording += [f"{username} {url}: {p}" for p in problems_of(page, allowed, recorded)]
     assert not problems, "\n".join(problems)
     # The crawl reached the pages of each role, not only its home page.
     assert all(visited[username] >= least for username, least in ROLES.items()), visited
+    assert not wording, f"{len(wording)} chỗ không phải tiếng Việt:\n" \
+        + "\n".join(sorted(set(wording)))

@@ -22,11 +22,14 @@ TODAY = date(2026, 5, 20)
 # `_fingerprint()` and say why in the commit. Taken anew for issue 12: units gained a column
 # (max_away_percent), and no official holds two overlapping in-person classes any more (477 →
 # 458 enrollments; the attendances' and course evidence's enrollment ids shift with them). Taken
-# anew for issue 13: ratings gained their period columns, and units their leaders.
+# anew for issue 13: ratings gained their period columns, and units their leaders. Ratings taken
+# anew for issue 13 §2: a quarterly rating for each quarter of TODAY's year that has ended (Q1
+# 2026: 300 rows more), drawn from their own random.Random(seed + 13) so that every other
+# table's hash, the annual ratings' rows included, is the one above unchanged.
 BEFORE = {
     "units": (41, "a489978d6a76f125"),
     "officials": (300, "08c6f653f8af998e"),
-    "ratings": (600, "9120b3a81b2238aa"),
+    "ratings": (900, "d1a3293a87dcecd8"),
     "unit_leaders": (40, "34f8e5f4f40161cf"),
     "assessments": (2928, "2122dfd332a1a996"),
     "cohorts": (50, "9fe67322522aef84"),
@@ -80,7 +83,7 @@ def test_the_summary_counts_what_was_written(app, catalog):
     summary = _generate()
     count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
     assert summary.officials == count(Official) == 300
-    assert summary.ratings == count(Rating) == 600
+    assert summary.ratings == count(Rating) == 900  # 2024, 2025 and the first quarter of 2026
     assert summary.assessments == count(Assessment)
     assessed = db.session.scalar(sa.select(sa.func.count(sa.distinct(Assessment.official_id)))
                                  .where(Assessment.source != "course"))

@@ -502,7 +502,9 @@ def test_national_export_json_layout(hr, exported):
     assert record["qualifications"] == {"education": "dai_hoc", "political_theory": "so_cap",
                                         "state_management": "chuyen_vien", "it_level": "co_ban",
                                         "education_field": ""}
-    assert record["ratings"] == [{"year": 2025, "rating": "hoan_thanh_tot"}]
+    assert record["ratings"] == [{"year": 2025, "period": "year", "period_no": 0,
+                                  "period_label": "Năm 2025", "rating": "hoan_thanh_tot",
+                                  "note": ""}]  # KH-7: ratings by period (docs/ratings.md)
     assert record["trainings"] == [{
         "course_code": COURSE, "course_name": record["trainings"][0]["course_name"],
         "category": "digital", "hours": 8, "provider": record["trainings"][0]["provider"],
@@ -521,6 +523,7 @@ def test_national_export_excel_reads_back(hr, exported):
     assert list(sheets["Quá trình đào tạo"].columns) == list(TRAINING_SHEET)
     assert sheets["Cán bộ"].loc[0, "Số định danh cá nhân"] == exported.pid
     assert sheets["Xếp loại"].loc[0, "Xếp loại"] == "hoan_thanh_tot"
+    assert sheets["Xếp loại"].loc[0, "Kỳ xếp loại"] == "Năm 2025"
     row = sheets["Quá trình đào tạo"].iloc[0]
     assert (row["Số định danh cá nhân"], row["Mã khóa học"], row["Số chứng chỉ"]) == (
         exported.pid, COURSE, "BDHVS-2026-1")

@@ -96,7 +96,7 @@ def test_due_reviews_lists_completions_older_than_the_setting_without_a_review(
     reviewed = _completed(o2, world.b, days_ago=200)
     _completed(outsider, world.a, days_ago=150)
     db.session.add(PostTrainingReview(enrollment_id=reviewed.id, outcome="applies",
-                                      reviewer="x", reviewed_on=today()))
+                                      reviewer="x", use_at_work=3, reviewed_on=today()))
     db.session.commit()
 
     scope = Official.unit_id.in_([world.commune.id, world.dept.id])
@@ -114,7 +114,7 @@ def test_record_review_writes_supervisor_assessments_and_the_review(world, perso
     e = _completed(o, world.a, days_ago=100)
     on = today() - timedelta(days=2)
     review = ops.record_review(e, outcome="applies", levels={world.c1.id: 3},
-                               reviewer="Trưởng phòng", on=on, note=" Vận dụng tốt ")
+                               reviewer="Trưởng phòng", use_at_work=4, on=on, note=" Vận dụng tốt ")
     db.session.commit()
     assert (review.outcome, review.reviewed_on, review.note) == ("applies", on, "Vận dụng tốt")
     a = db.session.scalars(sa.select(Assessment).where(Assessment.official_id == o.id)).one()
@@ -127,28 +127,30 @@ def test_one_review_per_enrollment_and_every_taught_competency_needs_a_level(wor
     o = person(world.commune, world.p1)
     e = _completed(o, world.a, days_ago=100)
     with pytest.raises(DomainError, match="Nhập mức mới cho: Dân vận"):
-        ops.record_review(e, outcome="applies", levels={}, reviewer="x")
+        ops.record_review(e, outcome="applies", levels={}, reviewer="x", use_at_work=3)
     with pytest.raises(DomainError, match="năng lực mà khóa học bồi dưỡng"):
         ops.record_review(e, outcome="applies", levels={world.c1.id: 2, world.c2.id: 2},
-                          reviewer="x")
-    ops.record_review(e, outcome="partly", levels={world.c1.id: 2}, reviewer="x")
+                          reviewer="x", use_at_work=3)
+    ops.record_review(e, outcome="partly", levels={world.c1.id: 2}, reviewer="x", use_at_work=3)
     db.session.commit()
     with pytest.raises(DomainError, match="đã được đánh giá sau đào tạo"):
-        ops.record_review(e, outcome="applies", levels={world.c1.id: 3}, reviewer="x")
+        ops.record_review(e, outcome="applies", levels={world.c1.id: 3}, reviewer="x",
+                          use_at_work=3)
     not_done = Enrollment(official_id=o.id, course_id=world.b.id, status="enrolled")
     db.session.add(not_done)
     db.session.flush()
     with pytest.raises(DomainError, match="đã hoàn thành"):
-        ops.record_review(not_done, outcome="applies", levels={world.c2.id: 1}, reviewer="x")
+        ops.record_review(not_done, outcome="applies", levels={world.c2.id: 1}, reviewer="x",
+                          use_at_work=3)
 
 
 def test_no_change_flags_the_official_until_a_later_review_finds_progress(world, person):
     o, ok = person(world.commune, world.p1), person(world.other, world.p1)
     e1 = _completed(o, world.a, days_ago=300)
-    ops.record_review(e1, outcome="no_change", levels={world.c1.id: 1}, reviewer="x",
+    ops.record_review(e1, outcome="no_change", levels={world.c1.id: 1}, reviewer="x", use_at_work=3,
                       on=today() - timedelta(days=10), note="Chưa vận dụng")
     ops.record_review(_completed(ok, world.a, days_ago=300), outcome="applies",
-                      levels={world.c1.id: 3}, reviewer="x")
+                      levels={world.c1.id: 3}, reviewer="x", use_at_work=3)
     db.session.commit()
     flagged = ops.officials_flagged_no_change()
     assert flagged["official_id"].tolist() == [o.id]
@@ -156,7 +158,7 @@ def test_no_change_flags_the_official_until_a_later_review_finds_progress(world,
     assert ops.officials_flagged_no_change(Official.unit_id == world.other.id).empty
 
     e2 = _completed(o, world.b, days_ago=200)
-    ops.record_review(e2, outcome="applies", levels={world.c2.id: 3}, reviewer="x")
+    ops.record_review(e2, outcome="applies", levels={world.c2.id: 3}, reviewer="x", use_at_work=3)
     db.session.commit()
     assert ops.officials_flagged_no_change().empty
 
@@ -169,7 +171,8 @@ def test_review_page_records_a_review_in_scope_and_the_record_shows_it(
     login(users.other)
     assert "Khóa A dân vận" not in client.get("/danh-gia-sau-dao-tao").get_data(as_text=True)
     form = {f"r{e.id}-outcome": "no_change", f"r{e.id}-reviewed_on": today().isoformat(),
-            f"r{e.id}-level_{world.c1.id}": "1", f"r{e.id}-note": "Không tiến bộ"}
+            f"r{e.id}-level_{world.c1.id}": "1", f"r{e.id}-note": "Không tiến bộ",
+            f"r{e.id}-use_at_work": "1"}
     assert client.post(f"/danh-gia-sau-dao-tao/{e.id}", data=form).status_code == 404
     client.post("/dang-xuat")
 

@@ -50,6 +50,13 @@ def test_latest_authoritative_assessment_wins_supervisor_or_test():
     assert levels_from(rows)[0, 0] == 1
 
 
+def test_a_closed_mentorship_weighs_as_the_supervisor_who_confirmed_it():
+    rows = [(0, 0, 1, "2024-01-01", "supervisor"), (0, 0, 3, "2024-05-01", "mentoring"),
+            (0, 1, 3, "2024-01-01", "mentoring"), (0, 1, 2, "2024-02-01", "supervisor"),
+            (0, 2, 2, "2024-01-01", "mentoring"), (0, 2, 4, "2024-06-01", "self")]
+    assert levels_from(rows, 1, 3).tolist() == [[3, 2, 2]]
+
+
 def test_course_after_supervisor_raises_the_level():
     rows = [(0, 0, 1, "2024-01-01", "supervisor"), (0, 0, 3, "2024-02-01", "course")]
     assert levels_from(rows)[0, 0] == 3

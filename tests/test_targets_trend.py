@@ -202,6 +202,35 @@ def test_ratings_are_known_from_the_first_of_december(app, catalog, make_officia
         assert_counts_match(facts, {"kind": "rating", "level": level}, dates)
 
 
+def test_quarterly_ratings_are_known_from_the_quarters_last_day(app, catalog, make_official):
+    """LC-4 on a quarterly target (docs/ratings.md): the latest quarter ended (or recorded) by
+    the date counts, annual and monthly ratings are not read; both paths agree."""
+    a, b, c = make_official(), make_official(), make_official()
+    year = today().year - 1
+    for who, rows in ((a, [(year, "quarter", 1, "xuat_sac"), (year, "quarter", 2, "hoan_thanh")]),
+                      (b, [(year, "year", 0, "xuat_sac"), (year, "month", 5, "xuat_sac")]),
+                      (c, [(year - 1, "quarter", 4, "hoan_thanh_tot"),
+                           (year, "quarter", 3, "khong_hoan_thanh")])):
+        for y, kind, no, rating in rows:
+            db.session.add(Rating(official_id=who.id, year=y, period=kind, period_no=no,
+                                  rating=rating))
+    db.session.commit()
+    facts = ops.facts_for()
+    crit = {"kind": "rating", "level": "hoan_thanh_tot", "period": "quarter"}
+    rows = facts.row_of([a.id, b.id, c.id])
+    assert facts.counts(crit, date(year, 3, 30))[rows].tolist() == [False, False, True]
+    assert facts.counts(crit, date(year, 3, 31))[rows].tolist() == [True, False, True]
+    assert facts.counts(crit, date(year, 6, 30))[rows].tolist() == [False, False, True]
+    assert facts.counts(crit, date(year, 9, 30))[rows].tolist() == [False, False, False]
+    annual = facts.counts({"kind": "rating", "level": "xuat_sac"}, date(year, 12, 1))[rows]
+    assert annual.tolist() == [False, True, False]
+    dates = _around(date(year, 3, 31), date(year, 6, 30), date(year, 9, 30), today())
+    for level in ("hoan_thanh", "hoan_thanh_tot", "xuat_sac"):
+        for period in ("quarter", "month", "year"):
+            assert_counts_match(facts, {"kind": "rating", "level": level, "period": period},
+                                dates)
+
+
 def test_qualifications_granted_by_courses(app, catalog, make_official):
     a, b = make_official(education="cao_dang"), make_official(political_theory="none")
     _completion(a, "PTIT-DH-CNTT", today() - timedelta(days=100))
@@ -300,8 +329,11 @@ COURSES = [("A", "law", 12.0), ("B", "law", 1.0), ("C", "digital", None), ("D", 
                                st.one_of(st.none(), day)), max_size=25),
        ratings=st.lists(st.tuples(st.integers(1, 4), st.integers(2021, 2026),
                                   st.sampled_from(["hoan_thanh", "hoan_thanh_tot", "xuat_sac",
-                                                   "khong_hoan_thanh"])), max_size=12,
-                        unique_by=lambda r: r[:2]),
+                                                   "khong_hoan_thanh"]),
+                                  st.one_of(st.just(("year", 0)),  # KH-7: quarters and months
+                                            st.tuples(st.just("quarter"), st.integers(1, 4)),
+                                            st.tuples(st.just("month"), st.integers(1, 12)))),
+                        max_size=16, unique_by=lambda r: (r[0], r[1], r[3])),
        dates=st.lists(day, min_size=1, max_size=6),
        today_=day)
 def test_courses_ratings_and_granted_levels_on_random_facts(done, ratings, dates, today_):
@@ -317,13 +349,17 @@ def test_courses_ratings_and_granted_levels_on_random_facts(done, ratings, dates
                  "qual_kind", "qual_level"])
     completions["completed_on"] = pd.to_datetime(completions["completed_on"])
     facts = Facts(today_, officials, completions,
-                  pd.DataFrame(ratings, columns=["official_id", "year", "rating"]), None, 35)
+                  pd.DataFrame([(o, y, kind, no, r) for o, y, r, (kind, no) in ratings],
+                               columns=["official_id", "year", "period", "period_no", "rating"]),
+                  None, 35)
     for crit in ({"kind": "course", "course_codes": ["A", "B"]},
                  {"kind": "course", "course_codes": ["E"]},
                  {"kind": "course", "categories": ["law", "digital"], "match": "all"},
                  {"kind": "course", "categories": ["law", "digital", "ethics"], "match": "any"},
                  {"kind": "rating", "level": "hoan_thanh"},
                  {"kind": "rating", "level": "xuat_sac"},
+                 {"kind": "rating", "level": "hoan_thanh_tot", "period": "quarter"},
+                 {"kind": "rating", "level": "hoan_thanh", "period": "month"},
                  {"kind": "qualification", "qualification": "political_theory",
                   "level": "trung_cap"}):
         assert_counts_match(facts, crit, dates)

@@ -87,20 +87,25 @@ def register_blueprints(app: Flask) -> None:
     from trainer.core.health import bp as health_bp
     from trainer.degrees.views import bp as degrees_bp
     from trainer.demand.views import bp as demand_bp
+    from trainer.feedback.views import bp as feedback_bp
     from trainer.interchange.views import bp as interchange_bp
     from trainer.jobs.views import bp as jobs_bp
     from trainer.learning.views import bp as learning_bp
+    from trainer.mentoring.views import bp as mentoring_bp
     from trainer.notices.views import bp as notices_bp
     from trainer.plans.views import bp as plans_bp
     from trainer.records.views import bp as records_bp
     from trainer.reports.views import bp as reports_bp
+    from trainer.reviews.views import bp as reviews_bp
+    from trainer.staffing.views import bp as staffing_bp
     from trainer.targets.views import bp as targets_bp
     from trainer.units.views import bp as units_bp
     from trainer.xapi.views import bp as xapi_bp
 
     for bp in (health_bp, auth_bp, units_bp, audit_bp, records_bp, learning_bp, cohorts_bp,
                targets_bp, reports_bp, notices_bp, demand_bp, degrees_bp, plans_bp,
-               interchange_bp, api_bp, xapi_bp, jobs_bp):
+               interchange_bp, api_bp, xapi_bp, jobs_bp, mentoring_bp, feedback_bp,
+               reviews_bp, staffing_bp):
         app.register_blueprint(bp)
     # Machines authenticate by token or key, not by a session cookie: no CSRF there (their rate
     # limit per credential is set where their blueprints are made, trainer.auth.tokens).

@@ -61,11 +61,11 @@ def catalog_load(directory):
 def demo_cmd(n, seed):
     from flask import current_app
 
-    from trainer.demo.generate import generate_demo
+    from trainer.demo.cycle import build_demo
     if current_app.config["ENV"] == "production":
         _fail("Không sinh dữ liệu mô phỏng ở môi trường production (TRAINER_ENV=production): "
               "tài khoản mô phỏng dùng chung một mật khẩu ai cũng biết.")
-    summary = _commit_or_fail(generate_demo, n, seed)
+    summary = _commit_or_fail(build_demo, n, seed)
     click.echo(f"Đã sinh dữ liệu mô phỏng: {summary}")
 
 
@@ -170,7 +170,8 @@ def setup_cmd(demo, n):
     from courses import load_catalog
     from trainer.auth.models import User
     from trainer.catalog.operations import sync_catalog
-    from trainer.demo.generate import DEMO_PASSWORD, generate_demo
+    from trainer.demo.cycle import build_demo
+    from trainer.demo.generate import DEMO_PASSWORD
     from trainer.targets.operations import seed_presets
     if demo and current_app.config["ENV"] == "production":
         _fail("Không sinh dữ liệu mô phỏng ở môi trường production (TRAINER_ENV=production): "
@@ -182,7 +183,7 @@ def setup_cmd(demo, n):
     if demo:
         if accounts == 0:
             click.echo(f"CSDL trống: sinh tỉnh mô phỏng với {n} cán bộ…")
-            _commit_or_fail(generate_demo, n, 2026)
+            _commit_or_fail(build_demo, n, 2026)
         else:
             click.echo("CSDL đã có dữ liệu: dùng lại.")
         click.echo(f"\nTài khoản dùng thử (mật khẩu của dữ liệu mô phỏng: {DEMO_PASSWORD}):")
@@ -366,11 +367,12 @@ def cache_advance_cmd():
 def register_commands(app: Flask) -> None:
     from trainer.api.cli import api_cli
     from trainer.interchange.cli import data_cli
+    from trainer.reviews.cli import reviews_cli
     from trainer.units.cli import units_cli
     from trainer.xapi.cli import xapi_cli
     for command in (catalog_cli, demo_cmd, import_cli, recommend_cmd, targets_cmd, setup_cmd,
                     notices_cli, data_cli, xapi_cli, api_cli, accounts_cli, units_cli,
-                    prune_cmd, worker_cmd, cache_advance_cmd):
+                    prune_cmd, worker_cmd, cache_advance_cmd, reviews_cli):
         app.cli.add_command(command)
 
 

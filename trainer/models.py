@@ -28,3 +28,4 @@ from trainer.audit import operations as _audit_listens  # noqa: F401,E402
 from trainer.notices import operations as _notices_listen  # noqa: F401,E402
 from trainer.cohorts import operations as _class_imports  # noqa: F401,E402
 from trainer.xapi import operations as _xapi_matches  # noqa: F401,E402
+from trainer.feedback import operations as _feedback_invites  # noqa: F401,E402

@@ -57,6 +57,17 @@ def _page_of(item: str) -> dict:
 
 
 def _schemas() -> dict:
+    review_totals = {"participants": {"type": "integer", "minimum": 0},
+                     "submitted": {"type": "integer", "minimum": 0},
+                     "confirmed": {"type": "integer", "minimum": 0},
+                     "share_confirmed": {"type": "number", "minimum": 0, "maximum": 100}}
+    review_campaign = {
+        "id": INT, "name": STRING, "status": {"type": "string", "enum": ["open", "closed"]},
+        "period_start": DATE, "period_end": DATE,
+        "unit_ids": {"type": "array", "items": INT},
+        "position_codes": {"type": "array", "items": STRING},
+        "competency_codes": {"type": "array", "items": STRING},
+        "closed_at": _nullable(DATETIME), **review_totals}
     official = {
         "id": INT, "code": STRING, "full_name": STRING, "birth_date": DATE,
         "gender": {"type": "string", "enum": list(vocab.codes(vocab.GENDERS))},
@@ -94,7 +105,15 @@ def _schemas() -> dict:
             "it_level": STRING, "digital_signature": BOOL, "record_digitised": BOOL,
             "qualifications": {"type": "array", "items": _obj({
                 "label": STRING, "have": STRING, "need": _nullable(STRING), "ok": BOOL})},
+            "ratings": {"type": "array", "items": _ref("Rating")},
             "updated_at": _nullable(DATETIME)}),
+        "Rating": _obj({  # KH-7: one per period, latest first (docs/ratings.md)
+            "year": INT,
+            "period": {"type": "string", "enum": list(vocab.codes(vocab.RATING_PERIODS))},
+            "period_no": {"type": "integer", "minimum": 0, "maximum": 12},
+            "period_label": STRING, "period_end": DATE,
+            "rating": {"type": "string", "enum": list(vocab.codes(vocab.RATINGS))},
+            "note": STRING}),
         "OfficialPage": _page_of("Official"),
         "Gap": _obj({"competency_id": INT, "name": STRING, "group": STRING,
                      "required": {"type": "integer", "minimum": 0},
@@ -146,6 +165,51 @@ def _schemas() -> dict:
                                                                 "minimum": 0}}),
         "Target": _obj(target),
         "TargetList": _obj({"items": {"type": "array", "items": _ref("Target")}}),
+        "ReviewCampaign": _obj(review_campaign, description=(
+            "A review campaign (đợt đánh giá, docs/reviews.md) with its totals: participants, "
+            "self-assessed (submitted), confirmed by the supervisor, and the confirmed share (%).")),
+        "ReviewCampaignList": _obj({"items": {"type": "array", "items": _ref("ReviewCampaign")}}),
+        "Mentorship": _obj({
+            "id": INT, "status": {"type": "string", "enum": ["active", "closed", "cancelled"]},
+            "competency": _ref_schema("code", "name"),
+            **{who: _obj({"id": INT, "code": STRING, "full_name": STRING,
+                          "unit": _ref("UnitRef")}) for who in ("mentee", "mentor")},
+            "target_level": {"type": "integer", "minimum": 1, "maximum": 4},
+            "start_date": DATE, "end_date": DATE, "closed_on": _nullable(DATE),
+            "reached_level": _nullable({"type": "integer", "minimum": 0, "maximum": 4}),
+            "confirmed_by": _nullable(STRING),
+            "sessions": {"type": "integer", "minimum": 0},
+            "minutes": {"type": "integer", "minimum": 0}},
+            description="An on-site mentorship (kèm cặp tại chỗ, KH-5): who mentors whom on "
+                        "which competency to which level; closed: the level the supervisor "
+                        "confirmed (`confirmed_by`), written as evidence; cancelled: who "
+                        "cancelled (`confirmed_by`) and when (`closed_on`). docs/mentoring.md."),
+        "MentorshipPage": _page_of("Mentorship"),
+        "ReviewCampaignDetail": _obj(review_campaign | {"units": {"type": "array", "items": _obj({
+            "unit_id": INT, "name": STRING, "depth": {"type": "integer", "minimum": 0},
+            **review_totals})}}, description="The campaign and, per unit of its scope holding "
+                                              "participants (tree order), the totals of the unit "
+                                              "and the units below it."),
+        "Staffing": _obj({
+            "unit": {"oneOf": [_ref("UnitRef"), {"type": "null"}]},
+            "totals": _obj({k: {"type": "integer", "minimum": 0} for k in (
+                "approved", "filled", "vacancies", "over", "no_quota_filled")}),
+            "items": {"type": "array", "items": _obj({
+                "unit": _ref("UnitRef"), "position": _ref("PositionRef"),
+                "approved": _nullable({"type": "integer", "minimum": 0}),
+                **{k: {"type": "integer", "minimum": 0}
+                   for k in ("filled", "vacancies", "over")}})}},
+            description="Approved headcount (biên chế được giao) vs officials placed, per open "
+                        "unit and position; `approved` null: no quota given (docs/staffing.md)."),
+        "FeedbackCourse": _obj({
+            "course_id": INT, "code": STRING, "name": STRING, "provider": STRING,
+            "answers": _nullable({"type": "integer", "minimum": 1}),
+            **{key: _nullable({"type": "number", "minimum": 1, "maximum": 5})
+               for key in ("fit", "lecturers", "materials", "use_at_work")}},
+            description="Averages of the learners' answers (1–5) about a course; null below "
+                        "`threshold` counted answers (docs/feedback.md)."),
+        "FeedbackCourseList": _obj({"threshold": {"type": "integer", "minimum": 1},
+                                    "items": {"type": "array", "items": _ref("FeedbackCourse")}}),
         "TargetDetail": _obj(target | {
             "note": STRING, "population_text": STRING, "criterion_text": STRING,
             "pace": _nullable(NUMBER), "forecast_with_cohorts": _nullable(DATE),
@@ -287,6 +351,36 @@ def _paths() -> dict:
             "listTargets", "Các mục tiêu và tiến độ trong phạm vi",
             (200, "TargetList", "Theo thứ tự văn bản."), (401, 403), tag="targets",
             description="Roles: hr (its unit subtree), admin.")},
+        "/feedback/courses": {"get": _op(
+            "listCourseFeedback", "Ý kiến học viên: điểm trung bình theo khóa học",
+            (200, "FeedbackCourseList", "Theo cơ sở đào tạo rồi tên khóa."), (401, 403),
+            tag="learning",
+            description="Roles: school (its own provider's courses), hr (every provider), "
+                        "admin. Averages and counts are null until `threshold` answers count.")},
+        "/staffing": {"get": _op(
+            "getStaffing", "Biên chế được giao, số đang bố trí, còn thiếu, vượt",
+            (200, "Staffing", "Theo mã đơn vị rồi mã vị trí việc làm."), (400, 401, 403, 404),
+            tag="targets",
+            params=[_query("unit", ID_SCHEMA, "Một đơn vị và các đơn vị trực thuộc (trong "
+                                              "phạm vi; ngoài phạm vi: 404).")],
+            description="Roles: hr (its unit subtree), admin.")},
+        "/review-campaigns": {"get": _op(
+            "listReviewCampaigns", "Các đợt đánh giá năng lực và tiến độ",
+            (200, "ReviewCampaignList", "Đang đánh giá trước, hạn gần nhất trước."), (401, 403),
+            tag="targets", description="Roles: hr (campaigns opened in its unit subtree), admin.")},
+        "/review-campaigns/{campaign_id}": {"get": _op(
+            "getReviewCampaign", "Một đợt đánh giá: tiến độ theo đơn vị",
+            (200, "ReviewCampaignDetail", "Tiến độ theo đơn vị."), (401, 403, 404),
+            tag="targets", params=[_path("campaign_id", ID_SCHEMA, "Mã số (id) của đợt.")],
+            description="Roles: hr (campaigns opened in its unit subtree; others: 404), admin.")},
+        "/mentorships": {"get": _op(
+            "listMentorships", "Các đợt kèm cặp tại chỗ trong phạm vi",
+            (200, "MentorshipPage", "Đang kèm cặp trước, mới bắt đầu trước."), (400, 401, 403),
+            tag="officials",
+            params=[_query("status", {"type": "string",
+                                      "enum": ["active", "closed", "cancelled"]},
+                           "Chỉ các đợt ở trạng thái này."), *PAGING],
+            description="Roles: hr (mentees of its unit subtree), admin.")},
         "/targets/{code}": {"get": _op(
             "getTarget", "Một mục tiêu: tiến độ, dự báo, theo đơn vị",
             (200, "TargetDetail", "Tiến độ chi tiết."), (401, 403, 404), tag="targets",

@@ -9,6 +9,8 @@ from trainer.catalog.models import Course
 from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.operations import enrollment_closes, waitlist_position
 from trainer.people.models import Official
+from trainer.people.periods import period_end, period_label
+from trainer.people.ratings import ratings_of
 
 
 def _date(value: date | None) -> str | None:
@@ -49,8 +51,16 @@ def official_detail(o: Official, qualifications: list[dict]) -> dict:
         "record_digitised": bool(o.record_digitised),
         "qualifications": [{"label": q["label"], "have": q["have"], "need": q["need"] or None,
                             "ok": bool(q["ok"])} for q in qualifications],
+        "ratings": [rating(r) for r in ratings_of(o.id)],  # KH-7: by period, latest first
         "updated_at": _datetime(o.updated_at),
     }
+
+
+def rating(r) -> dict:
+    return {"year": r.year, "period": r.period, "period_no": r.period_no,
+            "period_label": period_label(r.period, r.period_no, r.year),
+            "period_end": _date(period_end(r.period, r.period_no, r.year)),
+            "rating": r.rating, "note": r.note or ""}
 
 
 def gap(g) -> dict:
@@ -130,3 +140,47 @@ def _int(value) -> int | None:
 def _round(value) -> float | None:
     number = _number(value)
     return round(number, 2) if number is not None else None
+
+
+def course_feedback(row: dict) -> dict:
+    """A row of feedback.queries.by_course: hidden measures stay null."""
+    return {"course_id": int(row["course_id"]), "code": row["course_code"],
+            "name": row["course_name"], "provider": row["provider_name"],
+            "answers": _int(row["answers"]),
+            **{key: _round(row[key]) for key in ("fit", "lecturers", "materials", "use_at_work")}}
+
+
+def _review_totals(t) -> dict:
+    return {"participants": t.participants, "submitted": t.submitted, "confirmed": t.confirmed,
+            "share_confirmed": round(t.share_confirmed, 1)}
+
+
+def review_campaign(c, totals, *, units=None) -> dict:
+    """ReviewCampaign (list) or ReviewCampaignDetail (with `units`: reviews.queries rows)."""
+    out = {"id": c.id, "name": c.name, "status": c.status,
+           "period_start": _date(c.period_start), "period_end": _date(c.period_end),
+           "unit_ids": [int(u) for u in c.unit_ids or []],
+           "position_codes": list(c.position_codes or []),
+           "competency_codes": list(c.competency_codes or []),
+           "closed_at": _datetime(c.closed_at), **_review_totals(totals)}
+    if units is not None:
+        out["units"] = [{"unit_id": int(r.unit_id), "name": r.name, "depth": r.depth,
+                         **_review_totals(r.total)} for r in units]
+    return out
+
+
+def _person(o: Official) -> dict:
+    return {"id": o.id, "code": o.code, "full_name": o.full_name,
+            "unit": {"id": o.unit.id, "code": o.unit.code, "name": o.unit.name}}
+
+
+def mentorship(m, totals: tuple[int, int]) -> dict:
+    """Mentorship: a pairing (trainer.mentoring) with its sessions' count and minutes."""
+    return {"id": m.id, "status": m.status,
+            "competency": {"id": m.competency.id, "code": m.competency.code,
+                           "name": m.competency.name},
+            "mentee": _person(m.mentee), "mentor": _person(m.mentor),
+            "target_level": m.target_level, "start_date": _date(m.start_date),
+            "end_date": _date(m.end_date), "closed_on": _date(m.closed_on),
+            "reached_level": m.reached_level, "confirmed_by": m.confirmed_by or None,
+            "sessions": totals[0], "minutes": totals[1]}

@@ -23,15 +23,20 @@ from trainer.core.errors import DomainError, NotAllowed
 from trainer.core.extensions import db
 from trainer.core.params import JsonRefused, json_limits, read_json
 from trainer.core.text import clean
+from trainer.feedback import queries as feedback
 from trainer.guidance.operations import guidance_for
 from trainer.learning import operations as ops
 from trainer.learning.access import (get_cohort_for_school_or_404, get_official_or_404,
                                      officials_filter)
 from trainer.learning.models import ENROLLMENT_STATUSES, Cohort, Enrollment
 from trainer.learning.queries import qualification_status
+from trainer.mentoring import queries as mentoring
+from trainer.mentoring.models import MENTORSHIP_STATUSES
 from trainer.org.models import Unit
-from trainer.org.queries import unit_subtree_ids, visible_unit_ids
+from trainer.org.queries import every_unit, unit_subtree_ids, visible_unit_ids
 from trainer.people.models import Official
+from trainer.reviews import queries as reviews
+from trainer.staffing.queries import staffing_summary
 from trainer.targets import operations as targets
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -461,6 +466,72 @@ def _facts():
         db.session.commit()
     user = _user()
     return targets.facts_for(officials_filter(user), unit_ids=visible_unit_ids(user))
+
+
+@bp.route("/feedback/courses")
+@roles("school", *HR)
+def feedback_courses():
+    """The web's averages by course (/phan-hoi), same scope and threshold."""
+    scope = feedback.scope_for(_user())
+    if scope is None:
+        abort(403)
+    rows = feedback.by_course(scope).to_dict("records")
+    return jsonify(threshold=feedback.MIN_ANSWERS,
+                   items=[serialize.course_feedback(row) for row in rows])
+
+
+@bp.route("/staffing")
+@roles(*HR)
+def staffing():
+    """Approved vs filled headcount per unit and position (/bien-che), in the user's scope;
+    ?unit= narrows to a unit and everything under it."""
+    user = _user()
+    visible = visible_unit_ids(user)
+    unit_ids = None if every_unit(visible) else visible
+    unit_id = _int_arg("unit")
+    unit = None
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None or (visible is not None and unit_id not in visible):
+            abort(404)
+        unit_ids = unit_subtree_ids(unit_id)
+    return jsonify(unit={"id": unit.id, "code": unit.code, "name": unit.name} if unit else None,
+                   **staffing_summary(unit_ids))
+
+
+@bp.route("/review-campaigns")
+@roles(*HR)
+def review_campaigns():
+    """The review campaigns HR follows (/dot-danh-gia), with their totals (docs/reviews.md)."""
+    campaigns = reviews.campaigns_in_scope(visible_unit_ids(_user()))
+    totals = reviews.campaign_totals([c.id for c in campaigns])
+    return jsonify(items=[serialize.review_campaign(c, totals[c.id]) for c in campaigns])
+
+
+@bp.route("/review-campaigns/<int:campaign_id>")
+@roles(*HR)
+def review_campaign(campaign_id: int):
+    """One campaign's progress by unit, as its page shows it."""
+    campaign = reviews.campaign_in_scope(campaign_id, visible_unit_ids(_user()))
+    if campaign is None:
+        abort(404)
+    rows, totals = reviews.progress_by_unit(campaign)
+    return jsonify(serialize.review_campaign(campaign, totals, units=rows))
+
+
+@bp.route("/mentorships")
+@roles(*HR)
+def mentorships():
+    """The mentorships of mentees in scope (/kem-cap), ?status=, paged (docs/mentoring.md)."""
+    page, per_page = _page_args()
+    status = request.args.get("status", "").strip() or None
+    if status is not None and status not in dict(MENTORSHIP_STATUSES):
+        raise BadRequest("Tham số “status” chỉ nhận active, closed hoặc cancelled.")
+    items, total = mentoring.mentorships_page(visible_unit_ids(_user()), status=status,
+                                              page=page, per_page=per_page)
+    totals = mentoring.session_totals(m.id for m in items)
+    return _page([serialize.mentorship(m, totals.get(m.id, (0, 0))) for m in items], total,
+                 page, per_page)
 
 
 @bp.route("/targets")

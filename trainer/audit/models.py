@@ -18,10 +18,14 @@ ACTIONS = (
     ("approval", "Duyệt đăng ký học"), ("account", "Thay đổi tài khoản"),
     ("password", "Mật khẩu"), ("unit", "Thay đổi đơn vị"), ("token", "Dùng mã truy cập"),
     ("early_start", "Khai giảng lớp sớm"),
+    ("mentoring", "Phân công, hủy kèm cặp"),
+    ("rating", "Ghi xếp loại"),
+    ("review", "Đợt đánh giá năng lực"),
 )
 SUBJECTS = (("official", "Cán bộ"), ("account", "Tài khoản"), ("unit", "Đơn vị"),
             ("batch", "Lô nhập dữ liệu"), ("enrollment", "Đăng ký học"), ("cohort", "Lớp"),
-            ("credential", "Mã truy cập"), ("report", "Báo cáo"))
+            ("credential", "Mã truy cập"), ("report", "Báo cáo"),
+            ("campaign", "Đợt đánh giá"))
 
 
 class AuditEvent(db.Model):

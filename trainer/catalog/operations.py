@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from courses import Catalog, parse_rows, vocab
 from courses.catalog import OPTIONAL_COLUMNS
 from trainer.catalog.models import (Competency, Course, CourseCompetency, CourseModule, Position,
-                                    PositionRequirement, Provider, RegionPriority)
+                                    PositionField, PositionRequirement, Provider, RegionPriority)
 from trainer.core.extensions import db
 from trainer.core.tabular import Column, ImportPlan, Table, data_rows
 
@@ -93,7 +93,16 @@ def upsert_positions(items) -> None:
                       min_state_management=p.min_state_management, min_it=p.min_it)
         pos.requirements = [PositionRequirement(competency_id=comps[code].id, level=level)
                             for code, level in p.requirements.items()]
+        if p.fields is not None:  # None: the file has no such column, the stored ones stay
+            _set_fields(pos, p.fields)
     db.session.flush()
+
+
+def _set_fields(position: Position, fields) -> None:
+    """The fields of study the position accepts (LC-1b), replacing those it had; a field kept
+    keeps its row."""
+    keep = {f.field: f for f in position.fields}
+    position.fields = [keep.get(f) or PositionField(field=f) for f in fields]
 
 
 def _sync_modules(catalog: Catalog, courses: dict) -> None:
@@ -129,7 +138,7 @@ CATALOG_COLUMNS = {
                   "Trình độ chuyên môn tối thiểu": "min_education",
                   "Lý luận chính trị tối thiểu": "min_political_theory",
                   "Quản lý nhà nước tối thiểu": "min_state_management",
-                  "Tin học tối thiểu": "min_it"},
+                  "Tin học tối thiểu": "min_it", "Chuyên ngành phù hợp": "fields"},
 }
 REFERENCES = {"competencies.csv": "danh mục năng lực", "providers.csv": "danh mục cơ sở đào tạo",
               "courses.csv": "danh mục khóa học"}
@@ -168,7 +177,8 @@ def _stored(table: str) -> dict[str, tuple]:
                 for c in db.session.scalars(_with_links(Course))}
     comps = {c.id: c.code for c in db.session.scalars(sa.select(Competency))}
     return {p.code: (p.name, p.group, {comps[r.competency_id]: r.level for r in p.requirements},
-                     p.min_education, p.min_political_theory, p.min_state_management, p.min_it)
+                     p.min_education, p.min_political_theory, p.min_state_management, p.min_it,
+                     tuple(sorted(f.field for f in p.fields)))
             for p in db.session.scalars(_with_links(Position))}
 
 
@@ -180,11 +190,12 @@ def _with_links(model):
             selectinload(Course.teaches).selectinload(CourseCompetency.competency))
     if model is Position:
         return sa.select(Position).options(
-            selectinload(Position.requirements).selectinload(PositionRequirement.competency))
+            selectinload(Position.requirements).selectinload(PositionRequirement.competency),
+            selectinload(Position.fields))
     return sa.select(model)
 
 
-def _shape(table: str, item) -> tuple:
+def _shape(table: str, item, before: tuple | None = None) -> tuple:
     if table == "competencies":
         return (item.name, item.group, item.domain, item.description)
     if table == "providers":
@@ -194,8 +205,11 @@ def _shape(table: str, item) -> tuple:
                 float(item.pass_mark), dict(item.competencies), item.qualification,
                 sorted(item.prerequisites), item.validity_months, item.requires_approval,
                 item.cost, item.description)
+    # A file without the fields column keeps the stored fields: they are not a change.
+    fields = (tuple(sorted(item.fields)) if item.fields is not None
+              else (before[-1] if before else ()))
     return (item.name, item.group, dict(item.requirements), item.min_education,
-            item.min_political_theory, item.min_state_management, item.min_it)
+            item.min_political_theory, item.min_state_management, item.min_it, fields)
 
 
 def plan_catalog(table: str, df, filename: str = "tệp") -> ImportPlan:
@@ -222,7 +236,7 @@ def plan_catalog(table: str, df, filename: str = "tệp") -> ImportPlan:
         before = stored.get(item.code)
         if before is None:
             plan.created += 1
-        elif before != _shape(table, item):
+        elif before != _shape(table, item, before):
             plan.updated += 1
         else:
             plan.unchanged += 1
@@ -280,6 +294,7 @@ def catalog_records(table: str, limit: int | None = None) -> list[dict[str, str]
                                                      row.min_political_theory),
                       "min_state_management": _label(vocab.STATE_MANAGEMENT,
                                                      row.min_state_management),
-                      "min_it": _label(vocab.IT_LEVEL, row.min_it)}
+                      "min_it": _label(vocab.IT_LEVEL, row.min_it),
+                      "fields": "; ".join(f.field for f in row.fields)}
         out.append(values)
     return out

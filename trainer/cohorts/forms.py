@@ -52,3 +52,10 @@ class StartForm(FlaskForm):
     reason = StringField("Lý do khai giảng sớm", validators=[Optional(), Length(max=300)])
     confirm = BooleanField("Tôi hiểu: danh sách chờ và đăng ký chưa duyệt của lớp kết thúc "
                            "ngay hôm nay, ngày khai giảng đổi thành hôm nay")
+
+
+class LecturerForm(FlaskForm):
+    """A lecturer of a class, named by the school (trainer.feedback averages answers by them)."""
+    name = StringField("Họ tên giảng viên", validators=[
+        DataRequired("Nhập họ tên giảng viên."),
+        Length(max=120, message="Họ tên tối đa 120 ký tự.")])

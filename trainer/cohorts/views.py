@@ -12,8 +12,8 @@ from flask_login import current_user
 from trainer.catalog.models import Course
 from trainer.cohorts import operations as ops
 from trainer.cohorts.certificate import certificate_pdf, confirmation_pdf
-from trainer.cohorts.forms import (CancelForm, CohortForm, CohortImportForm, ReplaceCertificateForm,
-                                   SessionForm, StartForm)
+from trainer.cohorts.forms import (CancelForm, CohortForm, CohortImportForm, LecturerForm,
+                                   ReplaceCertificateForm, SessionForm, StartForm)
 from trainer.cohorts.models import CertificateConfirmation, CohortSession
 from trainer.cohorts.operations import attendance_rates, ineligible_reasons
 from trainer.core import events
@@ -26,6 +26,7 @@ from trainer.core.views_util import one_commit, role_required
 from trainer.degrees import operations as degree_ops
 from trainer.degrees.forms import TermForm, parse_module_scores, parse_score
 from trainer.degrees.models import ModuleResult
+from trainer.feedback import operations as feedback_ops
 from trainer.interchange import operations as xops
 from trainer.interchange.forms import ConfirmForm
 from trainer.interchange.models import ImportBatch
@@ -430,3 +431,32 @@ def module_results(cohort_id: int):
     return render_template("cohorts/module_results.html", cohort=cohort, form=form, term=term,
                            terms=terms, roster=roster, modules=modules, scores=scores,
                            progress=progress.to_dict("index"), seat_statuses=SEAT_STATUSES)
+
+
+@bp.route("/truong/lop/<int:cohort_id>/giang-vien", methods=["GET", "POST"])
+@role_required(*SCHOOL)
+def lecturers(cohort_id: int):
+    """The class's lecturers (issue 13 §4): learners' feedback is averaged by lecturer."""
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    form = LecturerForm()
+    if form.validate_on_submit():
+        with one_commit(f"Đã thêm giảng viên {feedback_ops.lecturer_name(form.name.data)}.") \
+                as outcome:
+            feedback_ops.add_lecturer(cohort, form.name.data)
+        if outcome["ok"]:
+            return redirect(url_for("cohorts.lecturers", cohort_id=cohort.id))
+    return render_template("cohorts/lecturers.html", cohort=cohort, form=form,
+                           most=feedback_ops.LECTURERS_PER_CLASS), 400 if form.errors else 200
+
+
+@bp.route("/truong/lop/<int:cohort_id>/giang-vien/bo", methods=["POST"])
+@role_required(*SCHOOL)
+def remove_lecturer(cohort_id: int):
+    cohort = get_cohort_for_school_or_404(current_user, cohort_id)
+    form = LecturerForm()
+    if form.validate_on_submit():
+        with one_commit("Đã bỏ giảng viên khỏi lớp."):
+            feedback_ops.remove_lecturer(cohort, form.name.data)
+    else:
+        flash("Không rõ giảng viên cần bỏ.", "danger")
+    return redirect(url_for("cohorts.lecturers", cohort_id=cohort.id))

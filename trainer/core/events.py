@@ -20,6 +20,9 @@ mail_requested = _signals.signal("mail-requested")
 # An auditable change (in the caller's transaction) or read (written after the response):
 # kwargs action, subject_type, subject_id, detail, actor, actor_name, access (bool).
 audited = _signals.signal("audited")
+# "This enrollment was completed" (learning.record_result, the one place a pass is recorded):
+# kwargs enrollment. The feedback area hears it and invites the learner to rate the course.
+enrollment_completed = _signals.signal("enrollment-completed")
 
 
 class NobodyListens(RuntimeError):
@@ -39,6 +42,11 @@ def tell(official, kind: str, title: str, body: str = "", *, link: str = "",
     `dedupe_key` the same notice is sent only once; returns None when it was already sent."""
     return _deliver(official_told, official=official, kind=kind, title=title, body=body,
                     link=link, dedupe_key=dedupe_key)
+
+
+def completed(enrollment) -> None:
+    """An enrollment was just completed (a pass), in the caller's transaction."""
+    _deliver(enrollment_completed, enrollment=enrollment)
 
 
 def send_mail(to_address: str, subject: str, body: str) -> None:

@@ -7,7 +7,8 @@ database (competencies, positions, providers, courses):
   the four departments of each commune (Decree 150/2025 organisation after 1/7/2025);
 * officials with Vietnamese names fitting their region's ethnic make-up, valid and unique
   12-digit identification numbers, positions (leadership once per commune, the rest
-  specialists), qualifications, ratings for 2024 and 2025;
+  specialists), qualifications, ratings for 2024 and 2025 and for each quarter of this year
+  that has ended (KH-7);
 * supervisor (and some self) assessments of the competencies their position requires, so most
   officials have 1–4 gaps, some none, some many, and ~10% have never been assessed;
 * a finished and an open cohort for ~25 in-person/blended courses, completed enrollments with
@@ -51,6 +52,7 @@ from trainer.learning.operations import ATTENDED_MODES, record_result
 from trainer.org.models import Unit
 from trainer.people.identity import make_pid
 from trainer.people.models import Assessment, Official, Rating, UnitLeader
+from trainer.people.periods import period_end
 
 from . import names
 
@@ -93,6 +95,7 @@ class DemoSummary:
     users: int = 0
     certificates: int = 0
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+    review_cycle: object = None  # trainer.demo.cycle.CycleSummary, when build_demo added it
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,7 +282,7 @@ def generate_demo(n_officials: int = 1500, seed: int = 2026, *,
         people = _add_officials(rng, cat, province, sizes)
         summary.officials = len(people.ids)
         _insert_rows(UnitLeader, ("unit_id", "official_id"), _unit_leaders(province, people))
-        summary.ratings = _add_ratings(rng, people.ids)
+        summary.ratings = _add_ratings(rng, people.ids, seed, today)
         assessed = _assess(rng, cat, province.communes, people, window)
         cohorts = _add_cohorts(rng, cat, province.communes, today)
         summary.cohorts = len(cohorts.rows)
@@ -528,16 +531,36 @@ def _add_officials(rng: random.Random, cat: _Catalog, province: _Province,
     return people
 
 
-def _add_ratings(rng: random.Random, ids: list[int]) -> int:
-    """Ratings for 2024 and 2025 (often the same both years); how many rows."""
+def _add_ratings(rng: random.Random, ids: list[int], seed: int, today: date) -> int:
+    """Ratings for 2024 and 2025 (often the same both years), then a quarterly rating (KH-7) for
+    each quarter of `today`'s year that has ended, usually the official's 2025 rating, some with
+    the work results it rests on; how many rows. The quarters draw from their own
+    `random.Random(seed + 13)`: the main draws, and so every other table's rows, stay as they
+    were before quarters existed."""
+    ended = [q for q in range(1, 5) if period_end("quarter", q, today.year) < today]
+    quarters = random.Random(seed + 13)
+
     def rows() -> Iterator[tuple]:
+        latest = []
         for oid in ids:
             r24 = _pick(rng, RATING_MIX)
             r25 = r24 if rng.random() < 0.6 else _pick(rng, RATING_MIX)
-            yield oid, 2024, r24
-            yield oid, 2025, r25
+            yield oid, 2024, "year", 0, r24, ""
+            yield oid, 2025, "year", 0, r25, ""
+            latest.append(r25)
+        for oid, r25 in zip(ids, latest):
+            for q in ended:
+                rating = r25 if quarters.random() < 0.7 else _pick(quarters, RATING_MIX)
+                note = ""
+                if quarters.random() < 0.4:
+                    planned = quarters.randint(6, 20)
+                    done = planned if rating in ("xuat_sac", "hoan_thanh_tot") else \
+                        quarters.randint(planned // 2, planned)
+                    note = f"Hoàn thành {done}/{planned} nhiệm vụ được giao trong quý {q}"
+                yield oid, today.year, "quarter", q, rating, note
 
-    return _insert_rows(Rating, ("official_id", "year", "rating"), rows())
+    return _insert_rows(Rating, ("official_id", "year", "period", "period_no", "rating", "note"),
+                        rows())
 
 
 # ---- assessments -----------------------------------------------------------------------------

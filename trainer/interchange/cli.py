@@ -20,7 +20,8 @@ def data_cli():
 @data_cli.command("import")
 @click.argument("kind", type=click.Choice(["officials", "assessments", "ratings", "results",
                                            "completions", "competencies", "positions",
-                                           "providers", "courses", "units", "accounts"]))
+                                           "providers", "courses", "units", "accounts",
+                                           "quotas", "mentorships"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra và đếm (xem trước), không ghi.")
 @click.option("--passwords", "passwords_out", type=click.Path(dir_okay=False, path_type=Path),

@@ -36,12 +36,16 @@ from trainer.learning.models import (ACTIVE_STATUSES, ENROLLMENT_STATUSES, SEAT_
                                      Enrollment)
 from trainer.learning.operations import record_result
 from trainer.learning.queries import officials_frame
+from trainer.mentoring import operations as mentoring_ops
 from trainer.org import operations as org_ops
 from trainer.org.models import Unit
 from trainer.org.queries import is_province_hr, visible_unit_ids
 from trainer.people import operations as people_ops
 from trainer.people.identity import pid_problem
 from trainer.people.models import Official, Rating
+from trainer.people.periods import Period, parse_period, period_label, period_problem
+from trainer.people.ratings import NOTE_MAX as RATING_NOTE_MAX
+from trainer.staffing import operations as staffing_ops
 
 PID = "Số định danh cá nhân"
 
@@ -51,7 +55,7 @@ FAILED_WORDS = {"không đạt", "chưa đạt", "không hoàn thành", "failed"
 KIND_LABELS = {
     "officials": "Danh sách cán bộ, công chức",
     "assessments": "Kết quả đánh giá năng lực",
-    "ratings": "Xếp loại chất lượng hằng năm",
+    "ratings": "Xếp loại chất lượng (năm, quý, tháng)",
     "results": "Ghi danh và kết quả học tập",
     "completions": "Tệp hoàn thành khóa học từ nền tảng trực tuyến (Bình dân học vụ số…)",
     "competencies": "Danh mục năng lực (khung năng lực)",
@@ -60,6 +64,8 @@ KIND_LABELS = {
     "courses": "Danh mục khóa học",
     "units": "Đơn vị hành chính (tỉnh, xã, phường, đặc khu, phòng ban)",
     "accounts": "Tài khoản người dùng",
+    "quotas": "Biên chế được giao theo vị trí việc làm",
+    "mentorships": "Phân công kèm cặp tại chỗ",
 }
 # The catalog is the province's: only admins and province HR import it.
 CATALOG_KINDS = ("competencies", "positions", "providers", "courses")
@@ -83,7 +89,7 @@ NOUNS = {"officials": "cán bộ", "assessments": "kết quả đánh giá", "ra
          "results": "kết quả học tập", "completions": "kết quả hoàn thành",
          "competencies": "năng lực", "positions": "vị trí việc làm",
          "providers": "cơ sở đào tạo", "courses": "khóa học", "units": "đơn vị",
-         "accounts": "tài khoản",
+         "accounts": "tài khoản", "quotas": "biên chế vị trí", "mentorships": "đợt kèm cặp",
          "attendance": "lượt điểm danh", "class_results": "kết quả học tập"}
 
 
@@ -153,6 +159,12 @@ def _num(value: float) -> str:
 
 # --- Ratings ------------------------------------------------------------------------------------
 
+def _parse_rating_note(text: str) -> str:
+    if len(text) > RATING_NOTE_MAX:
+        raise ValueError(f"tối đa {RATING_NOTE_MAX} ký tự (đang có {len(text)})")
+    return text
+
+
 def _parse_year(text: str) -> int:
     if re.fullmatch(r"\d{4}(\.0)?", text) and 2000 <= int(float(text)) <= today().year:
         return int(float(text))
@@ -161,45 +173,72 @@ def _parse_year(text: str) -> int:
 
 RATINGS = Table((
     Column(PID, "pid", required=True, example="012190000123"),
-    Column("Năm", "year", _parse_year, required=True),
+    Column("Năm", "year", _parse_year, example="2025"),
+    # KH-7: the period as people type it ("Quý 3", "Q3/2026", "Tháng 11"…); blank: the year,
+    # so that files made before periods still import (docs/ratings.md).
+    Column("Kỳ xếp loại", "period", example="Quý 4"),
     Column("Xếp loại", "rating", lambda v: parse_choice(v, vocab.RATINGS, "mức xếp loại"),
            required=True, example="Hoàn thành tốt nhiệm vụ"),
+    Column("Kết quả công việc", "note", _parse_rating_note, example=""),
 ))
 
 
+def _rating_period(row: Row) -> Period | None:
+    """The row's period from its "Năm" and "Kỳ xếp loại" cells (periods.parse_period), checked
+    as the form checks it (periods.period_problem); None after an error on the row."""
+    if str(row.cells.get("Năm") or "").strip() and row.values["year"] is None:
+        return None  # the year's own error is already on the row
+    try:
+        period = parse_period(row.values["period"] or "", row.values["year"])
+    except ValueError as e:
+        row.error("year" if row.values["year"] is None and not row.values["period"] else "period",
+                  str(e))
+        return None
+    problem = period_problem(period.kind, period.no, period.year, today())
+    if problem:
+        row.error("period" if row.values["period"] else "year", problem)
+        return None
+    return period
+
+
 def plan_ratings(df: pd.DataFrame, filename: str = "tệp") -> ImportPlan:
-    """Annual ratings (Decree 335/2025) keyed by (official, year): same rating again is
-    unchanged, another rating replaces it."""
+    """Ratings by period (Decree 335/2025; KH-7) keyed by (official, period): the same rating
+    again is unchanged, another rating (or another work-results note) replaces it; a blank note
+    keeps the one recorded."""
     officials = dict(db.session.execute(sa.select(Official.pid, Official.id)).all())
-    existing = {(r.official_id, r.year): r for r in db.session.scalars(sa.select(Rating))}
+    existing = {(r.official_id, r.year, r.period, r.period_no): r
+                for r in db.session.scalars(sa.select(Rating))}
     plan, seen, new, changes = ImportPlan(), {}, [], []
     for row in RATINGS.read(df, filename):
         plan.rows += 1
-        pid, year, rating = (row.values[k] for k in ("pid", "year", "rating"))
+        pid, rating, note = (row.values[k] for k in ("pid", "rating", "note"))
         if pid and pid not in officials:
             row.error("pid", f"không có cán bộ số {pid}")
-        if row.ok:
-            key = (pid, year)
+        period = _rating_period(row)
+        if row.ok and period is not None:
+            key = (pid, period)
             if key in seen:
-                row.error("year", f"cán bộ {pid} đã có xếp loại năm {year} ở dòng {seen[key]}")
+                row.error("period" if row.values["period"] else "year",
+                          f"cán bộ {pid} đã có xếp loại {period.label} ở dòng {seen[key]}")
             seen.setdefault(key, row.number)
         plan.errors.extend(row.errors)
-        if not row.ok:
+        if not row.ok or period is None:
             continue
-        found = existing.get((officials[pid], year))
+        found = existing.get((officials[pid], period.year, period.kind, period.no))
         if found is None:
-            new.append(Rating(official_id=officials[pid], year=year, rating=rating))
+            new.append(Rating(official_id=officials[pid], year=period.year, period=period.kind,
+                              period_no=period.no, rating=rating, note=note or ""))
             plan.created += 1
-        elif found.rating != rating:
-            changes.append((found, rating))
+        elif found.rating != rating or (note and note != found.note):
+            changes.append((found, rating, note or found.note))
             plan.updated += 1
         else:
             plan.unchanged += 1
 
     def apply() -> None:
         db.session.add_all(new)
-        for found, rating in changes:
-            found.rating = rating
+        for found, rating, note in changes:
+            found.rating, found.note = rating, note
     plan.actions.append(apply)
     return plan
 
@@ -530,6 +569,15 @@ def plan_import(kind: str, df: pd.DataFrame, filename: str, scope: ImportScope,
                 catalog_ops.plan_catalog(kind, df, filename))
         plan.errors.sort(key=_row_of)
         return plan
+    if kind == "quotas":  # the staffing area's rows and rules (LC (1), DL-l)
+        plan = staffing_ops.plan_quotas(df, filename, unit_scope=scope.unit_ids)
+        plan.errors.sort(key=_row_of)
+        return plan
+    if kind == "mentorships":  # the mentoring area's rows and rules (KH-5)
+        plan = mentoring_ops.plan_mentorships(df, filename, unit_scope=scope.unit_ids,
+                                              actor=scope.label)
+        plan.errors.sort(key=_row_of)
+        return plan
     if kind == "accounts":
         plan = auth_ops.plan_accounts(df, filename, unit_ids=scope.unit_ids, actor=scope.label)
         plan.errors.sort(key=_row_of)
@@ -751,10 +799,11 @@ def _trainings_frame(where) -> pd.DataFrame:
 
 def _ratings_frame(where) -> pd.DataFrame:
     return select_frame(
-        sa.select(Rating.official_id, Rating.year, Rating.rating)
+        sa.select(Rating.official_id, Rating.year, Rating.period, Rating.period_no, Rating.rating,
+                  Rating.note)
         .join(Official, Official.id == Rating.official_id).where(where)
-        .order_by(Rating.official_id, Rating.year),
-        ["official_id", "year", "rating"])
+        .order_by(Rating.official_id, Rating.year, Rating.period, Rating.period_no),
+        ["official_id", "year", "period", "period_no", "rating", "note"])
 
 
 def _iso(value) -> str | None:
@@ -799,7 +848,10 @@ def national_export(where=None, *, stale_months: int | None = None) -> dict:
             "digital_signature": bool(row["digital_signature"]),
             "record_digitised": bool(row["record_digitised"]),
             "ratings": [] if r is None else [
-                {"year": int(y), "rating": v} for y, v in zip(r["year"], r["rating"])],
+                {"year": int(x["year"]), "period": x["period"], "period_no": int(x["period_no"]),
+                 "period_label": period_label(x["period"], int(x["period_no"]), int(x["year"])),
+                 "rating": x["rating"], "note": x["note"] or ""}
+                for x in r.to_dict("records")],
             "trainings": [] if t is None else [
                 {"course_code": x["course_code"], "course_name": x["course_name"],
                  "category": x["category"], "hours": int(x["hours"]), "provider": x["provider"],
@@ -827,7 +879,8 @@ OFFICIAL_SHEET = {  # Vietnamese header -> JSON key (docs/imports.md)
     "Chữ ký số": "digital_signature", "Đã số hóa hồ sơ": "record_digitised",
     "Cập nhật lần cuối": "updated_at", "Vấn đề dữ liệu": "quality_issues",
 }
-RATING_SHEET = {"Số định danh cá nhân": "pid", "Năm": "year", "Xếp loại": "rating"}
+RATING_SHEET = {"Số định danh cá nhân": "pid", "Năm": "year", "Kỳ xếp loại": "period_label",
+                "Xếp loại": "rating", "Kết quả công việc": "note"}
 TRAINING_SHEET = {
     "Số định danh cá nhân": "pid", "Mã khóa học": "course_code", "Tên khóa học": "course_name",
     "Loại khóa học": "category", "Số giờ": "hours", "Cơ sở đào tạo": "provider",
@@ -850,9 +903,10 @@ def export_frames(data: dict) -> dict[str, pd.DataFrame]:
         [{h: ("; ".join(v) if isinstance(v := _dig(r, k), list) else v)
           for h, k in OFFICIAL_SHEET.items()} for r in data["officials"]],
         columns=list(OFFICIAL_SHEET))
-    ratings = pd.DataFrame([{"Số định danh cá nhân": r["pid"], "Năm": x["year"],
-                             "Xếp loại": x["rating"]} for r in data["officials"]
-                            for x in r["ratings"]], columns=list(RATING_SHEET))
+    ratings = pd.DataFrame([{h: (r["pid"] if k == "pid" else x[k])
+                             for h, k in RATING_SHEET.items()}
+                            for r in data["officials"] for x in r["ratings"]],
+                           columns=list(RATING_SHEET))
     trainings = pd.DataFrame([{h: (r["pid"] if k == "pid" else x[k])
                                for h, k in TRAINING_SHEET.items()}
                               for r in data["officials"] for x in r["trainings"]],
@@ -930,7 +984,8 @@ TEMPLATE_NAMES = {"officials": "mau-can-bo.xlsx", "assessments": "mau-danh-gia.x
                   "completions": "mau-hoan-thanh-khoa-hoc.xlsx", "competencies": "mau-nang-luc.xlsx",
                   "positions": "mau-vi-tri-viec-lam.xlsx", "providers": "mau-co-so-dao-tao.xlsx",
                   "courses": "mau-khoa-hoc.xlsx", "units": "mau-don-vi.xlsx",
-                  "accounts": "mau-tai-khoan.xlsx"}
+                  "accounts": "mau-tai-khoan.xlsx", "quotas": "mau-bien-che.xlsx",
+                  "mentorships": "mau-kem-cap.xlsx"}
 
 
 def _first(column) -> str | None:
@@ -949,7 +1004,7 @@ def _table_and_examples(kind: str) -> tuple[Table, dict[str, str]]:
         return people_ops.ASSESSMENTS, {"competency": _first(Competency.code) or "",
                                         "assessed_on": today().strftime("%d/%m/%Y")}
     if kind == "ratings":
-        return RATINGS, {"year": str(today().year - 1)}
+        return RATINGS, {"year": str(today().year - 1)}  # its fourth quarter has ended
     if kind in ("results", "completions"):
         return (RESULTS if kind == "results" else COMPLETIONS), {"course": course,
                                                                  "completed_on": day}
@@ -959,6 +1014,15 @@ def _table_and_examples(kind: str) -> tuple[Table, dict[str, str]]:
         scope = db.session.scalar(sa.select(Unit.code).where(
             Unit.kind != "province", Unit.closed_on.is_(None)).order_by(Unit.code))
         return auth_ops.ACCOUNTS, {"scope": scope} if scope else {}
+    if kind == "mentorships":
+        return mentoring_ops.MENTORSHIPS, {"competency": _first(Competency.code) or "",
+                                           "start": today().strftime("%d/%m/%Y"),
+                                           "end": (today() + relativedelta(months=3))
+                                           .strftime("%d/%m/%Y")}
+    if kind == "quotas":
+        unit = db.session.scalar(sa.select(Unit).where(
+            Unit.kind != "province", Unit.closed_on.is_(None)).order_by(Unit.code))
+        return staffing_ops.QUOTAS, ({"unit": unit.code, "unit_name": unit.name} if unit else {})
     raise KeyError(kind)
 
 

@@ -451,6 +451,8 @@ def record_result(enrollment: Enrollment, *, passed: bool, score: float | None,
     outcome = "Hoàn thành" if passed else "Chưa đạt"
     events.tell(enrollment.official, "result", f"Kết quả khóa “{course.name}”: {outcome}",
                 f"Điểm: {vnscore(score)}." if score is not None else "", link=_cohort_link(enrollment))
+    if passed:
+        events.completed(enrollment)  # the feedback area invites the learner to rate the course
     events.audit("result", subject_type="official", subject_id=enrollment.official_id,
                  detail=f"{course.code}: {outcome}" + (f", điểm {vnscore(score)}" if score is not None
                                                        else ""))

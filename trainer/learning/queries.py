@@ -100,8 +100,11 @@ def officials_frame(where=None, on: date | None = None) -> pd.DataFrame:
     df["age"] = on.year - born.dt.year - ((born.dt.month * 100 + born.dt.day)
                                           > on.month * 100 + on.day).astype(int)
     df["minority"] = df["ethnicity"] != "Kinh"
+    # The latest annual rating (quarterly and monthly ones are read by targets set on them:
+    # docs/ratings.md).
     ratings = select_frame(sa.select(Rating.official_id, Rating.year, Rating.rating)
-                           .join(Official, Official.id == Rating.official_id).where(cond),
+                           .join(Official, Official.id == Rating.official_id)
+                           .where(cond, Rating.period == "year"),
                            ["official_id", "year", "rating"])
     if not ratings.empty:
         latest = ratings.sort_values("year").groupby("official_id").last()

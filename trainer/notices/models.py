@@ -15,6 +15,8 @@ NOTICE_KINDS = (
     ("cancelled", "Lớp bị hủy"), ("result", "Có kết quả học tập"),
     ("certificate", "Có chứng chỉ"), ("expiring", "Chứng chỉ sắp hết hiệu lực"),
     ("invited", "Mời tham gia lớp"),
+    ("review", "Đợt đánh giá năng lực"), ("mentoring", "Kèm cặp tại chỗ"),
+    ("feedback", "Mời nhận xét khóa học"),
 )
 
 

@@ -242,6 +242,21 @@ def record_assessment(official: Official, competency: Competency, level: int, *,
                       assessor: str, on: date | None = None) -> Assessment:
     if source not in MANUAL_SOURCES:
         raise DomainError("Nguồn đánh giá phải là tự đánh giá, cấp trên hoặc kiểm tra.")
+    return _add_assessment(official, competency, level, source=source, assessor=assessor, on=on)
+
+
+def record_mentoring_assessment(official: Official, competency: Competency, level: int, *,
+                                assessor: str, on: date) -> Assessment:
+    """KH-5: the level a mentorship reached, confirmed by the mentee's supervisor when it closes
+    (trainer.mentoring). The same row, checks and audit as any assessment; only its source
+    differs, and no form or import may choose that source."""
+    return _add_assessment(official, competency, level, source="mentoring", assessor=assessor,
+                           on=on)
+
+
+def _add_assessment(official: Official, competency: Competency, level: int, *, source: str,
+                    assessor: str, on: date | None) -> Assessment:
+    """The one writer of a single assessment: level within the scale, never in the future."""
     if not 0 <= level <= vocab.MAX_LEVEL:
         raise DomainError(f"Mức {level} phải từ 0 đến {vocab.MAX_LEVEL}.")
     on = on or today()

@@ -5,7 +5,7 @@ from wtforms.widgets import NumberInput
 
 from courses import vocab
 from trainer.core.forms_util import VnDateField, options
-from trainer.plans.models import REVIEW_OUTCOMES
+from trainer.plans.models import REVIEW_OUTCOMES, USE_AT_WORK_SCALE
 from trainer.plans.operations import QUARTER_LABELS
 
 LEVEL_CHOICES = [("", "— chọn mức —")] + [(str(level), f"{level} — {label}")
@@ -16,6 +16,11 @@ class ReviewForm(FlaskForm):
     """KH-6. The level fields (`level_<competency id>`) are added per course by `review_form`."""
     outcome = SelectField("Kết quả vận dụng", choices=options(REVIEW_OUTCOMES),
                           validators=[DataRequired("Chọn kết quả vận dụng.")])
+    use_at_work = SelectField(
+        "Mức vận dụng nội dung khóa học vào công việc",
+        choices=options([("", "— chọn mức —")] + [(str(v), f"{v} — {label}")
+                                                  for v, label in USE_AT_WORK_SCALE]),
+        validators=[DataRequired("Chọn mức vận dụng vào công việc.")])
     reviewed_on = VnDateField("Ngày đánh giá", validators=[DataRequired("Chọn ngày đánh giá.")])
     note = TextAreaField("Nhận xét", validators=[Length(max=2000)])
 

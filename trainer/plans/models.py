@@ -61,6 +61,11 @@ class TrainingPlanItem(db.Model):
 
 REVIEW_OUTCOMES = (("applies", "Vận dụng tốt vào công việc"), ("partly", "Vận dụng một phần"),
                    ("no_change", "Năng lực không thay đổi"))
+# KH-6: how much of a course the official uses at work, asked of the supervisor here and of the
+# learner in their course feedback (trainer.feedback): one scale, 1 (nothing) to 5 (all of it).
+USE_AT_WORK_SCALE = ((1, "Hầu như không vận dụng"), (2, "Vận dụng được ít"),
+                     (3, "Vận dụng được khoảng một nửa"), (4, "Vận dụng được phần lớn"),
+                     (5, "Vận dụng được gần như toàn bộ"))
 
 
 class PostTrainingReview(db.Model):

@@ -33,8 +33,9 @@ from trainer.org.models import Unit
 from trainer.org.queries import is_province_hr, unit_subtree_ids
 from trainer.people.models import Official
 from trainer.people.operations import record_assessment
-from trainer.plans.models import (PLAN_STATUSES, REVIEW_OUTCOMES, PostTrainingReview, TrainingPlan,
-                                  TrainingPlanItem, plan_item_officials)
+from trainer.plans.models import (PLAN_STATUSES, REVIEW_OUTCOMES, USE_AT_WORK_SCALE,
+                                  PostTrainingReview, TrainingPlan, TrainingPlanItem,
+                                  plan_item_officials)
 
 DEFAULT_REVIEW_AFTER_MONTHS = DEFAULTS["REVIEW_AFTER_MONTHS"]  # the setting (trainer.core.settings)
 QUARTERS = (1, 2, 3, 4)
@@ -99,12 +100,17 @@ def taught_by(course_ids) -> dict[int, list[Taught]]:
 
 
 def record_review(enrollment: Enrollment, *, outcome: str, levels: dict[int, int], reviewer: str,
-                  on: date | None = None, note: str = "") -> PostTrainingReview:
+                  use_at_work: int | None, on: date | None = None,
+                  note: str = "") -> PostTrainingReview:
     """KH-6: the supervisor's review of a completion. Each competency the course teaches gets its
-    new level, recorded as a supervisor assessment dated the review date. One review per
+    new level, recorded as a supervisor assessment dated the review date; the supervisor also
+    says how much of the course the official uses at work (USE_AT_WORK_SCALE, required for every
+    new review; reviews recorded before the question existed keep it empty). One review per
     enrollment."""
     if outcome not in dict(REVIEW_OUTCOMES):
         raise DomainError("Chọn kết quả vận dụng sau đào tạo.")
+    if use_at_work not in dict(USE_AT_WORK_SCALE):
+        raise DomainError("Chọn mức vận dụng nội dung khóa học vào công việc (từ 1 đến 5).")
     if enrollment.status != "completed" or enrollment.completed_on is None:
         raise DomainError("Chỉ đánh giá sau đào tạo được khóa học đã hoàn thành.")
     if db.session.scalar(sa.select(PostTrainingReview.id).where(
@@ -128,7 +134,7 @@ def record_review(enrollment: Enrollment, *, outcome: str, levels: dict[int, int
         record_assessment(enrollment.official, competencies[comp_id], int(levels[comp_id]),
                           source="supervisor", assessor=reviewer, on=on)
     review = PostTrainingReview(enrollment_id=enrollment.id, outcome=outcome, reviewer=reviewer,
-                                reviewed_on=on, note=note.strip())
+                                reviewed_on=on, note=note.strip(), use_at_work=use_at_work)
     db.session.add(review)
     db.session.flush()
     return review

@@ -21,7 +21,8 @@ from trainer.org.models import Unit
 from trainer.org.queries import COMMUNE_KINDS, visible_unit_ids
 from trainer.plans import operations as ops
 from trainer.plans.forms import DraftForm, NoteForm, QuarterForm, ReturnForm, review_form
-from trainer.plans.models import PLAN_STATUSES, REVIEW_OUTCOMES, TrainingPlan, TrainingPlanItem
+from trainer.plans.models import (PLAN_STATUSES, REVIEW_OUTCOMES, USE_AT_WORK_SCALE, TrainingPlan,
+                                  TrainingPlanItem)
 
 bp = Blueprint("plans", __name__)
 HR = ("hr", "admin")
@@ -31,7 +32,8 @@ REVIEWS_SHOWN = 100  # forms on one page; the rest follow once these are done
 @bp.app_context_processor
 def _official_reviews():
     """For the official's record (templates/people/official.html): their past reviews."""
-    return {"post_training_reviews": ops.reviews_of, "review_outcomes": REVIEW_OUTCOMES}
+    return {"post_training_reviews": ops.reviews_of, "review_outcomes": REVIEW_OUTCOMES,
+            "use_at_work_scale": USE_AT_WORK_SCALE}
 
 
 # --------------------------------------------------------------------------- KH-6 reviews
@@ -74,6 +76,7 @@ def record_review(enrollment_id: int):
     with one_commit(f"Đã ghi đánh giá sau đào tạo của {enrollment.official.full_name}."):
         ops.record_review(enrollment, outcome=form.outcome.data, levels=form.levels(),
                           reviewer=current_user.display_name, on=form.reviewed_on.data,
+                          use_at_work=int(form.use_at_work.data),
                           note=form.note.data or "")
     return redirect(url_for("plans.reviews"))
 

@@ -19,6 +19,9 @@ from trainer.learning.queries import officials_frame
 from trainer.org.models import Unit
 from trainer.org.queries import unit_subtree_ids
 from trainer.people.models import Official
+from trainer.people.periods import KINDS, period_end, period_label
+from trainer.people.ratings import ratings_of
+from trainer.plans.operations import reviews_of
 from trainer.reports.operations import Filters, filter_clause
 
 
@@ -107,3 +110,38 @@ def export_unit_name(unit_id: int | None, own_unit_id: int | None) -> str:
     if unit is None and own_unit_id:
         unit = db.session.get(Unit, own_unit_id)
     return unit.name if unit else "Toàn tỉnh"
+
+
+# --------------------------------------------------------------------------- ratings (KH-6, KH-7)
+
+@dataclass
+class RatingRow:
+    rating: object  # people.models.Rating
+    label: str  # "Quý 3/2026"
+    reviews: list  # plans.models.PostTrainingReview shown beside it (KH-6)
+
+
+def ratings_with_reviews(official_id: int) -> list[tuple[str, list[RatingRow]]]:
+    """The official's ratings grouped by kind (year, quarter, month; latest first), each with
+    the post-training reviews it is the next rating for (KH-6, docs/ratings.md): a review goes
+    beside the earliest rating of each kind whose period ends on or after the review's date —
+    the reviews recorded after the previous rating of that kind ended, up to this period's
+    end. A review after every rating's period waits for the next one (the reviews' own list
+    shows it)."""
+    ratings = ratings_of(official_id)
+    reviews = sorted(reviews_of(official_id), key=lambda r: (r.reviewed_on, r.id))
+    groups = []
+    for kind in KINDS:
+        mine = [r for r in ratings if r.period == kind]  # latest first
+        rows = []
+        for i, r in enumerate(mine):
+            end = period_end(r.period, r.period_no, r.year)
+            before = None if i + 1 == len(mine) else period_end(
+                mine[i + 1].period, mine[i + 1].period_no, mine[i + 1].year)
+            rows.append(RatingRow(r, period_label(r.period, r.period_no, r.year), [
+                v for v in reviews if v.reviewed_on <= end
+                and (before is None or v.reviewed_on > before)]))
+        if rows:
+            groups.append((vocab.label(vocab.RATING_PERIODS, kind), rows))
+    return groups
+

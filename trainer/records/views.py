@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy import orm
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from trainer.audit import operations as audit_ops
@@ -27,9 +27,12 @@ from trainer.learning.queries import qualification_status
 from trainer.org.queries import visible_unit_ids
 from trainer.people import operations as ops
 from trainer.people.models import Assessment, Official
+from trainer.people.periods import period_label
+from trainer.people.ratings import record_rating
 from trainer.records import queries
-from trainer.records.forms import AssessmentForm, OfficialFilterForm
+from trainer.records.forms import AssessmentForm, OfficialFilterForm, RatingForm
 from trainer.core.settings import young_age_limit
+from trainer.core.timeutil import today
 from trainer.reports.forms import group_choices
 
 bp = Blueprint("records", __name__)
@@ -124,6 +127,13 @@ def _export_title(form: OfficialFilterForm, group_label: str) -> str:
     return "Danh sách cán bộ, công chức" + (" — " + ", ".join(parts) if parts else "")
 
 
+def _competency_choices(form: AssessmentForm, official: Official) -> None:
+    required = [r.competency for r in official.position.requirements] if official.position else []
+    others = db.session.scalars(sa.select(Competency).order_by(Competency.name)).all()
+    form.competency_id.choices = options([(c.id, c.name) for c in required] + [
+        (c.id, c.name) for c in others if c not in required])
+
+
 @bp.route("/can-bo/<int:official_id>", methods=["GET", "POST"])
 @role_required(*HR)
 def official(official_id: int):
@@ -131,20 +141,51 @@ def official(official_id: int):
     if request.method == "GET":
         events.audit_access("official_view", subject_type="official", subject_id=official.id)
     form = AssessmentForm()
-    required = [r.competency for r in official.position.requirements] if official.position else []
-    others = db.session.scalars(sa.select(Competency).order_by(Competency.name)).all()
-    form.competency_id.choices = options([(c.id, c.name) for c in required] + [
-        (c.id, c.name) for c in others if c not in required])
+    _competency_choices(form, official)
     if form.validate_on_submit():
         with one_commit("Đã ghi kết quả đánh giá."):
             ops.record_assessment(official, db.session.get(Competency, form.competency_id.data),
                                   form.level.data, source=form.source.data,
                                   assessor=current_user.display_name, on=form.assessed_on.data)
         return redirect(url_for("records.official", official_id=official.id))
+    return _render_official(official, form, _rating_form())
+
+
+def _rating_form(formdata=None) -> RatingForm:
+    form = RatingForm(formdata, prefix="rating")
+    if form.year.data is None:
+        form.year.data = today().year
+    return form
+
+
+def _render_official(official: Official, form: AssessmentForm, rating_form: RatingForm):
     history = db.session.scalars(sa.select(Assessment).where(Assessment.official_id == official.id)
                                  .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())).all()
     return render_template("records/official.html", form=form, history=history,
+                           rating_form=rating_form,
+                           rating_groups=queries.ratings_with_reviews(official.id),
                            **_guidance_context(official))
+
+
+@bp.route("/can-bo/<int:official_id>/xep-loai", methods=["POST"])
+@role_required(*HR)
+def rate_official(official_id: int):
+    """HR records a rating for a period (KH-7); the same period again updates it."""
+    official = get_official_or_404(current_user, official_id)
+    rating_form = _rating_form(request.form)
+    if rating_form.validate():
+        f = rating_form
+        with one_commit() as outcome:
+            rating, new = record_rating(
+                official, kind=f.period.data, no=0 if f.period.data == "year" else f.period_no.data,
+                year=f.year.data, rating=f.rating.data, note=f.note.data)
+            label = period_label(rating.period, rating.period_no, rating.year)
+        if outcome["ok"]:
+            flash(f"Đã {'ghi' if new else 'cập nhật'} xếp loại {label}.", "success")
+            return redirect(url_for("records.official", official_id=official.id) + "#xep-loai")
+    form = AssessmentForm(formdata=None)
+    _competency_choices(form, official)
+    return _render_official(official, form, rating_form), 400
 
 
 @bp.route("/toi/ai-da-xem")

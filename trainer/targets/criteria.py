@@ -6,6 +6,8 @@ docs/targets.md and offered by the form. A key not listed here is refused, so a 
 silently widens a population."""
 from __future__ import annotations
 
+from datetime import date
+
 from courses import vocab
 
 POSITION_GROUP_CODES = vocab.codes(vocab.POSITION_GROUPS)
@@ -15,9 +17,10 @@ CATEGORY_CODES = vocab.codes(vocab.COURSE_CATEGORIES)
 GROUP_CODES = vocab.codes(vocab.COMPETENCY_GROUPS)
 DOMAIN_CODES = vocab.codes(vocab.COMPETENCY_DOMAINS)
 RATING_CODES = vocab.codes(vocab.RATINGS)
+RATING_PERIOD_CODES = vocab.codes(vocab.RATING_PERIODS)
 
 POPULATION_KEYS = ("unit_id", "position_groups", "position_codes", "has_position", "regions",
-                   "gender", "minority", "young", "qualification")
+                   "gender", "minority", "young", "qualification", "field_mismatch")
 
 CRITERION_KINDS = (
     ("course", "Hoàn thành khóa học còn hiệu lực"),
@@ -28,10 +31,17 @@ CRITERION_KINDS = (
     ("digital_signature", "Đã được cấp chữ ký số"),
     ("no_gap", "Không còn thiếu hụt năng lực theo vị trí việc làm"),
     ("unit_headcount", "Mỗi đơn vị có đủ số người đạt trình độ"),
+    ("reviewed", "Đã được đánh giá theo khung năng lực vị trí việc làm"),
+    ("unit_plan", "Mỗi xã, phường có kế hoạch đào tạo năm được phê duyệt"),
+    ("unit_composition", "Lãnh đạo mỗi xã, phường có nữ và người dân tộc thiểu số"),
 )
 KIND_CODES = vocab.codes(CRITERION_KINDS)
 # Kinds whose facts carry no date: their trend is the current point only (docs/targets.md).
-UNDATED_KINDS = ("record_digitised", "digital_signature")
+# A commune's composition reads positions, genders and ethnicities, none of them dated.
+UNDATED_KINDS = ("record_digitised", "digital_signature", "unit_composition")
+# Kinds counted per unit: progress is the share of units that meet them (docs/targets.md).
+UNIT_KINDS = ("unit_headcount", "unit_plan", "unit_composition")
+PLAN_YEARS = (2000, 2100)  # a plan year a `unit_plan` criterion may name
 
 
 def _strings(values) -> list[str]:
@@ -83,7 +93,7 @@ def validate_population(pop) -> list[str]:
         _list_of(pop["regions"], REGION_CODES, "Vùng", errors)
     if "gender" in pop and pop["gender"] not in GENDER_CODES:
         errors.append("Đối tượng: giới tính không hợp lệ.")
-    for key in ("minority", "young", "has_position"):
+    for key in ("minority", "young", "has_position", "field_mismatch"):
         if key in pop and not isinstance(pop[key], bool):
             errors.append(f"Đối tượng: “{key}” phải là true hoặc false.")
     if "qualification" in pop:
@@ -117,9 +127,12 @@ def validate_criterion(crit) -> list[str]:
         allowed |= {"qualification", "level"}
         _qualification({"kind": crit.get("qualification"), "at_least": crit.get("level")}, errors)
     elif kind == "rating":
-        allowed |= {"level"}
+        allowed |= {"level", "period"}
         if crit.get("level") not in RATING_CODES:
             errors.append("Tiêu chí xếp loại: chọn mức xếp loại.")
+        if crit.get("period", "year") not in RATING_PERIOD_CODES:  # LC-4: the target's period
+            errors.append("Tiêu chí xếp loại: kỳ xếp loại là “year” (năm), “quarter” (quý) "
+                          "hoặc “month” (tháng).")
     elif kind == "no_gap":
         allowed |= {"groups", "domains"}
         if "groups" in crit:
@@ -138,10 +151,47 @@ def validate_criterion(crit) -> list[str]:
                      errors)
         if "unit_name_contains" in crit and not isinstance(crit["unit_name_contains"], str):
             errors.append("Tiêu chí số người mỗi đơn vị: tên đơn vị phải là chuỗi.")
+    elif kind == "reviewed":
+        allowed |= {"since"}
+        if not _iso_date(crit.get("since")):
+            errors.append("Tiêu chí đã đánh giá: cần ngày bắt đầu kỳ đánh giá “since” dạng "
+                          "YYYY-MM-DD.")
+    elif kind == "unit_plan":
+        allowed |= {"year"}
+        year = crit.get("year")
+        if "year" in crit and not (isinstance(year, int) and not isinstance(year, bool)
+                                   and PLAN_YEARS[0] <= year <= PLAN_YEARS[1]):
+            errors.append(f"Tiêu chí kế hoạch đào tạo: năm phải từ {PLAN_YEARS[0]} đến "
+                          f"{PLAN_YEARS[1]}.")
+    elif kind == "unit_composition":
+        allowed |= {"position_groups", "female", "minority"}
+        _list_of(crit.get("position_groups"), POSITION_GROUP_CODES, "Nhóm vị trí lãnh đạo",
+                 errors)
+        for key in ("female", "minority"):
+            if key in crit and not isinstance(crit[key], bool):
+                errors.append(f"Tiêu chí cơ cấu: “{key}” phải là true hoặc false.")
+        if not (crit.get("female") or crit.get("minority")):
+            errors.append("Tiêu chí cơ cấu: chọn ít nhất một yêu cầu (có nữ, có người dân tộc "
+                          "thiểu số).")
     unknown = sorted(set(crit) - allowed)
     if unknown:
         errors.append(f"Tiêu chí: khóa không hỗ trợ {', '.join(unknown)}.")
     return errors
+
+
+def _iso_date(value):
+    """A "YYYY-MM-DD" string as a date, None if it is not one."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def since_of(crit: dict) -> date:
+    """The first day of a `reviewed` criterion's period."""
+    return date.fromisoformat(crit["since"])
 
 
 def _labels(scale, values) -> str:
@@ -175,6 +225,10 @@ def describe_population(pop: dict, *, unit_name: str | None = None,
         parts.append("người dân tộc thiểu số" if pop["minority"] else "người dân tộc Kinh")
     if "young" in pop:
         parts.append(f"dưới {young_age} tuổi" if pop["young"] else f"từ {young_age} tuổi")
+    if pop.get("field_mismatch") is True:
+        parts.append("chuyên ngành đào tạo không phù hợp vị trí việc làm")
+    elif pop.get("field_mismatch") is False:
+        parts.append("chuyên ngành đào tạo phù hợp vị trí việc làm")
     q = pop.get("qualification")
     if q:
         if "at_least" in q:
@@ -203,7 +257,8 @@ def describe_criterion(crit: dict, *, competency_names: dict[str, str] | None = 
     if kind == "qualification":
         return "Có " + qualification_text(crit["qualification"], crit["level"]) + " trở lên"
     if kind == "rating":
-        return ("Xếp loại năm gần nhất từ “" + vocab.label(vocab.RATINGS, crit["level"])
+        period = vocab.label(vocab.RATING_PERIODS, crit.get("period", "year")).lower()
+        return (f"Xếp loại {period} gần nhất từ “" + vocab.label(vocab.RATINGS, crit["level"])
                 + "” trở lên")
     if kind == "record_digitised":
         return "Hồ sơ đã số hóa trong cơ sở dữ liệu dùng chung"
@@ -226,4 +281,15 @@ def describe_criterion(crit: dict, *, competency_names: dict[str, str] | None = 
         where = (f"mỗi đơn vị có tên chứa “{crit['unit_name_contains']}”"
                  if crit.get("unit_name_contains") else "mỗi xã, phường, đặc khu")
         return f"{where.capitalize()} có ít nhất {crit['count']} {who}"
+    if kind == "reviewed":
+        return ("Đã được đánh giá năng lực theo khung của vị trí việc làm (cấp trên đánh giá, "
+                f"kiểm tra hoặc kèm cặp) từ ngày {since_of(crit):%d/%m/%Y}")
+    if kind == "unit_plan":
+        year = f"năm {crit['year']}" if crit.get("year") else "của năm đang diễn ra"
+        return f"Mỗi xã, phường, đặc khu có kế hoạch đào tạo, bồi dưỡng {year} đã được phê duyệt"
+    if kind == "unit_composition":
+        groups = _labels(vocab.POSITION_GROUPS, crit["position_groups"]).lower()
+        need = [w for k, w in (("female", "ít nhất một nữ"),
+                               ("minority", "ít nhất một người dân tộc thiểu số")) if crit.get(k)]
+        return f"Mỗi xã, phường, đặc khu: trong nhóm {groups} có " + " và ".join(need)
     return "—"

@@ -24,18 +24,22 @@ import sqlalchemy as sa
 
 import recommender
 from courses import vocab
+from courses.fields import field_fits
 from recommender.evidence import AUTHORITATIVE, MAX_LEVEL, SOURCES
-from trainer.catalog.models import Competency, Course, CourseCompetency
+from trainer.catalog.models import Competency, Course, CourseCompetency, PositionField
 from trainer.core.cache import cached, structure_version
 from trainer.core.display import fold
 from trainer.core.extensions import db
 from trainer.core.frames import id_ranges, raw_frame, select_frame
-from trainer.core.timeutil import today
+from trainer.core.timeutil import local_date, today
 from trainer.guidance.operations import REGION_CODES, catalogue
 from trainer.learning.models import Cohort, Enrollment
 from trainer.learning.queries import completions_frame, officials_frame
 from trainer.org.queries import unit_table
 from trainer.people.models import Assessment, Official, Rating
+from trainer.people.periods import known_from_frame
+from trainer.plans.models import TrainingPlan
+from trainer.targets.criteria import since_of
 from trainer.core.settings import young_age_limit
 
 SCHEDULED_ENROLLMENT_STATUSES = ("approved", "enrolled", "in_progress")
@@ -173,7 +177,7 @@ class Facts:
     on: date
     officials: pd.DataFrame
     completions: pd.DataFrame  # official_id, course_id, completed_on, course_code, category, …
-    ratings: pd.DataFrame  # official_id, year, rating
+    ratings: pd.DataFrame  # official_id, year, period, period_no, rating
     unit_ids: list[int] | None  # units in scope (None: all); units without officials count
     young_age: int
     _evidence: pd.DataFrame | None = None  # official (row), competency (col), level, date, source
@@ -195,9 +199,10 @@ class Facts:
             dict(zip(fields["id"], fields["education_field"]))).fillna("")
         completions = completions_frame(where)
         completions["completed_on"] = pd.to_datetime(completions["completed_on"])
-        ratings = raw_frame(sa.select(Rating.official_id, Rating.year, Rating.rating)
+        ratings = raw_frame(sa.select(Rating.official_id, Rating.year, Rating.period,
+                                      Rating.period_no, Rating.rating)
                             .join(Official, Official.id == Rating.official_id).where(cond),
-                            ["official_id", "year", "rating"])
+                            ["official_id", "year", "period", "period_no", "rating"])
         facts = cls(on, officials, completions, ratings, unit_ids, young_age)
         facts._where = cond
         return facts
@@ -300,6 +305,8 @@ class Facts:
             mask &= o["minority"].astype(bool) == bool(pop["minority"])
         if "young" in pop:
             mask &= (o["age"] < self.young_age) == bool(pop["young"])
+        if "field_mismatch" in pop:  # cannot be told (-1): in neither population
+            mask &= self.field_fit() == (0 if pop["field_mismatch"] else 1)
         q = pop.get("qualification")
         if q:
             rank = o[q["kind"] + "_rank"]
@@ -351,27 +358,34 @@ class Facts:
         best = g.assign(r=_ranks(g["qual_level"], kind)).groupby("official_id")["r"].max()
         return np.maximum(recorded, self._per_official(best).to_numpy(dtype=int))
 
-    def rating_rank_at(self, on: date) -> np.ndarray:
-        """Latest rating known on `on`: a year's rating is known from 1 December of that year
-        (ratings are made at the year's end), or from today when it is already recorded."""
-        return self._memo(("rating", on), lambda: self._rating_rank_at(on))
+    def rating_rank_at(self, on: date, period: str = "year") -> np.ndarray:
+        """Latest rating of the `period` kind (year, quarter, month: the target's, LC-4) known
+        on `on`: a year's rating is known from 1 December of that year (ratings are made at the
+        year's end), a quarter's or a month's from its last day (people.periods.known_from), or
+        from today when it is already recorded (docs/ratings.md)."""
+        return self._memo(("rating", on, period), lambda: self._rating_rank_at(on, period))
 
     def _ratings_known_from(self) -> pd.Series:
         def compute():
-            years = self.ratings["year"].astype(int)
-            known_from = pd.to_datetime(years.astype(str) + "-12-01")
+            known_from = known_from_frame(self.ratings)
             return known_from.where(known_from <= pd.Timestamp(self.on), pd.Timestamp(self.on))
         return self._memo(("ratings_known_from",), compute)
 
-    def _rating_rank_at(self, on: date) -> np.ndarray:
+    def _rating_order(self) -> np.ndarray:
+        """Each rating's place among its kind's periods (later period, larger number)."""
+        r = self.ratings
+        return r["year"].to_numpy(dtype=np.int64) * 16 + r["period_no"].to_numpy(dtype=np.int64)
+
+    def _rating_rank_at(self, on: date, period: str) -> np.ndarray:
         r = self.ratings
         if r.empty:
             return np.full(self.n, -1)
         known_from = self._ratings_known_from()
-        r = r[(known_from <= pd.Timestamp(on)).to_numpy()]
+        keep = ((known_from <= pd.Timestamp(on)) & (r["period"] == period)).to_numpy()
+        r = r.assign(_order=self._rating_order())[keep]
         if r.empty:
             return np.full(self.n, -1)
-        latest = r.sort_values("year").groupby("official_id")["rating"].last()
+        latest = r.sort_values("_order").groupby("official_id")["rating"].last()
         order = {code: i for i, code in enumerate(vocab.codes(vocab.RATINGS))}
         return self._per_official(latest.map(order), -1).to_numpy(dtype=int)
 
@@ -436,13 +450,27 @@ class Facts:
             return self.qualification_rank_at(crit["qualification"], on) >= vocab.rank(
                 scale, crit["level"])
         if kind == "rating":
-            return self.rating_rank_at(on) >= vocab.rank(vocab.RATINGS, crit["level"])
+            return self.rating_rank_at(on, crit.get("period", "year")) >= vocab.rank(
+                vocab.RATINGS, crit["level"])
         if kind == "no_gap":
             cols = self.competency_columns(crit)
             gaps = (self.required()[:, cols] > self.levels_at(on)[:, cols])
             return ~gaps.any(axis=1)
         if kind == "unit_headcount":
             return self.headcount_qualifies(crit, on)
+        if kind == "reviewed":
+            ev = self.evidence()
+            when = pd.to_datetime(ev["date"])
+            done = ev.loc[(ev["source"].isin(AUTHORITATIVE) & (when >= pd.Timestamp(since_of(
+                crit))) & (when <= pd.Timestamp(on))).to_numpy(), "official"]
+            return np.isin(np.arange(self.n), done.to_numpy())
+        if kind == "unit_plan":
+            met = self.unit_plans_at(crit, on)
+            return self._of_unit(crit, met)
+        if kind == "unit_composition":
+            if on < self.on:
+                return None
+            return self.composition_flags(crit).any(axis=1)
         raise ValueError(kind)
 
     # ------------------------------------------------------------------ criterion on many dates
@@ -474,6 +502,14 @@ class Facts:
             return m[:, back], known[back]
         kind = crit["kind"]
         known = np.ones(len(dates), dtype=bool)
+        if kind == "unit_composition":  # undated: today's point only
+            known = np.array([d >= self.on for d in dates], dtype=bool)
+            now = self.composition_flags(crit).any(axis=1)
+            return now[:, None] & known[None, :], known
+        if kind == "reviewed":
+            return self._reviewed_on(crit, grid), known
+        if kind == "unit_plan":
+            return self._of_unit(crit, self.unit_plans_on(crit, dates)), known
         if kind in UNDATED:
             known = np.array([d >= self.on for d in dates], dtype=bool)
             now = self.officials[kind].fillna(False).astype(bool).to_numpy()
@@ -497,7 +533,8 @@ class Facts:
             return self.qualification_ranks_on(crit["qualification"], dates) >= vocab.rank(
                 scale, crit["level"]), known
         if kind == "rating":
-            return self.rating_ranks_on(dates) >= vocab.rank(vocab.RATINGS, crit["level"]), known
+            return self.rating_ranks_on(dates, crit.get("period", "year")) >= vocab.rank(
+                vocab.RATINGS, crit["level"]), known
         if kind == "unit_headcount":
             ok = self.headcount_qualifies(crit, self.on, qualification=False)[:, None]
             if crit.get("qualification"):
@@ -562,9 +599,10 @@ class Facts:
             return np.maximum(out, granted)
         return self._memo(("qualification_on", kind, tuple(dates)), compute)
 
-    def rating_ranks_on(self, dates) -> np.ndarray:
-        """`rating_rank_at(d)` for every date (N×D): the latest year known on each date (a
-        later year is known from a later or the same date, so the latest is the maximum)."""
+    def rating_ranks_on(self, dates, period: str = "year") -> np.ndarray:
+        """`rating_rank_at(d, period)` for every date (N×D): the latest period of that kind
+        known on each date (a later period is known from a later or the same date, so the latest
+        is the maximum)."""
         dates = list(dates)
         r = self.ratings
         if r.empty:
@@ -573,17 +611,17 @@ class Facts:
         def compute():
             d = len(dates)
             order = {code: i for i, code in enumerate(vocab.codes(vocab.RATINGS))}
-            keep = r["rating"].notna().to_numpy().copy()
+            keep = (r["rating"].notna() & (r["period"] == period)).to_numpy().copy()
             rows = self.row_of(r["official_id"])
             step = _first_on(_ns(dates), _ns(self._ratings_known_from()))
             rank = r["rating"].map(order).fillna(-1).to_numpy(dtype=np.int64)
-            code = r["year"].astype(int).to_numpy(dtype=np.int64) * 64 + rank + 1
+            code = self._rating_order() * 64 + rank + 1
             keep &= (rows >= 0) & (step < d)
             latest = np.full(self.n * d, -1, dtype=np.int64)
             np.maximum.at(latest, rows[keep] * d + step[keep], code[keep])
             latest = np.maximum.accumulate(latest.reshape(self.n, d), axis=1)
             return np.where(latest >= 0, latest % 64 - 1, -1)
-        return self._memo(("rating_on", tuple(dates)), compute)
+        return self._memo(("rating_on", period, tuple(dates)), compute)
 
     def level_steps_on(self, dates) -> tuple[np.ndarray, np.ndarray]:
         """`level_steps` of this scope's evidence on these dates (memoised)."""
@@ -637,6 +675,122 @@ class Facts:
 
     def unit_key(self, crit: dict) -> pd.Series:
         return self.officials["unit_id" if crit.get("unit_name_contains") else "commune_id"]
+
+    def _of_unit(self, crit: dict, met: np.ndarray) -> np.ndarray:
+        """A per-unit fact (rows of `headcount_units`, a vector or units × dates) read for each
+        official from their unit (False outside the target's units)."""
+        unit = pd.Index(self.headcount_units(crit)["unit_id"]).get_indexer(
+            self.unit_key(crit).to_numpy())
+        padded = np.concatenate([met, np.zeros((1,) + met.shape[1:], dtype=bool)])
+        return padded[unit]  # -1 reads the trailing False row
+
+    # ------------------------------------------------------------------ DL-a: reviewed
+    def _reviewed_on(self, crit: dict, grid: np.ndarray) -> np.ndarray:
+        """N×D: an authoritative assessment (recommender.evidence.AUTHORITATIVE) dated from the
+        period's first day up to each date — the first such assessment, placed on the grid."""
+        ev = self.evidence()
+        when = _ns(pd.to_datetime(ev["date"]))
+        keep = (ev["source"].isin(AUTHORITATIVE).to_numpy()
+                & (when >= pd.Timestamp(since_of(crit)).value))
+        first = np.full(self.n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, ev["official"].to_numpy(dtype=np.int64)[keep], when[keep])
+        step = _first_on(grid, first)  # len(grid): never
+        return np.arange(len(grid))[None, :] >= step[:, None]
+
+    def last_reviewed(self) -> np.ndarray:
+        """Each official's latest authoritative assessment date (NaT: never), for the reasons."""
+        ev = self.evidence()
+        auth = ev[ev["source"].isin(AUTHORITATIVE).to_numpy()]
+        last = pd.Series(pd.to_datetime(auth["date"]).to_numpy()).groupby(
+            auth["official"].to_numpy()).max()
+        return pd.Series(pd.NaT, index=range(self.n), dtype="datetime64[ns]").fillna(
+            last).to_numpy()
+
+    # ------------------------------------------------------------------ LC-1b: field of study
+    def field_fit(self) -> np.ndarray:
+        """Per official: 1 when their field of study fits their position's accepted fields, 0
+        when it does not, -1 when it cannot be told (courses.fields.field_fits: no list, no
+        field, no position) — the rule called once per distinct (position, field)."""
+        def compute():
+            accepted: dict[int, list[str]] = {}
+            for pid, f in db.session.execute(sa.select(PositionField.position_id,
+                                                       PositionField.field)):
+                accepted.setdefault(pid, []).append(f)
+            out = np.full(self.n, -1, dtype=np.int8)
+            if not accepted or not self.n:
+                return out
+            o = self.officials
+            pairs = pd.DataFrame({"p": o["position_id"].astype("float64").fillna(-1)
+                                  .astype(np.int64).to_numpy(),
+                                  "f": o["education_field"].fillna("").astype(str).to_numpy()})
+            uniq = pairs.drop_duplicates().reset_index(drop=True)
+            value = np.array([-1 if (fit := field_fits(f, accepted.get(int(p)))) is None
+                              else int(fit) for p, f in zip(uniq["p"], uniq["f"])],
+                             dtype=np.int8)
+            at = pd.MultiIndex.from_frame(uniq).get_indexer(pd.MultiIndex.from_frame(pairs))
+            return value[at]
+        return self._memo(("field_fit",), compute)
+
+    # ------------------------------------------------------------------ DL-b: annual plans
+    def plan_approvals(self) -> pd.DataFrame:
+        """Approved training plans (trainer.plans): unit, year and the day of Việt Nam it was
+        approved. One grouped query, kept on the structure version (a plan is no official's
+        row: writing one moves the structure version, core.cache)."""
+        def compute():
+            rows = db.session.execute(sa.select(TrainingPlan.unit_id, TrainingPlan.year,
+                                                TrainingPlan.decided_at)
+                                      .where(TrainingPlan.status == "approved")).all()
+            return pd.DataFrame({
+                "unit_id": np.array([r[0] for r in rows], dtype=np.int64),
+                "year": np.array([r[1] for r in rows], dtype=np.int64),
+                "approved": pd.to_datetime([local_date(r[2]) if r[2] is not None
+                                            else self.on for r in rows])})
+        return self._memo(("plan_approvals",), lambda: cached(
+            "plan-approvals", "all", compute, version=structure_version()))
+
+    def unit_plans_on(self, crit: dict, dates) -> np.ndarray:
+        """Units (`headcount_units`) × dates: the unit's plan for the year (`year`, else the
+        date's own year) was approved on or before the date."""
+        dates = list(dates)
+
+        def compute():
+            units = self.headcount_units(crit)
+            grid = _ns(dates)
+            a = self.plan_approvals()
+            row = pd.Index(units["unit_id"]).get_indexer(a["unit_id"].to_numpy())
+            years = np.array([d.year for d in dates], dtype=np.int64)
+            plan_year = a["year"].to_numpy(dtype=np.int64)
+            if crit.get("year"):
+                row = np.where(plan_year == int(crit["year"]), row, -1)
+                first_day, past_year = np.zeros(len(a), np.int64), np.full(len(a), len(dates))
+            else:  # the date's year: the dates of that year only (the grid is sorted)
+                first_day = np.searchsorted(years, plan_year, side="left")
+                past_year = np.searchsorted(years, plan_year, side="right")
+            lo = np.maximum(_first_on(grid, _ns(a["approved"])), first_day)
+            return _covered(row, lo, past_year, len(units), len(dates))
+        return self._memo(("unit_plans_on", crit.get("year"), tuple(dates)), compute)
+
+    def unit_plans_at(self, crit: dict, on: date) -> np.ndarray:
+        """`unit_plans_on` on one date, evaluated on its own (the reference)."""
+        units = self.headcount_units(crit)
+        a = self.plan_approvals()
+        year = int(crit.get("year") or on.year)
+        a = a[(a["year"] == year).to_numpy() & (a["approved"] <= pd.Timestamp(on)).to_numpy()]
+        return units["unit_id"].isin(a["unit_id"]).to_numpy()
+
+    # ------------------------------------------------------------------ LC-5: composition
+    def composition_flags(self, crit: dict) -> np.ndarray:
+        """N×K: each official of the criterion's position groups who is a woman / of an ethnic
+        minority (the `minority` population key's rule), one column per requirement."""
+        o = self.officials
+        leader = o["position_group"].isin(crit["position_groups"]).fillna(False).to_numpy(
+            dtype=bool)
+        cols = []
+        if crit.get("female"):
+            cols.append(leader & (o["gender"] == "female").to_numpy(dtype=bool))
+        if crit.get("minority"):
+            cols.append(leader & o["minority"].astype(bool).to_numpy())
+        return np.stack(cols, axis=1) if cols else np.zeros((self.n, 0), dtype=bool)
 
     # ------------------------------------------------------------------ scheduled cohorts
     def scheduled(self) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 `from_target` back), so the operations validate one shape whatever the source."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import (IntegerField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
@@ -53,6 +55,8 @@ class TargetForm(FlaskForm):
     qual_op = SelectField("Điều kiện trình độ", choices=options(
         [("", "Không lọc"), ("at_least", "Từ mức … trở lên"), ("below", "Dưới mức …")]))
     qual_value = SelectField("Trình độ", choices=qualification_options("—"))
+    field_mismatch = SelectField("Chuyên ngành đào tạo không phù hợp vị trí",
+                                 choices=options(YES_NO), default="")
 
     # Criterion (tiêu chí)
     kind = SelectField("Loại tiêu chí", choices=options(CRITERION_KINDS))
@@ -65,12 +69,22 @@ class TargetForm(FlaskForm):
                          validators=[Optional(), NumberRange(1, 4, "Mức năng lực từ 1 đến 4.")])
     qualification = SelectField("Trình độ tối thiểu", choices=qualification_options("—"))
     rating = SelectField("Xếp loại tối thiểu", choices=options(vocab.RATINGS[1:]))
+    rating_period = SelectField("Theo kỳ xếp loại", choices=options(vocab.RATING_PERIODS),
+                                default="year")  # LC-4 reads the period set on the target
     gap_groups = _multi("Chỉ xét nhóm năng lực", vocab.COMPETENCY_GROUPS)
     gap_domains = _multi("Chỉ xét lĩnh vực", vocab.COMPETENCY_DOMAINS)
     count = IntegerField("Số người tối thiểu mỗi đơn vị", widget=NumberInput(min=1),
                          validators=[Optional(), NumberRange(1, 1000, "Số người từ 1 đến 1000.")])
     unit_name_contains = StringField("Tên đơn vị chứa (để trống: mỗi xã, phường)")
     field_contains = StringField("Ngành đào tạo chứa (phân cách bằng dấu phẩy)")
+    since = VnDateField("Đánh giá từ ngày", validators=[Optional()])
+    plan_year = IntegerField("Năm kế hoạch (để trống: năm đang diễn ra)",
+                             widget=NumberInput(min=2000, max=2100), validators=[
+                                 Optional(), NumberRange(2000, 2100, "Năm từ 2000 đến 2100.")])
+    composition_groups = _multi("Nhóm vị trí xét cơ cấu", vocab.POSITION_GROUPS)
+    composition_needs = _multi("Mỗi xã cần có", [("female", "Ít nhất một nữ"),
+                                                 ("minority", "Ít nhất một người dân tộc "
+                                                              "thiểu số")])
 
     def validate_threshold(self, field):
         try:
@@ -94,6 +108,12 @@ class TargetForm(FlaskForm):
             raise ValidationError("Chọn trình độ tối thiểu.")
         if k == "unit_headcount" and not self.count.data:
             raise ValidationError("Nhập số người tối thiểu mỗi đơn vị.")
+        if k == "reviewed" and not self.since.data:
+            raise ValidationError("Nhập ngày bắt đầu kỳ đánh giá.")
+        if k == "unit_composition" and not self.composition_groups.data:
+            raise ValidationError("Chọn nhóm vị trí xét cơ cấu.")
+        if k == "unit_composition" and not self.composition_needs.data:
+            raise ValidationError("Chọn điều mỗi xã cần có (nữ, người dân tộc thiểu số).")
 
     def validate_qual_value(self, field):
         if self.qual_op.data and not field.data:
@@ -107,7 +127,7 @@ class TargetForm(FlaskForm):
         for key in ("position_groups", "position_codes", "regions"):
             if getattr(self, key).data:
                 pop[key] = list(getattr(self, key).data)
-        for key in ("has_position", "minority", "young"):
+        for key in ("has_position", "minority", "young", "field_mismatch"):
             if getattr(self, key).data:
                 pop[key] = getattr(self, key).data == "yes"
         if self.gender.data:
@@ -129,6 +149,8 @@ class TargetForm(FlaskForm):
             crit.update(qualification=kind, level=level)
         elif k == "rating":
             crit["level"] = self.rating.data
+            if self.rating_period.data != "year":  # annual: the criterion as it always was
+                crit["period"] = self.rating_period.data
         elif k == "no_gap":
             if self.gap_groups.data:
                 crit["groups"] = list(self.gap_groups.data)
@@ -144,6 +166,15 @@ class TargetForm(FlaskForm):
             words = [w.strip() for w in (self.field_contains.data or "").split(",") if w.strip()]
             if words:
                 crit["field_contains"] = words
+        elif k == "reviewed":
+            crit["since"] = self.since.data.isoformat()
+        elif k == "unit_plan":
+            if self.plan_year.data:
+                crit["year"] = int(self.plan_year.data)
+        elif k == "unit_composition":
+            crit["position_groups"] = list(self.composition_groups.data)
+            crit.update({need: True for need in ("female", "minority")
+                         if need in self.composition_needs.data})
         return {"code": self.code.data.strip(), "title": self.title.data.strip(),
                 "source": (self.source.data or "").strip(), "note": self.note.data or "",
                 "threshold": float(self.threshold.data.replace(",", ".")),
@@ -159,7 +190,7 @@ class TargetForm(FlaskForm):
         self.position_groups.data = pop.get("position_groups") or []
         self.position_codes.data = pop.get("position_codes") or []
         self.regions.data = pop.get("regions") or []
-        for key in ("has_position", "minority", "young"):
+        for key in ("has_position", "minority", "young", "field_mismatch"):
             getattr(self, key).data = "" if key not in pop else ("yes" if pop[key] else "no")
         self.gender.data = pop.get("gender") or ""
         q = pop.get("qualification")
@@ -177,8 +208,15 @@ class TargetForm(FlaskForm):
             self.qualification.data = f"{crit['qualification']}:{crit['level']}"
         if crit.get("kind") == "rating":
             self.rating.data = crit.get("level")
+            self.rating_period.data = crit.get("period", "year")
         self.gap_groups.data = crit.get("groups") or []
         self.gap_domains.data = crit.get("domains") or []
         self.count.data = crit.get("count")
         self.unit_name_contains.data = crit.get("unit_name_contains", "")
         self.field_contains.data = ", ".join(crit.get("field_contains") or [])
+        if crit.get("kind") == "reviewed" and crit.get("since"):
+            self.since.data = date.fromisoformat(crit["since"])
+        self.plan_year.data = crit.get("year") if crit.get("kind") == "unit_plan" else None
+        if crit.get("kind") == "unit_composition":
+            self.composition_groups.data = crit.get("position_groups") or []
+            self.composition_needs.data = [k for k in ("female", "minority") if crit.get(k)]

@@ -19,6 +19,7 @@ from trainer.core.timeutil import today, utcnow
 from trainer.org.models import Unit
 from trainer.org.queries import is_province_hr
 from trainer.people.models import Official
+from trainer.plans.models import PLAN_STATUSES, TrainingPlan
 from trainer.targets import criteria
 from trainer.targets.facts import Facts, scheduled_end_dates
 from trainer.targets.models import Target
@@ -34,14 +35,30 @@ NEAR_POINTS = 20  # a unit within 20 points below the threshold is amber, furthe
 
 
 # ---------------------------------------------------------------------------- presets and CRUD
+DEFINITION = ("title", "source", "note", "population", "criterion", "threshold", "deadline")
+
+
+def _definition(row) -> dict:
+    return {k: getattr(row, k) for k in DEFINITION}
+
+
 def seed_presets() -> int:
-    """Insert every preset whose code is not in the table yet; never touch an existing row (an
-    edited preset keeps its edits). Idempotent. Returns how many were inserted. Called by
-    `trainer setup` and the tests' `catalog` fixture; `ensure_presets` is the lazy fallback."""
-    have = set(db.session.scalars(sa.select(Target.code)))
+    """Insert every preset whose code is not in the table yet. An existing row is left as it is
+    (an edited preset keeps its edits), except a preset row still holding one of the preset's
+    former definitions word for word (`TargetSpec.former`: never edited, the code's definition
+    changed since it was seeded): it takes the new one. Idempotent. Returns how many rows were
+    inserted or updated. Called by `trainer setup` and the tests' `catalog` fixture;
+    `ensure_presets` is the lazy fallback."""
+    have = {t.code: t for t in db.session.scalars(sa.select(Target))}
     added = 0
     for spec in PRESETS:
         if spec.code in have:
+            row = have[spec.code]
+            now = _definition(spec)
+            if row.preset and any(_definition(row) == {**now, **old} for old in spec.former):
+                for k, v in now.items():
+                    setattr(row, k, dict(v) if isinstance(v, dict) else v)
+                added += 1
             continue
         db.session.add(Target(code=spec.code, title=spec.title, source=spec.source,
                               note=spec.note, population=dict(spec.population),
@@ -54,10 +71,10 @@ def seed_presets() -> int:
 
 
 def ensure_presets() -> int:
-    """Seed the presets when no preset row exists yet (a database set up before targets were
-    data, or before `trainer setup` seeded them). The caller owns the commit."""
-    if db.session.scalar(sa.select(sa.func.count(Target.id)).where(Target.preset.is_(True))):
-        return 0
+    """`seed_presets` on the way to the target pages: a database set up before targets were
+    data, or upgraded to a version with new or changed presets (an upgrade runs only `trainer
+    db upgrade`, docs/deploy.md §9), gets them on the first view. One read of the small targets
+    table when nothing is missing. The caller owns the commit."""
     return seed_presets()
 
 
@@ -145,7 +162,7 @@ class Progress:
 
     @property
     def by_unit(self) -> bool:
-        return self.target.criterion["kind"] == "unit_headcount"
+        return self.target.criterion["kind"] in criteria.UNIT_KINDS
 
 
 def facts_for(where=None, *, unit_ids: list[int] | None = None,
@@ -183,10 +200,16 @@ def progress_of(target, facts: Facts, *, per_unit: bool = True,
         counts = facts.counts(crit) & in_pop
     else:
         counts = facts.counts_on(crit, trend_dates(facts.on, trend_months))[0][:, -1] & in_pop
-    if not tables and crit["kind"] != "unit_headcount":
+    if not tables and crit["kind"] not in criteria.UNIT_KINDS:
         return Progress(target, int(in_pop.sum()), int(counts.sum()), None, [], in_pop=in_pop,
                         counts=counts)
-    if crit["kind"] == "unit_headcount":
+    if crit["kind"] in ("unit_plan", "unit_composition"):
+        units = _unit_facts(crit, facts, in_pop)
+        per_unit = units.assign(colour=np.where(units["met"], "success", np.where(
+            units["percent"] >= 50, "warning", "danger")))
+        missing = units.loc[~units["met"], "unit_id"].astype(int).tolist()
+        total, counted = len(units), int(units["met"].sum())
+    elif crit["kind"] == "unit_headcount":
         units = _unit_headcounts(crit, facts, in_pop, counts)
         units["percent"] = np.minimum(100.0, 100.0 * units["counted"] / units["total"])
         meeting = units["counted"] >= units["total"]
@@ -211,6 +234,37 @@ def progress_of(target, facts: Facts, *, per_unit: bool = True,
     per_unit["rank"] = per_unit["percent"].rank(method="min", ascending=False).astype(int)
     return Progress(target, total, counted, per_unit.reset_index(drop=True), missing,
                     in_pop=in_pop, counts=counts)
+
+
+def _unit_facts(crit: dict, facts: Facts, in_pop: np.ndarray) -> pd.DataFrame:
+    """A commune's plan (`unit_plan`) or its leadership's composition (`unit_composition`)
+    today, per unit of `headcount_units`: counted / total requirements met, met, percent, and
+    for the composition the women and minority officials counted."""
+    units = facts.headcount_units(crit)
+    if crit["kind"] == "unit_plan":
+        met = facts.unit_plans_at(crit, facts.on)
+        units["counted"], units["total"] = met.astype(int), 1
+    else:
+        have = composition_counts(crit, facts, in_pop, units)
+        units["counted"] = (have >= 1).sum(axis=1)
+        units["total"] = have.shape[1]
+        for j, key in enumerate(k for k in ("female", "minority") if crit.get(k)):
+            units[key] = have[:, j]
+    units["met"] = units["counted"] >= units["total"]
+    units["percent"] = 100.0 * units["counted"] / units["total"].clip(lower=1)
+    return units
+
+
+def composition_counts(crit: dict, facts: Facts, in_pop: np.ndarray, units: pd.DataFrame,
+                       ) -> np.ndarray:
+    """Units × requirements: the officials of the population counted for each (a woman, an
+    ethnic-minority official of the position groups) in each unit."""
+    unit = pd.Index(units["unit_id"]).get_indexer(facts.unit_key(crit).to_numpy())
+    flags = facts.composition_flags(crit) & in_pop[:, None]
+    inside = unit >= 0
+    return np.stack([np.bincount(unit[inside], weights=flags[inside, j], minlength=len(units))
+                     for j in range(flags.shape[1])], axis=1).astype(np.int64) \
+        if flags.shape[1] else np.zeros((len(units), 0), np.int64)
 
 
 def all_progress(where=None, *, facts: Facts | None = None, per_unit: bool = True,
@@ -251,7 +305,13 @@ def _unit_shares(crit: dict, facts: Facts, in_pop: np.ndarray, counts: np.ndarra
 def shares_on(p: Progress, facts: Facts, dates: list[date]) -> list[float | None]:
     """`share_at` on every date in one pass (Facts.counts_on): the trend."""
     crit = p.target.criterion
+    if crit["kind"] == "unit_plan":
+        met = facts.unit_plans_on(crit, dates)
+        return [100.0 * int(m) / len(met) if len(met) else 0.0 for m in met.sum(axis=0)]
     counts, known = facts.counts_on(crit, dates)
+    if crit["kind"] == "unit_composition":  # undated: today's point only
+        share = _composition_share(crit, facts, p)
+        return [share if k else None for k in known]
     if crit["kind"] == "unit_headcount":
         return _unit_shares(crit, facts, p.in_pop, counts, known)
     total = int(p.in_pop.sum())
@@ -264,15 +324,28 @@ def share_at(p: Progress, facts: Facts, on: date) -> float | None:
     """The percentage counting on `on`, for today's population; None without history (the
     per-date evaluation: `shares_on` gives the same numbers for many dates at once)."""
     crit = p.target.criterion
+    if crit["kind"] == "unit_plan":
+        met = facts.unit_plans_at(crit, on)
+        return 100.0 * int(met.sum()) / len(met) if len(met) else 0.0
     counts = facts.counts(crit, on)
     if counts is None:
         return None
+    if crit["kind"] == "unit_composition":
+        return _composition_share(crit, facts, p)
     if crit["kind"] == "unit_headcount":
         units = _unit_headcounts(crit, facts, p.in_pop, counts)
         return 100.0 * (units["counted"] >= units["total"]).sum() / len(units) if len(units) \
             else 0.0
     total = int(p.in_pop.sum())
     return 100.0 * int((counts & p.in_pop).sum()) / total if total else 0.0
+
+
+def _composition_share(crit: dict, facts: Facts, p: Progress) -> float:
+    units = facts.headcount_units(crit)
+    if not len(units):
+        return 0.0
+    have = composition_counts(crit, facts, p.in_pop, units)
+    return 100.0 * int((have >= 1).all(axis=1).sum()) / len(units)
 
 
 def pace_of(points: list[tuple[date, float | None]], on: date,
@@ -326,7 +399,7 @@ def scheduled_gains(p: Progress, facts: Facts, *, vectorised: bool = True,
     enrollment completed (`vectorised=False`: a copy per target and a pass per date, the
     reference the tests compare with)."""
     crit = p.target.criterion
-    if crit["kind"] in ("rating", "record_digitised", "digital_signature") or not p.total:
+    if crit["kind"] in NO_GAINS or not p.total:
         return []
     sched = facts.scheduled_once()
     if sched.empty:
@@ -471,7 +544,8 @@ def all_outlooks(where=None, *, facts: Facts | None = None, months: int = PACE_M
 
 
 # ---------------------------------------------------------------------------- the dashboard
-NO_GAINS = ("rating", *criteria.UNDATED_KINDS)  # what completing a course does not change
+# what completing a course does not change
+NO_GAINS = ("rating", "reviewed", "unit_plan", *criteria.UNDATED_KINDS)
 LOAD_PARTS = 16  # parts whose facts are loaded at once (32,768 officials): bounded memory
 
 
@@ -494,6 +568,8 @@ class Tally:
 def tallies_of(target, facts: Facts, dates: list[date], ends: list[date]) -> dict[int, Tally]:
     """The target's tally on each part (core.cache) of the facts' officials, in one pass."""
     crit = target.criterion
+    if crit["kind"] == "unit_plan":  # a fact of units, not of officials: `unit_plan_hits`
+        return {}
     in_pop = facts.population(target.population)
     counts = facts.counts_on(crit, dates)[0] & in_pop[:, None]
     later = None
@@ -511,6 +587,22 @@ def tallies_of(target, facts: Facts, dates: list[date], ends: list[date]) -> dic
             np.zeros((0, m.shape[1]), np.int64)
     totals = per_part(in_pop)[:, 0]
     hits = per_part(counts)
+    if crit["kind"] == "unit_composition":  # per (part, unit): the officials of each flag
+        units = facts.headcount_units(crit)
+        unit = pd.Index(units["unit_id"]).get_indexer(facts.unit_key(crit).to_numpy())
+        flags = facts.composition_flags(crit) & in_pop[:, None]
+        inside = unit >= 0
+        at = np.searchsorted(parts, part[inside])
+        width = max(len(units), 1)
+        keys, row = np.unique(at * width + unit[inside], return_inverse=True)
+        have = np.stack([np.bincount(row, weights=flags[inside, j], minlength=len(keys))
+                         for j in range(flags.shape[1])], axis=1).astype(np.int64) \
+            if flags.shape[1] else np.zeros((len(keys), 0), np.int64)
+        bounds = np.searchsorted(keys // width, np.arange(len(parts) + 1))
+        return {int(k): Tally(int(totals[i]), hits[i], 0, np.zeros(0, np.int64),
+                              keys[bounds[i]:bounds[i + 1]] % width,
+                              have[bounds[i]:bounds[i + 1]])
+                for i, k in enumerate(parts)}
     if crit["kind"] == "unit_headcount":
         units = facts.headcount_units(crit)
         unit = pd.Index(units["unit_id"]).get_indexer(facts.unit_key(crit).to_numpy())
@@ -540,15 +632,31 @@ def tallies_of(target, facts: Facts, dates: list[date], ends: list[date]) -> dic
 
 
 def outlook_from(target, tallies: list[Tally], on: date, dates: list[date], ends: list[date],
-                 n_units: int = 0) -> Outlook:
+                 n_units: int = 0, plan_hits: np.ndarray | None = None) -> Outlook:
     """The target's outlook from the tallies of the parts of its scope (`n_units`: the scope's
-    `headcount_units` for a per-unit headcount): the same figures as `outlook_of` on the whole
-    scope's facts (tests/test_targets_trend.py, tests/test_targets_parts.py)."""
+    `headcount_units` for a per-unit target; `plan_hits`: for `unit_plan`, the units meeting
+    it on each date, `unit_plan_hits`): the same figures as `outlook_of` on the whole scope's
+    facts (tests/test_targets_trend.py, tests/test_targets_parts.py)."""
     crit = target.criterion
     total = sum(t.total for t in tallies)
     known = [d >= on for d in dates] if crit["kind"] in criteria.UNDATED_KINDS else \
         [True] * len(dates)
-    if crit["kind"] == "unit_headcount":
+    if crit["kind"] in ("unit_plan", "unit_composition"):
+        def gains():  # plans and composition: completing a course changes neither
+            return []
+
+        if crit["kind"] == "unit_plan":
+            hits = np.asarray(plan_hits if plan_hits is not None else np.zeros(len(dates)))
+        else:  # today's counts per unit (undated): met when every requirement has one
+            width = len([k for k in ("female", "minority") if crit.get(k)])
+            have = np.zeros((n_units, width), np.int64)
+            for t in tallies:
+                have[t.units] += t.unit_hits
+            hits = np.full(len(dates), int((have >= 1).all(axis=1).sum()) if n_units else 0)
+        p = Progress(target, n_units, int(hits[-1]) if len(hits) else 0, None, [])
+        shares = [None if not k else 100.0 * int(h) / n_units
+                  for h, k in zip(hits, known)] if n_units else []
+    elif crit["kind"] == "unit_headcount":
         def met(field, width):  # units × dates: the unit has `count` people counting
             have = np.zeros((n_units, width), np.int64)
             for t in tallies:
@@ -618,20 +726,35 @@ def dashboard_rows(where=None, *, unit_ids: list[int] | None = None, vectorised:
         parts = list(cache.cached_many(
             "targets-part", {k: ((cache_key, k, on, tuple(ends)), v)
                              for k, v in versions.items()}, tallies).values())
-    units = cache.cached("targets-units", (cache_key, on), lambda: headcount_unit_counts(
-        targets, unit_ids, on), version=cache.structure_version()) if cache_key is not None \
-        else headcount_unit_counts(targets, unit_ids, on)
+    def unit_figures():  # the scope's units alone: no official's facts
+        facts = facts_for(sa.false(), unit_ids=unit_ids, on=on)
+        return (headcount_unit_counts(targets, unit_ids, on, facts=facts),
+                unit_plan_hits(targets, unit_ids, on, dates, facts=facts))
+    units, plans = cache.cached("targets-units", (cache_key, on), unit_figures,
+                                version=cache.structure_version()) \
+        if cache_key is not None else unit_figures()
     return on, [_dashboard_row(outlook_from(
         t, [part[t.code] for part in parts if t.code in part], on, dates, ends,
-        units.get(t.code, 0)), young_age) for t in targets]
+        units.get(t.code, 0), plans.get(t.code)), young_age) for t in targets]
 
 
-def headcount_unit_counts(targets, unit_ids: list[int] | None, on: date) -> dict[str, int]:
-    """How many units each per-unit headcount target is evaluated on (they hold officials or
-    not: the facts of no official tell)."""
-    facts = facts_for(sa.false(), unit_ids=unit_ids, on=on)
+def headcount_unit_counts(targets, unit_ids: list[int] | None, on: date, *,
+                          facts: Facts | None = None) -> dict[str, int]:
+    """How many units each per-unit target is evaluated on (they hold officials or not: the
+    facts of no official tell)."""
+    facts = facts or facts_for(sa.false(), unit_ids=unit_ids, on=on)
     return {t.code: len(facts.headcount_units(t.criterion)) for t in targets
-            if t.criterion["kind"] == "unit_headcount"}
+            if t.criterion["kind"] in criteria.UNIT_KINDS}
+
+
+def unit_plan_hits(targets, unit_ids: list[int] | None, on: date, dates: list[date], *,
+                   facts: Facts | None = None) -> dict[str, np.ndarray]:
+    """For each `unit_plan` target, how many of its units have their approved plan on each
+    date: a fact of units and plans, not of any official (kept on the structure version, which
+    a plan's approval moves: core.cache)."""
+    facts = facts or facts_for(sa.false(), unit_ids=unit_ids, on=on)
+    return {t.code: facts.unit_plans_on(t.criterion, dates).sum(axis=0).astype(np.int64)
+            for t in targets if t.criterion["kind"] == "unit_plan"}
 
 
 def parts_of(where=None) -> list[int]:
@@ -697,6 +820,10 @@ def missing_of(p: Progress, facts: Facts) -> pd.DataFrame:
     kind = crit["kind"]
     if kind == "unit_headcount":
         return _units_missing(p)
+    if kind == "unit_plan":
+        return _plans_missing(p, facts)
+    if kind == "unit_composition":
+        return _composition_missing(p)
     rows = np.flatnonzero(p.in_pop & ~p.counts)  # positions in facts.officials
     m = facts.officials.iloc[rows]
     out = _missing_officials(m)
@@ -710,7 +837,9 @@ def missing_of(p: Progress, facts: Facts) -> pd.DataFrame:
     elif kind == "qualification":
         _explain_qualification(out, crit, facts, rows, courses)
     elif kind == "rating":
-        _explain_rating(out, facts, rows)
+        _explain_rating(out, facts, rows, crit.get("period", "year"))
+    elif kind == "reviewed":
+        _explain_reviewed(out, crit, facts, rows)
     elif kind == "record_digitised":
         out["reason"], out["course"] = "Hồ sơ chưa số hóa", ""
     elif kind == "digital_signature":
@@ -725,6 +854,48 @@ def _units_missing(p: Progress) -> pd.DataFrame:
         "unit_id": units["unit_id"], "unit_name": units["unit_name"],
         "reason": [f"Có {c}/{t} người đạt" for c, t in zip(units["counted"], units["total"])],
         "course": ""}).reset_index(drop=True)
+
+
+def _plans_missing(p: Progress, facts: Facts) -> pd.DataFrame:
+    """DL-b: the communes without an approved plan for the year, with their plan's state (a
+    link to the plans page of that year: `plan_year`)."""
+    crit = p.target.criterion
+    year = int(crit.get("year") or facts.on.year)
+    units = p.per_unit[~p.per_unit["met"]]
+    status = dict(db.session.execute(sa.select(TrainingPlan.unit_id, TrainingPlan.status).where(
+        TrainingPlan.year == year, TrainingPlan.unit_id.in_(units["unit_id"].tolist()))).all())
+    reasons = [f"Kế hoạch năm {year}: " + vocab.label(PLAN_STATUSES, status[u], status[u]).lower()
+               + ", chưa được phê duyệt" if u in status and status[u] != "approved"
+               else f"Kế hoạch năm {year} được phê duyệt sau ngày này"
+               if u in status else f"Chưa có kế hoạch năm {year}"
+               for u in units["unit_id"]]  # the communes short: a few hundred at most
+    return pd.DataFrame({"unit_id": units["unit_id"], "unit_name": units["unit_name"],
+                         "reason": reasons, "course": "", "plan_year": year}
+                        ).reset_index(drop=True)
+
+
+def _composition_missing(p: Progress) -> pd.DataFrame:
+    """LC-5: the communes whose leadership lacks a woman or an ethnic-minority official."""
+    crit = p.target.criterion
+    units = p.per_unit[~p.per_unit["met"]]
+    lacks = [pd.Series(np.where(units[k] < 1, text, ""), index=units.index)
+             for k, text in (("female", "chưa có nữ"), ("minority",
+                                                          "chưa có người dân tộc thiểu số"))
+             if crit.get(k)]
+    groups = ", ".join(vocab.label(vocab.POSITION_GROUPS, g, g).lower()
+                       for g in crit["position_groups"])
+    return pd.DataFrame({"unit_id": units["unit_id"], "unit_name": units["unit_name"],
+                         "reason": (f"Nhóm {groups}: " + _join(lacks)).values,
+                         "course": ""}).reset_index(drop=True)
+
+
+def _explain_reviewed(out: pd.DataFrame, crit: dict, facts: Facts, rows: np.ndarray) -> None:
+    """DL-a: never reviewed, or last reviewed before the period (no course makes a review)."""
+    since = criteria.since_of(crit)
+    last = pd.Series(pd.DatetimeIndex(facts.last_reviewed()[rows]), index=out.index)
+    out["reason"] = (f"Chưa được đánh giá từ {since:%d/%m/%Y}"
+                     + (" (lần gần nhất " + last.dt.strftime("%d/%m/%Y") + ")").fillna(""))
+    out["course"] = ""
 
 
 def _missing_officials(m: pd.DataFrame) -> pd.DataFrame:
@@ -820,11 +991,13 @@ def _explain_qualification(out: pd.DataFrame, crit: dict, facts: Facts, rows: np
     out["course"] = _course_label(qual.iloc[0]) if len(qual) else ""
 
 
-def _explain_rating(out: pd.DataFrame, facts: Facts, rows: np.ndarray) -> None:
-    """The latest rating (no course makes a rating)."""
-    ranks = facts.rating_rank_at(facts.on)[rows]
-    out["reason"] = [("Xếp loại gần nhất: " + vocab.RATINGS[r][1]) if r >= 0
-                     else "Chưa có xếp loại" for r in ranks]
+def _explain_rating(out: pd.DataFrame, facts: Facts, rows: np.ndarray,
+                    period: str = "year") -> None:
+    """The latest rating of the target's period kind (no course makes a rating)."""
+    ranks = facts.rating_rank_at(facts.on, period)[rows]
+    kind = vocab.label(vocab.RATING_PERIODS, period).lower()
+    out["reason"] = [(f"Xếp loại {kind} gần nhất: " + vocab.RATINGS[r][1]) if r >= 0
+                     else f"Chưa có xếp loại {kind}" for r in ranks]
     out["course"] = ""
 
 

@@ -21,13 +21,32 @@ class TargetSpec:
     deadline: date
     note: str = ""
     preset: bool = field(default=True)
+    # Earlier definitions of this preset (the fields that changed, as they were): a row still
+    # holding one word for word was never edited and takes the current one (`seed_presets`).
+    former: tuple[dict, ...] = ()
 
 
 END_2030 = date(2030, 12, 31)
 EVERYONE: dict = {}
 WITH_POSITION = {"has_position": True}
+REFORM_DAY = "2025-07-01"  # the two-level local government starts: positions are the new ones
+LC_1B_STAND_IN_NOTE = ("Chưa có dữ liệu riêng về “chuyên môn không phù hợp”: tính trên mọi người "
+                       "có vị trí; người đã đạt mọi năng lực thực thi công vụ của vị trí thì "
+                       "không cần đào tạo lại.")
 
 PRESETS: tuple[TargetSpec, ...] = (
+    TargetSpec("DL-a", "Rà soát, đánh giá cán bộ theo khung năng lực vị trí việc làm", "DL-a",
+               WITH_POSITION, {"kind": "reviewed", "since": REFORM_DAY}, 100, date(2026, 6, 30),
+               "Tính các lần đánh giá từ 01/07/2025, ngày chính quyền địa phương hai cấp bắt đầu "
+               "hoạt động: đánh giá trước đó là theo vị trí cũ. Được tính khi cấp trên đánh giá "
+               "(kể cả trong đợt đánh giá), kiểm tra, sát hạch hoặc kèm cặp xác nhận; tự đánh giá "
+               "chưa tính. Người chưa được đánh giá đạt chuẩn sẽ vào danh sách đào tạo hoặc bố "
+               "trí lại."),
+    TargetSpec("DL-b", "Mỗi xã, phường có kế hoạch đào tạo, bồi dưỡng hằng năm", "DL-b",
+               EVERYONE, {"kind": "unit_plan"}, 100, END_2030,
+               "Chỉ tiêu tính theo đơn vị: tỷ lệ xã, phường, đặc khu có kế hoạch của năm đang diễn "
+               "ra đã được tỉnh phê duyệt (kế hoạch năm sau lập trước 31/12); một xã được tính từ "
+               "ngày kế hoạch được phê duyệt."),
     TargetSpec("DL-c", "Bồi dưỡng kỹ năng số, kỹ năng hành chính, đạo đức công vụ", "DL-c",
                EVERYONE, {"kind": "course", "categories": ["digital", "skills", "ethics"],
                           "match": "all"}, 100, END_2030,
@@ -49,11 +68,13 @@ PRESETS: tuple[TargetSpec, ...] = (
                "Kiến thức mới: khóa kỹ năng số, chuyển đổi số hoặc cập nhật pháp luật "
                "còn hiệu lực."),
     TargetSpec("LC-1b", "Đào tạo lại người có chuyên môn chưa phù hợp vị trí mới", "LC-1b",
-               WITH_POSITION, {"kind": "no_gap", "groups": ["thuc_thi"]}, 100,
-               date(2028, 12, 31),
-               "Chưa có dữ liệu riêng về “chuyên môn không phù hợp”: tính trên mọi người có "
-               "vị trí; người đã đạt mọi năng lực thực thi công vụ của vị trí thì không cần "
-               "đào tạo lại."),
+               {"has_position": True, "field_mismatch": True},
+               {"kind": "no_gap", "groups": ["thuc_thi"]}, 100, date(2028, 12, 31),
+               "Đối tượng: người có chuyên ngành đào tạo không thuộc các ngành mà vị trí việc làm "
+               "chấp nhận (danh mục vị trí); người chưa ghi chuyên ngành, hoặc vị trí chưa có "
+               "danh sách ngành, chưa được tính. Đạt khi đã đạt mọi năng lực thực thi công vụ của "
+               "vị trí (đã được đào tạo lại).",
+               former=({"population": WITH_POSITION, "note": LC_1B_STAND_IN_NOTE},)),
     TargetSpec("LC-2", "Đào tạo, bồi dưỡng theo vị trí việc làm", "LC-2", WITH_POSITION,
                {"kind": "no_gap"}, 100, END_2030),
     TargetSpec("LC-3", "Cập nhật pháp luật, đạo đức, văn hóa công vụ, công nghệ thông tin",
@@ -72,6 +93,12 @@ PRESETS: tuple[TargetSpec, ...] = (
                {"position_codes": ["PCT-UBND", "PCT-HDND"]},
                {"kind": "qualification", "qualification": "political_theory",
                 "level": "cao_cap"}, 100, END_2030, "Cao cấp hoặc cử nhân."),
+    TargetSpec("LC-5c", "Lãnh đạo chủ chốt mỗi xã có nữ và người dân tộc thiểu số", "LC-5",
+               EVERYONE, {"kind": "unit_composition", "position_groups": ["leadership"],
+                          "female": True, "minority": True}, 100, END_2030,
+               "Chỉ tiêu tính theo đơn vị: tỷ lệ xã, phường, đặc khu mà trong những người giữ vị "
+               "trí lãnh đạo có ít nhất một nữ và ít nhất một người dân tộc thiểu số. Giới tính, "
+               "dân tộc, vị trí không có ngày ghi nhận: chỉ có số liệu hôm nay."),
     TargetSpec("LC-6a", "Trưởng, phó phòng có trình độ thạc sĩ", "LC-6",
                {"position_groups": ["manager"]},
                {"kind": "qualification", "qualification": "education", "level": "thac_si"},

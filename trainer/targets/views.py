@@ -137,8 +137,8 @@ def detail(code: str):
     facts = _facts(as_of)
     target = _target_or_404(code)
     if as_of is not None and target.criterion.get("kind") in UNDATED_KINDS:
-        flash("Tiêu chí này (hồ sơ số hóa, chữ ký số) không có ngày ghi nhận nên không có số liệu "
-              "của ngày đã qua: đang hiện số liệu hôm nay.", "warning")
+        flash("Tiêu chí này (hồ sơ số hóa, chữ ký số, cơ cấu lãnh đạo) không có ngày ghi nhận nên "
+              "không có số liệu của ngày đã qua: đang hiện số liệu hôm nay.", "warning")
         as_of, facts = None, _facts()
     p = ops.progress_of(target, facts)
     o = ops.outlook_of(p, facts)
