@@ -573,3 +573,26 @@ def test_progress_costs_the_same_queries_whatever_the_number_of_officials(world,
     assert len(large.reviews) == len(small.reviews) + 20
     statements(small)  # the unit tree is read once and kept
     assert statements(large) == statements(small)
+
+
+def test_a_draft_keeps_the_cached_figures_and_a_confirmation_moves_only_its_officials_part(
+        world, monkeypatch):
+    """core.cache: the campaign's working rows are read by no cached figure (BOOKKEEPING), so
+    opening and self-assessing keep every cached dashboard part; the confirmation's evidence
+    moves the confirmed official's part only."""
+    from trainer.core import cache
+    monkeypatch.setattr(cache, "PART_SIZE", 1)  # a part per official
+    clerk, deputy = world["clerk"], world["deputy"]
+
+    def versions():
+        parts = cache.part_versions([clerk.id, deputy.id])
+        return parts[clerk.id][0], parts[deputy.id][0], cache.data_version()[0]
+
+    before = versions()
+    campaign = open_over([world["a"]])
+    review = review_of(campaign, clerk)
+    submit(review)
+    assert versions() == before
+    confirm_as_given(review, world["chairman"])
+    after = versions()
+    assert after[0] != before[0] and after[1] == before[1] and after[2] != before[2]
