@@ -38,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+    from trainer.xapi.alternate import AlternateSyntax
+    app.wsgi_app = AlternateSyntax(app.wsgi_app, "/xapi", app.config["MAX_CONTENT_LENGTH"])
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

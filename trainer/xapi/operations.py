@@ -31,10 +31,11 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from trainer.auth.models import ApiCredential
 from trainer.auth.tokens import issue_credential
@@ -47,7 +48,11 @@ from trainer.interchange.operations import REVIEW_MATCHERS
 from trainer.learning.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment
 from trainer.learning.operations import completion_expired, lock_row, record_result
 from trainer.people.models import Official
-from trainer.xapi.models import ActivityMapping, XapiStatement
+from trainer.xapi import formats
+from trainer.xapi import keys as K
+from trainer.xapi.keys import actor_key
+from trainer.xapi.models import (ActivityMapping, XapiActivity, XapiStatement,
+                                 XapiStatementKey)
 
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 VERB_PASSED = "http://adlnet.gov/expapi/verbs/passed"
@@ -326,20 +331,6 @@ def validate_statement(stmt, path: str) -> list[str]:
 
 # --- identities ------------------------------------------------------------------------------
 
-def actor_key(agent: dict) -> str:
-    """The agent's inverse functional identifier as one comparable string ("" for an anonymous
-    group). mbox is compared case-insensitively."""
-    if "mbox" in agent:
-        return "mbox:" + agent["mbox"].lower()
-    if "mbox_sha1sum" in agent:
-        return "mbox_sha1sum:" + agent["mbox_sha1sum"].lower()
-    if "openid" in agent:
-        return "openid:" + agent["openid"]
-    if "account" in agent:
-        return f"account:{agent['account']['homePage']}|{agent['account']['name']}"
-    return ""
-
-
 def actor_identifiers(agent: dict) -> dict:
     """What the actor says about itself, as stored on a ReviewItem."""
     out = {k: agent[k] for k in IFI_KEYS if k in agent}
@@ -556,7 +547,7 @@ def reprocess_unmapped(provider: Provider, activity_id: str, *, decided_by: str)
 def _normalised(stmt: dict) -> dict:
     """A statement as compared with a re-sent one: without what the LRS sets, ids and mbox
     lower-cased, the timestamp as an instant."""
-    out = {k: v for k, v in stmt.items() if k not in LRS_SET}
+    out = {k: v for k, v in formats.arrays(stmt).items() if k not in LRS_SET}
     out["id"] = out["id"].lower()
     if "timestamp" in out:
         out["timestamp"] = parse_timestamp(out["timestamp"])
@@ -633,6 +624,7 @@ def store_statements(body, credential: ApiCredential, *, put_id: str | None = No
             actor_key=actor_key(stmt["actor"]), stored_at=stored_now(), outcome="ignored")
         db.session.add(statement)
         db.session.flush()
+        _index(statement)
         if statement.verb_id == VERB_VOIDED:
             _void(statement)
         else:
@@ -644,6 +636,58 @@ def store_statements(body, credential: ApiCredential, *, put_id: str | None = No
                 process_statement(statement)
     db.session.flush()
     return [stmt["id"] for stmt in prepared]
+
+
+def _index(statement: XapiStatement) -> None:
+    """Write the keys the new statement is found by (keys.py): its own, its target's when it
+    targets a stored statement, and its keys to the stored statements that target it; and the
+    definitions of the activities it describes."""
+    own = K.statement_keys(statement.raw)
+    target = next((v for k, v in own if k == K.REF), None)
+    if target is not None:
+        own |= set(db.session.execute(sa.select(XapiStatementKey.kind, XapiStatementKey.value)
+                                      .where(XapiStatementKey.statement_id == target,
+                                             XapiStatementKey.provider_id
+                                             == statement.provider_id,
+                                             XapiStatementKey.kind.in_(K.INHERITED))).all())
+    _add_keys(statement.provider_id, {statement.id: statement.stored_at}, own, new=True)
+    inherited = {(k, v) for k, v in own if k in K.INHERITED}
+    waiting, seen = [statement.id], {statement.id}
+    while waiting:  # the statements targeting this one (sent before it), and theirs in turn
+        referrers = dict(db.session.execute(
+            sa.select(XapiStatementKey.statement_id, XapiStatementKey.stored_at).where(
+                XapiStatementKey.provider_id == statement.provider_id,
+                XapiStatementKey.kind == K.REF, XapiStatementKey.value.in_(waiting))).all())
+        referrers = {i: at for i, at in referrers.items() if i not in seen}
+        seen |= set(referrers)
+        _add_keys(statement.provider_id, referrers, inherited)
+        waiting = list(referrers)
+    for activity in K.described_activities(statement.raw):
+        _remember_definition(statement.provider_id, activity)
+
+
+def _add_keys(provider_id: int, statements: dict[str, datetime], keys: set, *,
+              new: bool = False) -> None:
+    """Give these statements (id → stored) these keys; unless they are `new`, skip the keys
+    they already have."""
+    have = set() if new or not statements else set(db.session.execute(sa.select(
+        XapiStatementKey.statement_id, XapiStatementKey.kind, XapiStatementKey.value).where(
+        XapiStatementKey.statement_id.in_(list(statements)))).all())
+    rows = [{"statement_id": sid, "kind": kind, "value": value, "provider_id": provider_id,
+             "stored_at": at}
+            for sid, at in statements.items() for kind, value in keys
+            if (sid, kind, value) not in have]
+    if rows:
+        db.session.execute(sa.insert(XapiStatementKey), rows)
+
+
+def _remember_definition(provider_id: int, activity: dict) -> None:
+    row = db.session.get(XapiActivity, (provider_id, activity["id"][:K.MAX_VALUE]))
+    if row is None:
+        row = XapiActivity(provider_id=provider_id, activity_id=activity["id"][:K.MAX_VALUE],
+                           definition={})
+        db.session.add(row)
+    row.definition = K.merge_definition(row.definition, activity["definition"])
 
 
 def _check_voiding_targets(prepared: list[dict], provider_id: int, single: bool) -> None:
@@ -703,11 +747,27 @@ def as_returned(statement: XapiStatement, provider: Provider) -> dict:
     return out
 
 
+def returned(statements: list[XapiStatement], provider: Provider, fmt: str = "exact", *,
+             choose=lambda languages: languages[0]) -> list[dict]:
+    """The statements as returned in the format asked (formats.py); `choose` picks the one
+    language of a language map for `canonical` (the view passes the Accept-Language match)."""
+    known: dict[str, dict | None] = {}
+
+    def definition_of(activity_id: str) -> dict | None:
+        if activity_id not in known:
+            row = db.session.get(XapiActivity, (provider.id, activity_id[:K.MAX_VALUE]))
+            known[activity_id] = row.definition if row is not None else None
+        return known[activity_id]
+
+    return [formats.shaped(formats.arrays(as_returned(s, provider)), fmt, choose=choose,
+                           definition_of=definition_of) for s in statements]
+
+
 @dataclass
 class Query:
-    agent_key: str | None = None
-    verb: str | None = None
-    activity: str | None = None
+    """A statement query's filters (Communication 2.1.3): each key filter is (kind, value) of
+    keys.py, the related_* parameters choosing the broad kinds."""
+    filters: list[tuple[str, str]] = field(default_factory=list)
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 100
@@ -716,21 +776,31 @@ class Query:
 
 
 def query_statements(provider_id: int, q: Query) -> tuple[list[XapiStatement], bool]:
-    """This provider's statements matching the filters, ordered by stored time (newest first
-    unless ascending), at most `limit`; and whether more remain."""
-    stmt = sa.select(XapiStatement).where(XapiStatement.provider_id == provider_id,
-                                          XapiStatement.voided_by.is_(None))
-    if q.agent_key is not None:
-        stmt = stmt.where(XapiStatement.actor_key == q.agent_key)
-    if q.verb is not None:
-        stmt = stmt.where(XapiStatement.verb_id == q.verb)
-    if q.activity is not None:
-        stmt = stmt.where(XapiStatement.activity_id == q.activity)
+    """This provider's statements matching the filters (voided ones left out), ordered by stored
+    time (newest first unless ascending), at most `limit`; and whether more remain.
+
+    The first filter drives the read, along the index (provider, kind, value, stored, id) in
+    stored order; the other filters are EXISTS on the same index. With no filter the read goes
+    along (provider, stored, id) of the statements."""
+    if q.filters:
+        driver = aliased(XapiStatementKey)
+        kind, value = q.filters[0]
+        col, key = driver.stored_at, driver.statement_id
+        stmt = sa.select(XapiStatement).join(driver, driver.statement_id == XapiStatement.id) \
+            .where(driver.provider_id == provider_id, driver.kind == kind, driver.value == value)
+        for kind, value in q.filters[1:]:
+            other = aliased(XapiStatementKey)
+            stmt = stmt.where(sa.exists().where(
+                other.statement_id == XapiStatement.id, other.provider_id == provider_id,
+                other.kind == kind, other.value == value))
+    else:
+        col, key = XapiStatement.stored_at, XapiStatement.id
+        stmt = sa.select(XapiStatement).where(XapiStatement.provider_id == provider_id)
+    stmt = stmt.where(XapiStatement.voided_by.is_(None))
     if q.since is not None:
-        stmt = stmt.where(XapiStatement.stored_at > q.since)
+        stmt = stmt.where(col > q.since)
     if q.until is not None:
-        stmt = stmt.where(XapiStatement.stored_at <= q.until)
-    col, key = XapiStatement.stored_at, XapiStatement.id
+        stmt = stmt.where(col <= q.until)
     if q.after is not None:
         at, last_id = q.after
         if q.ascending:

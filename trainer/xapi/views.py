@@ -24,7 +24,10 @@ from trainer.catalog.models import Provider
 from trainer.core.extensions import db
 from trainer.core.params import JsonRefused, json_limits, read_json
 from trainer.core.timeutil import utcnow
+from trainer.xapi import attachments
+from trainer.xapi import keys as K
 from trainer.xapi import operations as ops
+from trainer.xapi.alternate import REFUSED
 from trainer.xapi.models import XapiStatement
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")
@@ -64,6 +67,9 @@ def _version_header(response: Response) -> Response:
 
 @bp.before_request
 def _check_version_and_credential():
+    refused = request.environ.get(REFUSED)
+    if refused:
+        return _error(400, refused)
     if request.endpoint == "xapi.about":
         return None
     version = request.headers.get("X-Experience-API-Version", "").strip()
@@ -96,13 +102,20 @@ def about():
     return jsonify({"version": [LRS_VERSION], "extensions": {}})
 
 
-def _body():
+def _body() -> tuple[object, dict[str, bytes]]:
     """The statements sent, within the JSON limits of the settings (depth, list length, string
     length: trainer.core.params.read_json) — an LRS may refuse what it will not store (xAPI 1.0.3,
-    Communication 1.3)."""
-    raw = request.get_data(cache=False)
+    Communication 1.3); and the attachments' contents by SHA-2 when the body is multipart/mixed
+    (Communication 1.5.2: the statements are its first part). Another multipart is refused."""
+    raw, contents = request.get_data(cache=False), {}
+    if request.mimetype == "multipart/mixed":
+        raw, contents = attachments.parse_multipart(raw, request.content_type)
+    elif request.mimetype.startswith("multipart/"):
+        raise ops.StatementError(400, [f"Content-Type {request.mimetype} không được nhận: gửi "
+                                       "statement dạng application/json, hoặc multipart/mixed "
+                                       "khi kèm nội dung tệp đính kèm."])
     try:
-        return read_json(raw, **json_limits(current_app.config)) if raw else None
+        return (read_json(raw, **json_limits(current_app.config)) if raw else None), contents
     except JsonRefused as e:
         raise ops.StatementError(e.status, [str(e)]) from None
 
@@ -110,12 +123,13 @@ def _body():
 def _store(put_id: str | None = None) -> list[str]:
     """Store under the request's transaction; one retry when a concurrent request stored the same
     id first (it then compares as a re-send: no change, or 409)."""
-    body = _body()
+    body, contents = _body()
     if body is None:
         raise ops.StatementError(400, ["Thiếu nội dung: gửi một statement hoặc danh sách."])
     for attempt in (1, 2):
         try:
             ids = ops.store_statements(body, g.xapi_credential, put_id=put_id)
+            attachments.receive(body, contents, g.xapi_credential.provider_id)
             db.session.commit()
             return ids
         except IntegrityError:
@@ -128,8 +142,7 @@ def _store(put_id: str | None = None) -> list[str]:
 @bp.post("/statements")
 def post_statements():
     if request.args:
-        return _error(400, "POST /statements không nhận tham số truy vấn (cú pháp thay thế "
-                           "“method=” không được hỗ trợ).")
+        return _error(400, "POST /statements không nhận tham số truy vấn.")
     try:
         ids = _store()
     except ops.StatementError as e:
@@ -169,6 +182,9 @@ def get_statements():
         if extra:
             return _error(400, "statementId không dùng cùng các tham số lọc: "
                                f"{', '.join(extra)}.")
+        problems = _flags(args)
+        if problems:
+            return _error(400, problems)
         wanted = args.get("statementId") or args.get("voidedStatementId")
         if not ops.is_uuid(wanted):
             return _error(400, f"statementId “{wanted}” không phải UUID.")
@@ -178,7 +194,7 @@ def get_statements():
                 or (statement.voided_by is not None) != voided:
             db.session.commit()
             return _error(404, f"Không có statement {wanted}.")
-        response = jsonify(ops.as_returned(statement, provider))
+        response = _answer(_returned([statement], provider, args)[0], provider, args)
         response.headers["Last-Modified"] = statement.stored_at.strftime(
             "%a, %d %b %Y %H:%M:%S GMT")
         db.session.commit()
@@ -188,38 +204,85 @@ def get_statements():
     if problems:
         return _error(400, problems)
     rows, more = ops.query_statements(provider.id, q)
-    result = {"statements": [ops.as_returned(s, provider) for s in rows], "more": ""}
+    result = {"statements": _returned(rows, provider, args), "more": ""}
     if more:
         params = {k: v for k, v in args.items() if k != "cursor"}
         last = rows[-1]
         params["cursor"] = f"{ops.iso(last.stored_at)}|{last.id}"
         result["more"] = f"{bp.url_prefix}/statements?{urlencode(params)}"
+    response = _answer(result, provider, args)
     db.session.commit()
-    return jsonify(result)
+    return response
+
+
+def _answer(document: dict, provider: Provider, args) -> Response:
+    """A statement or StatementResult as JSON; with attachments=true, as multipart/mixed with
+    the contents of the attachments its statements name (Communication 2.1.3)."""
+    if args.get("attachments") != "true":
+        return jsonify(document)
+    body, content_type = attachments.multipart_answer(document, provider.id)
+    return Response(body, content_type=content_type)
+
+
+def _returned(rows: list[XapiStatement], provider: Provider, args) -> list[dict]:
+    """The statements in the format asked; `canonical` keeps, of each language map, the
+    language the request's Accept-Language prefers (else the first one sent)."""
+    def choose(languages: list[str]) -> str:
+        return request.accept_languages.best_match(languages) or languages[0]
+    return ops.returned(rows, provider, args.get("format", "exact"), choose=choose)
+
+
+def _flags(args) -> list[str]:
+    """The problems of the parameters any GET of statements may carry."""
+    problems = []
+    for name in ("ascending", "attachments", "related_agents", "related_activities"):
+        if name in args and args[name] not in ("true", "false"):
+            problems.append(f"Tham số {name} phải là true hoặc false.")
+    if "format" in args and args["format"] not in ("exact", "ids", "canonical"):
+        problems.append("Tham số format phải là exact, ids hoặc canonical.")
+    return problems
+
+
+def agent_param(text: str, name: str = "agent") -> tuple[dict | None, list[str]]:
+    """A query parameter holding an Agent (or identified Group) as JSON: the agent, or the
+    problems, each in Vietnamese and naming the parameter."""
+    try:
+        agent = read_json(text, **json_limits(current_app.config))
+    except JsonRefused:
+        agent = None
+    errors: list[str] = []
+    ops._check_agent(agent, name, errors)
+    if not errors and not ops.actor_key(agent):
+        errors.append(f"{name}: cần một định danh (mbox, mbox_sha1sum, openid, account).")
+    if errors:
+        errors.insert(0, f"Tham số {name} phải là Agent JSON, ví dụ "
+                         '{"mbox": "mailto:a@xa.gov.vn"}.')
+    return (None if errors else agent), errors
 
 
 def _query(args) -> tuple[ops.Query, list[str]]:
     q, problems = ops.Query(), []
-    if "agent" in args:
-        try:
-            agent = read_json(args["agent"], **json_limits(current_app.config))
-        except JsonRefused:
-            agent = None
-        errors: list[str] = []
-        ops._check_agent(agent, "agent", errors)
-        if not errors and not ops.actor_key(agent):
-            errors.append("agent: cần một định danh (mbox, mbox_sha1sum, openid, account).")
-        if errors:
-            problems += [("Tham số agent phải là Agent JSON, ví dụ "
-                         '{"mbox": "mailto:a@xa.gov.vn"}.')] + errors
-        else:
-            q.agent_key = ops.actor_key(agent)
-    for name in ("verb", "activity"):
-        if name in args:
-            if not ops.is_iri(args[name]):
-                problems.append(f"Tham số {name} phải là IRI.")
-            else:
-                setattr(q, name, args[name])
+    related = {"agent": args.get("related_agents") == "true",
+               "activity": args.get("related_activities") == "true"}
+    if "agent" in args:  # the most selective filter first: it drives the read
+        agent, errors = agent_param(args["agent"])
+        problems += errors
+        if agent is not None:
+            q.filters.append((K.AGENT_ANY if related["agent"] else K.AGENT,
+                              ops.actor_key(agent)))
+    if "activity" in args:
+        if not ops.is_iri(args["activity"]):
+            problems.append("Tham số activity phải là IRI.")
+        q.filters.append((K.ACTIVITY_ANY if related["activity"] else K.ACTIVITY,
+                          args["activity"]))
+    if "registration" in args:
+        if not ops.is_uuid(args["registration"]):
+            problems.append(f"Tham số registration “{args['registration'][:40]}” phải là UUID.")
+        q.filters.append((K.REGISTRATION, args["registration"].lower()))
+    if "verb" in args:
+        if not ops.is_iri(args["verb"]):
+            problems.append("Tham số verb phải là IRI.")
+        q.filters.append((K.VERB, args["verb"]))
     for name in ("since", "until"):
         if name in args:
             moment = ops.parse_timestamp(args[name])
@@ -234,18 +297,8 @@ def _query(args) -> tuple[ops.Query, list[str]]:
             problems.append(f"Tham số limit “{value[:20]}” phải là số nguyên không âm.")
         else:  # 0 or more than the maximum: the maximum
             q.limit = min(int(digits), MAX_LIMIT) if 0 < len(digits) <= 12 else MAX_LIMIT
-    for name in ("ascending", "attachments", "related_agents", "related_activities"):
-        if name in args and args[name] not in ("true", "false"):
-            problems.append(f"Tham số {name} phải là true hoặc false.")
+    problems += _flags(args)
     q.ascending = args.get("ascending") == "true"
-    if args.get("attachments") == "true":
-        problems.append("LRS này không trả tệp đính kèm (attachments=true không được hỗ trợ).")
-    if args.get("related_agents") == "true" or args.get("related_activities") == "true":
-        problems.append("related_agents / related_activities không được hỗ trợ.")
-    if "registration" in args:
-        problems.append("Lọc theo registration không được hỗ trợ.")
-    if "format" in args and args["format"] not in ("exact", "ids", "canonical"):
-        problems.append("Tham số format phải là exact, ids hoặc canonical.")
     if "cursor" in args:
         at, _, last_id = args["cursor"].partition("|")
         moment = ops.parse_timestamp(at)
@@ -254,3 +307,6 @@ def _query(args) -> tuple[ops.Query, list[str]]:
         else:
             q.after = (moment, last_id)
     return q, problems
+
+
+from trainer.xapi import document_views  # noqa: E402,F401  (its routes are on `bp`)
