@@ -84,16 +84,8 @@ def _derive_from_stored_statements():
     rows = bind.execute(sa.select(statements).order_by(statements.c.stored_at)).all()
     own = {r.id: K.statement_keys(r.raw) for r in rows}
     by_id = {r.id: r for r in rows}
-    changed = True
-    while changed:  # a statement targeting another takes its target's keys, transitively
-        changed = False
-        for sid, found in own.items():
-            target = next((v for k, v in found if k == K.REF), None)
-            if target in own and by_id[target].provider_id == by_id[sid].provider_id:
-                extra = {(k, v) for k, v in own[target] if k in K.INHERITED} - found
-                if extra:
-                    found |= extra
-                    changed = True
+    for provider_id in {r.provider_id for r in rows}:  # a target is the same provider's
+        K.lend_target_keys({i: own[i] for i, r in by_id.items() if r.provider_id == provider_id})
     keys_table = sa.table('xapi_statement_keys', sa.column('statement_id'), sa.column('kind'),
                           sa.column('value'), sa.column('provider_id'), sa.column('stored_at'))
     key_rows = [{'statement_id': sid, 'kind': k, 'value': v,

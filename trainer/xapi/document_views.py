@@ -125,7 +125,7 @@ def _conditions() -> docs.Conditions:
 
 def _sent() -> docs.Sent | Response:
     content_type = request.headers.get("Content-Type", "").strip() or DEFAULT_TYPE
-    if content_type.split(";", 1)[0].strip().lower() in FORM_TYPES:
+    if docs.mimetype(content_type) in FORM_TYPES:
         return _error(400, f"Tài liệu không gửi được dưới dạng biểu mẫu ({content_type}): dùng "
                            f"{docs.JSON} hoặc kiểu của chính tài liệu (ví dụ {DEFAULT_TYPE}).")
     if len(content_type) > MAX_CONTENT_TYPE:

@@ -114,3 +114,20 @@ def merge_definition(known: dict | None, sent: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def lend_target_keys(keys: dict[str, set], stored: dict[str, set] | None = None) -> None:
+    """Each statement of `keys` (id → its keys) that targets another — its `ref` key — takes
+    over its target's INHERITED keys, transitively (a chain of references). A target is looked
+    up in `keys`, then among `stored` (the keys of statements stored earlier)."""
+    stored = stored or {}
+    targets = {sid: next((v for k, v in found if k == REF), None) for sid, found in keys.items()}
+    changed = True
+    while changed:
+        changed = False
+        for sid, target in targets.items():
+            source = keys.get(target, stored.get(target)) if target else None
+            lent = {(k, v) for k, v in source or () if k in INHERITED} - keys[sid]
+            if lent:
+                keys[sid] |= lent
+                changed = True

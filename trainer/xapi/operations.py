@@ -611,83 +611,109 @@ def store_statements(body, credential: ApiCredential, *, put_id: str | None = No
     if conflicts:
         raise StatementError(409, conflicts)
     _check_voiding_targets(prepared, credential.provider_id, single)
-    for stmt in prepared:
-        if stmt["id"] in existing:
-            continue
-        obj = stmt["object"]
-        target = str(obj.get("id", ""))
-        statement = XapiStatement(
-            id=stmt["id"], provider_id=credential.provider_id, raw=stmt,
-            verb_id=stmt["verb"]["id"],
-            activity_id=(target.lower() if obj.get("objectType") == "StatementRef"
-                         else target)[:500],
-            actor_key=actor_key(stmt["actor"]), stored_at=stored_now(), outcome="ignored")
-        db.session.add(statement)
+    rows = [XapiStatement(
+        id=stmt["id"], provider_id=credential.provider_id, raw=stmt, verb_id=stmt["verb"]["id"],
+        activity_id=_object_id(stmt["object"]), actor_key=actor_key(stmt["actor"]),
+        stored_at=stored_now(), outcome="ignored")
+        for stmt in prepared if stmt["id"] not in existing]
+    if rows:
+        db.session.add_all(rows)
         db.session.flush()
-        _index(statement)
-        if statement.verb_id == VERB_VOIDED:
-            _void(statement)
-        else:
-            statement.voided_by = db.session.scalar(sa.select(XapiStatement.id).where(
-                XapiStatement.provider_id == statement.provider_id,
-                XapiStatement.verb_id == VERB_VOIDED, XapiStatement.activity_id == statement.id)
-                .limit(1))
-            if statement.voided_by is None:  # voided before it arrived: it does nothing
-                process_statement(statement)
-    db.session.flush()
+        _index(rows)
+        _process(rows)
     return [stmt["id"] for stmt in prepared]
 
 
-def _index(statement: XapiStatement) -> None:
-    """Write the keys the new statement is found by (keys.py): its own, its target's when it
-    targets a stored statement, and its keys to the stored statements that target it; and the
-    definitions of the activities it describes."""
-    own = K.statement_keys(statement.raw)
-    target = next((v for k, v in own if k == K.REF), None)
-    if target is not None:
-        own |= set(db.session.execute(sa.select(XapiStatementKey.kind, XapiStatementKey.value)
-                                      .where(XapiStatementKey.statement_id == target,
-                                             XapiStatementKey.provider_id
-                                             == statement.provider_id,
-                                             XapiStatementKey.kind.in_(K.INHERITED))).all())
-    _add_keys(statement.provider_id, {statement.id: statement.stored_at}, own, new=True)
-    inherited = {(k, v) for k, v in own if k in K.INHERITED}
-    waiting, seen = [statement.id], {statement.id}
-    while waiting:  # the statements targeting this one (sent before it), and theirs in turn
-        referrers = dict(db.session.execute(
-            sa.select(XapiStatementKey.statement_id, XapiStatementKey.stored_at).where(
-                XapiStatementKey.provider_id == statement.provider_id,
-                XapiStatementKey.kind == K.REF, XapiStatementKey.value.in_(waiting))).all())
-        referrers = {i: at for i, at in referrers.items() if i not in seen}
-        seen |= set(referrers)
-        _add_keys(statement.provider_id, referrers, inherited)
-        waiting = list(referrers)
-    for activity in K.described_activities(statement.raw):
-        _remember_definition(statement.provider_id, activity)
+def _process(rows: list[XapiStatement]) -> None:
+    """Void, or decide what each new statement does, in the order sent. A statement voided
+    before it arrived (by a stored statement, or an earlier one of the same request) does
+    nothing; one voided by a later statement of the request is processed, then voided."""
+    ids = [r.id for r in rows]
+    voided = dict(db.session.execute(sa.select(XapiStatement.activity_id, XapiStatement.id)
+                                     .where(XapiStatement.provider_id == rows[0].provider_id,
+                                            XapiStatement.verb_id == VERB_VOIDED,
+                                            XapiStatement.activity_id.in_(ids),
+                                            XapiStatement.id.not_in(ids))).all())
+    for statement in rows:
+        if statement.verb_id == VERB_VOIDED:
+            _void(statement)
+            voided.setdefault(statement.activity_id, statement.id)
+        elif statement.id in voided:
+            statement.voided_by = voided[statement.id]
+        else:
+            process_statement(statement)
+    db.session.flush()
 
 
-def _add_keys(provider_id: int, statements: dict[str, datetime], keys: set, *,
+def _object_id(obj: dict) -> str:
+    """The object's id as kept beside the statement: a StatementRef's in lower case."""
+    target = str(obj.get("id", ""))
+    return (target.lower() if obj.get("objectType") == "StatementRef" else target)[:500]
+
+
+def _index(statements: list[XapiStatement]) -> None:
+    """Write the keys the new statements are found by (keys.py): their own, their target's when
+    they target a statement (stored, or in the same request), and theirs to the stored
+    statements that target them; and the definitions of the activities they describe."""
+    provider_id = statements[0].provider_id
+    found = {s.id: K.statement_keys(s.raw) for s in statements}
+    targets = {v for keys in found.values() for k, v in keys if k == K.REF} - set(found)
+    stored: dict[str, set] = {}
+    if targets:
+        for sid, kind, value in db.session.execute(sa.select(
+                XapiStatementKey.statement_id, XapiStatementKey.kind, XapiStatementKey.value)
+                .where(XapiStatementKey.provider_id == provider_id,
+                       XapiStatementKey.kind.in_(K.INHERITED),
+                       XapiStatementKey.statement_id.in_(targets))):
+            stored.setdefault(sid, set()).add((kind, value))
+    K.lend_target_keys(found, stored)
+    at = {s.id: s.stored_at for s in statements}
+    _add_keys(provider_id, {sid: at[sid] for sid in found}, found, new=True)
+    waiting = {sid: {(k, v) for k, v in keys if k in K.INHERITED} for sid, keys in found.items()}
+    seen = set(found)
+    while waiting:  # stored statements that target these (sent before them), and so on
+        referrers = db.session.execute(sa.select(
+            XapiStatementKey.statement_id, XapiStatementKey.stored_at, XapiStatementKey.value)
+            .where(XapiStatementKey.provider_id == provider_id, XapiStatementKey.kind == K.REF,
+                   XapiStatementKey.value.in_(list(waiting)))).all()
+        lent = {sid: waiting[target] for sid, _, target in referrers if sid not in seen}
+        seen |= set(lent)
+        _add_keys(provider_id, {sid: at for sid, at, _ in referrers if sid in lent}, lent)
+        waiting = lent
+    _remember_definitions(provider_id, [a for s in statements
+                                        for a in K.described_activities(s.raw)])
+
+
+def _add_keys(provider_id: int, statements: dict[str, datetime], keys: dict[str, set], *,
               new: bool = False) -> None:
-    """Give these statements (id → stored) these keys; unless they are `new`, skip the keys
-    they already have."""
+    """Give each statement (id → stored) its keys (id → set); unless they are `new`, skip the
+    keys they already have."""
     have = set() if new or not statements else set(db.session.execute(sa.select(
         XapiStatementKey.statement_id, XapiStatementKey.kind, XapiStatementKey.value).where(
         XapiStatementKey.statement_id.in_(list(statements)))).all())
     rows = [{"statement_id": sid, "kind": kind, "value": value, "provider_id": provider_id,
              "stored_at": at}
-            for sid, at in statements.items() for kind, value in keys
+            for sid, at in statements.items() for kind, value in keys[sid]
             if (sid, kind, value) not in have]
     if rows:
         db.session.execute(sa.insert(XapiStatementKey), rows)
 
 
-def _remember_definition(provider_id: int, activity: dict) -> None:
-    row = db.session.get(XapiActivity, (provider_id, activity["id"][:K.MAX_VALUE]))
-    if row is None:
-        row = XapiActivity(provider_id=provider_id, activity_id=activity["id"][:K.MAX_VALUE],
-                           definition={})
-        db.session.add(row)
-    row.definition = K.merge_definition(row.definition, activity["definition"])
+def _remember_definitions(provider_id: int, activities: list[dict]) -> None:
+    """The canonical definitions (keys.merge_definition), in the order the activities came."""
+    ids = {a["id"][:K.MAX_VALUE] for a in activities}
+    if not ids:
+        return
+    rows = {r.activity_id: r for r in db.session.scalars(sa.select(XapiActivity).where(
+        XapiActivity.provider_id == provider_id, XapiActivity.activity_id.in_(ids)))}
+    for activity in activities:
+        activity_id = activity["id"][:K.MAX_VALUE]
+        if activity_id not in rows:
+            rows[activity_id] = XapiActivity(provider_id=provider_id, activity_id=activity_id,
+                                             definition={})
+            db.session.add(rows[activity_id])
+        rows[activity_id].definition = K.merge_definition(rows[activity_id].definition,
+                                                          activity["definition"])
 
 
 def _check_voiding_targets(prepared: list[dict], provider_id: int, single: bool) -> None:
