@@ -25,8 +25,8 @@ import email.policy
 import hashlib
 import re
 import uuid
-from email.errors import CloseBoundaryNotFoundDefect, StartBoundaryNotFoundDefect
-from email.parser import BytesParser
+from email.message import Message
+from email.parser import BytesHeaderParser
 
 import sqlalchemy as sa
 from cryptography import x509
@@ -51,6 +51,7 @@ _TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
 _MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(\s*;[^\r\n]*)?")
 _RSA_HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
 _MULTIPART = "nội dung multipart/mixed"
+MAX_PART_HEADERS = 16 * 1024  # bytes of a part's headers
 
 
 def is_sha2(value) -> bool:
@@ -60,42 +61,68 @@ def is_sha2(value) -> bool:
 
 # --- the request -----------------------------------------------------------------------------
 
-def parse_multipart(raw: bytes, content_type: str) -> tuple[bytes, dict[str, bytes]]:
-    """A multipart/mixed request body (Communication 1.5.2): the first part's bytes (the
-    statements' JSON) and the content of each further part by its SHA-2 (lower-case hex).
-    The stdlib's MIME parser keeps a part's bytes exactly (only the line break before a
-    boundary is the boundary's). Raises StatementError(400) naming each part that is wrong."""
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
-    boundary = message.get_boundary()
-    if not boundary:
-        raise ops.StatementError(400, ["Content-Type multipart/mixed cần tham số boundary, ví dụ "
-                                       "“multipart/mixed; boundary=abc123”."])
-    parts = message.get_payload()
-    if not isinstance(parts, list) or not parts or any(
-            isinstance(d, (StartBoundaryNotFoundDefect, CloseBoundaryNotFoundDefect))
-            for d in message.defects):
+def _body_parts(raw: bytes, boundary: bytes) -> list[bytes] | None:
+    """The body parts of a multipart body (RFC 2046 §5.1.1: each delimiter is CRLF, "--",
+    the boundary, optional white space and CRLF; the last is followed by "--"), the preamble and
+    the epilogue left out; None when the delimiters are not there as the grammar says."""
+    delimiter = b"\r\n--" + boundary
+    at = -2 if raw.startswith(delimiter[2:]) else raw.find(delimiter)  # the first needs no CRLF
+    if at == -1:
+        return None
+    parts = []
+    while not raw.startswith(b"--", at + len(delimiter)):
+        line_end = raw.find(b"\r\n", at + len(delimiter))
+        if line_end < 0 or raw[at + len(delimiter):line_end].strip(b" \t"):
+            return None
+        at = raw.find(delimiter, line_end + 2)
+        if at < 0:
+            return None  # no closing delimiter: a body cut short
+        parts.append(raw[line_end + 2:at])
+    return parts
+
+
+def _headers_and_content(part: bytes) -> tuple[Message, bytes] | None:
+    """A body part's headers (read by the stdlib's MIME parser) and its content, exactly as
+    sent; None when the headers are malformed or no blank line ends them."""
+    end = -2 if part.startswith(b"\r\n") else part.find(b"\r\n\r\n")
+    if end == -1 or end > MAX_PART_HEADERS:
+        return None
+    headers = BytesHeaderParser(policy=email.policy.HTTP).parsebytes(part[:end + 4])
+    return None if headers.defects else (headers, part[end + 4:])
+
+
+def parse_multipart(raw: bytes, boundary: str) -> tuple[bytes, dict[str, bytes]]:
+    """A multipart/mixed request body (Communication 1.5.2) with the boundary its Content-Type
+    names: the first part's content (the statements' JSON) and the content of each further part
+    by its SHA-2 (lower-case hex). Raises StatementError(400) naming each part that is wrong."""
+    if not (0 < len(boundary) <= 70 and boundary.isascii()):
+        raise ops.StatementError(400, ["Content-Type multipart/mixed cần tham số boundary (1–70 "
+                                       "ký tự), ví dụ “multipart/mixed; boundary=abc123”."])
+    parts = _body_parts(raw, boundary.encode())
+    if not parts:
         raise ops.StatementError(400, [
             f"Nội dung multipart/mixed không đúng cú pháp: mỗi phần mở đầu bằng dòng "
             f"“--{boundary}”, phần cuối kết thúc bằng dòng “--{boundary}--”."])
-    first = parts[0]
-    if first.is_multipart() or first.get_content_type() != "application/json":
+    first = _headers_and_content(parts[0])
+    kind = first[0].get_content_type() if first else "không đọc được"
+    if kind != "application/json":
         raise ops.StatementError(400, [
             f"Phần 1 của {_MULTIPART} phải chứa các statement, với Content-Type "
-            f"application/json (nhận được “{first.get_content_type()}”)."])
+            f"application/json (nhận được “{kind}”)."])
     contents, errors = {}, []
     for n, part in enumerate(parts[1:], start=2):
         where = f"Phần {n} của {_MULTIPART}"
-        if part.defects or part.is_multipart():
+        read = _headers_and_content(part)
+        if read is None:
             errors.append(f"{where}: không đúng cú pháp (các header, một dòng trống, rồi nội "
-                          "dung tệp; không lồng multipart).")
+                          "dung tệp).")
             continue
-        encoding = str(part.get("Content-Transfer-Encoding", "")).strip()
+        headers, content = read
+        encoding = str(headers.get("Content-Transfer-Encoding", "")).strip()
         if encoding.lower() != "binary":
             errors.append(f"{where}: cần header Content-Transfer-Encoding: binary (nhận được "
                           f"“{encoding[:40] or 'không có'}”).")
-        declared = str(part.get("X-Experience-API-Hash", "")).strip().lower()
-        content = part.get_payload(decode=True)
+        declared = str(headers.get("X-Experience-API-Hash", "")).strip().lower()
         if not declared:
             errors.append(f"{where}: thiếu header X-Experience-API-Hash (SHA-2 của nội dung, "
                           "dạng hex, bằng sha2 của tệp đính kèm).")
@@ -109,7 +136,7 @@ def parse_multipart(raw: bytes, content_type: str) -> tuple[bytes, dict[str, byt
             contents[declared] = content
     if errors:
         raise ops.StatementError(400, errors)
-    return first.get_payload(decode=True), contents
+    return first[1], contents
 
 
 def _attachments_of(stmt: dict, path: str):
@@ -151,11 +178,11 @@ def _attachment_problems(attachment, path: str) -> list[str]:
 
 
 def receive(body, contents: dict[str, bytes], provider_id: int) -> None:
-    """Check the statements sent against their attachments, then keep the contents sent: each
-    Attachment object, a part for each attachment without fileUrl, an attachment for each part,
-    each signature (Data 2.6). Called once ops.store_statements accepted `body` as statements,
-    in the same transaction: a refusal here (StatementError 400, every problem) stores nothing.
-    """
+    """Check the attachments of the statements sent — each Attachment object, a part for each
+    attachment without fileUrl, an attachment for each part, each signature (Data 2.6) — then
+    keep the contents. Called once ops.store_statements accepted `body` as statements, in the
+    same transaction: a refusal here (StatementError 400, every problem) stores nothing.
+    `length` is not compared with the content: the SHA-2 is what identifies it."""
     single = isinstance(body, dict)
     statements = [body] if single else body
     errors, named = [], {}
@@ -226,8 +253,8 @@ def jws_problem(token: bytes, unsigned: dict) -> str | None:
                 "base64url, header là JSON).")
     algorithm = header.get("alg") if isinstance(header, dict) else None
     if algorithm not in _RSA_HASHES:
-        return (f"thuật toán chữ ký “{str(algorithm)[:20]}” không được nhận: chỉ RS256, RS384 "
-                "hoặc RS512.")
+        shown = "không có" if algorithm is None else str(algorithm)[:20]
+        return f"thuật toán chữ ký “{shown}” không được nhận: chỉ RS256, RS384 hoặc RS512."
     if "x5c" in header:
         problem = _certificate_problem(header["x5c"], algorithm,
                                        f"{header_part}.{payload_part}".encode(), signature)

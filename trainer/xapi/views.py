@@ -109,7 +109,8 @@ def _body() -> tuple[object, dict[str, bytes]]:
     (Communication 1.5.2: the statements are its first part). Another multipart is refused."""
     raw, contents = request.get_data(cache=False), {}
     if request.mimetype == "multipart/mixed":
-        raw, contents = attachments.parse_multipart(raw, request.content_type)
+        raw, contents = attachments.parse_multipart(raw, request.mimetype_params.get(
+            "boundary", ""))
     elif request.mimetype.startswith("multipart/"):
         raise ops.StatementError(400, [f"Content-Type {request.mimetype} không được nhận: gửi "
                                        "statement dạng application/json, hoặc multipart/mixed "
