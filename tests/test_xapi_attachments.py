@@ -110,6 +110,9 @@ def test_an_attachment_with_file_url_is_kept_as_sent(lrs):
     (["should fail"], "attachments[0]"),
     ([attachment(usageType="should fail")], "attachments[0].usageType"),
     ([attachment(contentType=999)], "attachments[0].contentType"),
+    # it becomes a part header of the GET answer: no CR/LF, a media type
+    ([attachment(contentType="text/plain\r\nX-Evil: 1")], "attachments[0].contentType"),
+    ([attachment(contentType="pdf")], "attachments[0].contentType"),
     ([attachment(length="27")], "attachments[0].length"),
     ([attachment(length=-1)], "attachments[0].length"),
     ([attachment(length=True)], "attachments[0].length"),

@@ -29,6 +29,7 @@ from trainer.xapi import keys as K
 from trainer.xapi import operations as ops
 from trainer.xapi.alternate import REFUSED
 from trainer.xapi.models import XapiStatement
+from trainer.xapi.validation import validate_agent
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")
 limit_per_credential(bp)
@@ -251,10 +252,7 @@ def agent_param(text: str, name: str = "agent") -> tuple[dict | None, list[str]]
         agent = read_json(text, **json_limits(current_app.config))
     except JsonRefused:
         agent = None
-    errors: list[str] = []
-    ops._check_agent(agent, name, errors)
-    if not errors and not ops.actor_key(agent):
-        errors.append(f"{name}: cần một định danh (mbox, mbox_sha1sum, openid, account).")
+    errors = validate_agent(agent, name)
     if errors:
         errors.insert(0, f"Tham số {name} phải là Agent JSON, ví dụ "
                          '{"mbox": "mailto:a@xa.gov.vn"}.')
