@@ -21,10 +21,10 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from trainer.xapi.keys import actor_key
+from trainer.xapi.keys import MAX_VALUE, actor_key
 
 IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
-MAX_IRI = 500  # the length of the IRI columns (verb, activity)
+MAX_IRI = MAX_VALUE  # the length of the IRI columns (verb, activity, keys)
 MAX_AGENT_KEY = 300  # the length of the agent key columns (operations.actor_key)
 
 # --- formats ---------------------------------------------------------------------------------
