@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_paths.py --officials 10000
 	$(BIN)/python benchmarks/bench_web.py --officials 10000 --json
 	$(BIN)/python benchmarks/bench_serve.py
+	$(BIN)/python benchmarks/bench_xapi.py --databases postgresql,sqlite --json
 
 clean:
 	rm -rf $(VENV) instance

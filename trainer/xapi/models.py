@@ -38,7 +38,9 @@ class XapiStatement(db.Model):
     stored_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow,
                                                 index=True)
     outcome: Mapped[str] = mapped_column(sa.String(10), default="ignored")
-    official_id: Mapped[int | None] = mapped_column(sa.ForeignKey("officials.id"))
+    # Indexed: locking an official's row (learning.operations.lock_row) makes SQLite check the
+    # rows that reference it, which without an index is a scan of every statement.
+    official_id: Mapped[int | None] = mapped_column(sa.ForeignKey("officials.id"), index=True)
     enrollment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollments.id"))
     # The id of the statement that voided this one (xAPI 1.0.3 Data 2.3.2): a voided statement
     # is kept but no longer returned, except by `voidedStatementId`.
