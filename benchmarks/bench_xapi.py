@@ -237,6 +237,7 @@ def load(url: str, n: int, other: int, officials: int, budget_s: float, profile:
     from trainer.auth.models import ApiCredential
     from trainer.catalog.models import Provider
     from trainer.core.extensions import db
+    from trainer.serve import settle_memory
     from trainer.xapi import operations as ops
     from trainer.xapi.models import XapiStatement
 
@@ -256,6 +257,7 @@ def load(url: str, n: int, other: int, officials: int, budget_s: float, profile:
         queries, client = Queries(db.engine), app.test_client()
         profiler = cProfile.Profile() if profile else None
         posts, per_statement, direct, registrations = [], [], 0, set()
+        settle_memory()  # as each gunicorn worker does once its app is built (trainer.wsgi)
         began = time.perf_counter()
         for i, (code, size) in enumerate(batches):
             batch = [next(streams[code]) for _ in range(size)]
@@ -324,7 +326,9 @@ def load(url: str, n: int, other: int, officials: int, budget_s: float, profile:
 def query(url: str, plan: dict, requests: int) -> dict:
     """p50 / p95 of `requests` GETs of each filter, each with other parameters, and of
     GET /xapi/about, on the same app."""
+    from trainer.serve import settle_memory
     app = make_app(url)
+    settle_memory()  # as each gunicorn worker does (trainer.wsgi)
     client = app.test_client()
     auth = headers(plan["auth"])
     agents, n = plan["agents"], requests

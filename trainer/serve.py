@@ -27,6 +27,16 @@ def limit_blas(threads: int) -> None:
     threadpool_limits(limits=threads, user_api="openmp")
 
 
+def settle_memory() -> None:
+    """Once a worker's app is built: move every object alive then (modules, the catalog, the
+    models' metadata) out of the garbage collector's reach, so that its full passes walk only
+    what requests allocate. A 1,000-statement xAPI batch took 813 ms at p50 and 955 ms at most
+    without it, 668 ms and 800 ms with it (benchmarks/bench_xapi.py)."""
+    import gc
+    gc.collect()
+    gc.freeze()
+
+
 def gunicorn_argv(*, bind: str, workers: int, threads: int, log_level: str,
                   timeout: int) -> list[str]:
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
