@@ -45,12 +45,19 @@ postgres:
 redis:
 	@bash scripts/ensure-redis.sh "$(REDIS_URL)"
 
+# One worker per core (pytest-xdist), each test file whole on one worker (its module fixtures);
+# each worker has its own database and Redis prefix (tests/conftest.py). The API fuzzing runs
+# apart: schemathesis gives all its cases one node id, which the workers cannot share out.
+WORKERS ?= auto
+PYTEST  := $(BIN)/python -m pytest -q -p no:cacheprovider
 test-sqlite: $(STAMP) chromium redis
-	TRAINER_TEST_REDIS_URL="$(REDIS_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider
+	TRAINER_TEST_REDIS_URL="$(REDIS_URL)" $(PYTEST) -n $(WORKERS) --dist loadfile -m "not fuzz"
+	TRAINER_TEST_REDIS_URL="$(REDIS_URL)" $(PYTEST) -m fuzz
 
 test-postgres: $(STAMP) chromium postgres redis
 	TRAINER_TEST_REDIS_URL="$(REDIS_URL)" TRAINER_TEST_DATABASE_URL="$(PG_URL)" \
-		$(BIN)/python -m pytest -q -p no:cacheprovider
+		$(PYTEST) -n $(WORKERS) --dist loadfile -m "not fuzz"
+	TRAINER_TEST_REDIS_URL="$(REDIS_URL)" TRAINER_TEST_DATABASE_URL="$(PG_URL)" $(PYTEST) -m fuzz
 
 test: test-sqlite test-postgres
 

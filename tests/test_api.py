@@ -479,6 +479,7 @@ FUZZ_ROLE = {"POST /enrollments": "official", "POST /enrollments/{enrollment_id}
 fuzzed = schemathesis.openapi.from_dict(openapi_document(), config=FUZZ_CONFIG)
 
 
+@pytest.mark.fuzz
 @fuzzed.parametrize()
 @settings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
