@@ -252,6 +252,7 @@ def test_an_official_enrolls_and_withdraws_through_the_same_rules(api, world):
     body = created.get_json()
     assert (body["status"], body["official"]["id"], body["cohort_id"]) == (
         "enrolled", world.alice.id, world.cohort.id)
+    assert body["away_warning"] is None  # no limit on officials away set
     again = api("POST", "/enrollments", t, json={"cohort_id": world.cohort.id})
     assert again.status_code == 409
     assert again.get_json() == {"error": f"Trần Thị Ánh đang đăng ký khóa “{world.course.name}”."}
@@ -302,6 +303,19 @@ def test_hr_approves_or_rejects_requests_of_its_officials(api, world):
     rejected = api("POST", f"/enrollments/{carol.id}/decision", t["hr_province"],
                    json={"decision": "reject", "reason": "Chưa đủ điều kiện về thời gian công tác"})
     assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+
+
+def test_enrolling_or_approving_beyond_the_units_away_limit_warns_as_the_web_does(api, world):
+    """DL: a warning, not a refusal, when the unit would have too many officials away."""
+    world.alice.unit.max_away_percent = 1
+    cohort = _approval_cohort()
+    asked = api("POST", "/enrollments", world.tokens["official"],
+                json={"cohort_id": cohort.id}).get_json()
+    assert asked["status"] == "requested"
+    assert "quá giới hạn 1%" in asked["away_warning"]
+    approved = api("POST", f"/enrollments/{asked['id']}/decision", world.tokens["hr"],
+                   json={"decision": "approve"}).get_json()
+    assert approved["status"] == "enrolled" and "quá giới hạn 1%" in approved["away_warning"]
 
 
 def test_an_unreadable_enrollment_request_is_400(api, world):

@@ -57,6 +57,12 @@ def _page_of(item: str) -> dict:
 
 
 def _schemas() -> dict:
+    enrollment = {
+        "id": INT, "official": _ref("OfficialRef"), "course": _ref("CourseRef"),
+        "cohort_id": _nullable(INT),
+        "status": {"type": "string", "enum": [c for c, _ in ENROLLMENT_STATUSES]},
+        "score": _nullable(NUMBER), "completed_on": _nullable(DATE),
+        "waitlist_position": _nullable(INT), "created_at": _nullable(DATETIME)}
     review_totals = {"participants": {"type": "integer", "minimum": 0},
                      "submitted": {"type": "integer", "minimum": 0},
                      "confirmed": {"type": "integer", "minimum": 0},
@@ -138,13 +144,13 @@ def _schemas() -> dict:
         "CoursePage": _page_of("Course"),
         "Cohort": cohort_schema,
         "CohortPage": _page_of("Cohort"),
-        "Enrollment": _obj({
-            "id": INT, "official": _ref("OfficialRef"), "course": _ref("CourseRef"),
-            "cohort_id": _nullable(INT),
-            "status": {"type": "string", "enum": [c for c, _ in ENROLLMENT_STATUSES]},
-            "score": _nullable(NUMBER), "completed_on": _nullable(DATE),
-            "waitlist_position": _nullable(INT), "created_at": _nullable(DATETIME)}),
+        "Enrollment": _obj(enrollment),
         "EnrollmentPage": _page_of("Enrollment"),
+        "EnrollmentWithWarning": _obj(
+            {**enrollment, "away_warning": _nullable(STRING)},
+            description="The enrollment, and the warning the web shows when the unit would have "
+                        "more officials away in class at once than its limit "
+                        "(max_away_percent); null when it would not."),
         "EnrollmentRequest": {
             "type": "object", "description": "Exactly one of cohort_id or course_id (a "
                                              "self-paced online course has no cohort).",
@@ -328,8 +334,9 @@ def _paths() -> dict:
                                "Chỉ các đăng ký ở trạng thái này."), *PAGING]),
             "post": _op(
                 "createEnrollment", "Cán bộ tự đăng ký một lớp hoặc khóa trực tuyến",
-                (201, "Enrollment",
-                 "Đã ghi danh, vào danh sách chờ, hoặc chờ duyệt (xem status)."),
+                (201, "EnrollmentWithWarning",
+                 "Đã ghi danh, vào danh sách chờ, hoặc chờ duyệt (xem status); away_warning: "
+                 "lưu ý khi đơn vị quá giới hạn cán bộ đi học cùng lúc."),
                 (400, 401, 403, 404, 409), tag="learning", body="EnrollmentRequest",
                 description="Role: official. 409 when a rule forbids it (already enrolled or "
                             "completed, enrollment closed, a classroom course without a "
@@ -342,7 +349,9 @@ def _paths() -> dict:
             description="Role: official (their own enrollment; another's is 404).")},
         "/enrollments/{enrollment_id}/decision": {"post": _op(
             "decideEnrollment", "Phòng tổ chức duyệt hoặc từ chối một đăng ký chờ duyệt",
-            (200, "Enrollment", "Đã duyệt (có chỗ hoặc vào danh sách chờ) hoặc đã từ chối."),
+            (200, "EnrollmentWithWarning",
+             "Đã duyệt (có chỗ hoặc vào danh sách chờ) hoặc đã từ chối; away_warning như khi "
+             "đăng ký."),
             (400, 401, 403, 404, 409), tag="learning", body="DecisionRequest",
             params=[_path("enrollment_id", ID_SCHEMA, "Mã số (id) của đăng ký.")],
             description="Roles: hr (officials of its unit subtree; others are 404), admin. "

@@ -412,7 +412,8 @@ def enrollments():
 @bp.route("/enrollments", methods=["POST"])
 @roles("official")
 def enroll():
-    """An official enrolls themselves in a cohort, or in a self-paced online course."""
+    """An official enrolls themselves in a cohort, or in a self-paced online course; with the
+    warning the web shows when their unit would have too many officials away at once."""
     user = _user()
     found = get_official_or_404(user, user.official_id)
     body = _body()
@@ -423,9 +424,10 @@ def enroll():
     course = db.session.get(Course, course_id) if course_id is not None else None
     if cohort is None and course is None:
         abort(404)
+    away = ops.away_warning(found, cohort)
     enrollment = ops.enroll_official(found, cohort=cohort, course=course)
     db.session.commit()
-    return jsonify(serialize.enrollment(enrollment)), 201
+    return jsonify({**serialize.enrollment(enrollment), "away_warning": away}), 201
 
 
 @bp.route("/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])
@@ -453,10 +455,12 @@ def decide(enrollment_id: int):
         raise BadRequest("Trường “decision” phải là “approve” hoặc “reject”.")
     if not isinstance(reason, str) or len(reason) > 300:
         raise BadRequest("Trường “reason” phải là chuỗi tối đa 300 ký tự.")
-    ops.decide_enrollment(enrollment, approve=decision == "approve",
-                          actor=_user().display_name, reason=reason)
+    approve = decision == "approve"
+    away = ops.away_warning(enrollment.official, enrollment.cohort) if approve else None
+    ops.decide_enrollment(enrollment, approve=approve, actor=_user().display_name,
+                          reason=reason)
     db.session.commit()
-    return jsonify(serialize.enrollment(enrollment))
+    return jsonify({**serialize.enrollment(enrollment), "away_warning": away})
 
 
 # ---------------------------------------------------------------------------- targets

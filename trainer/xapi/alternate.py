@@ -44,8 +44,8 @@ def rewrite(environ: dict, query: list[tuple[str, str]], max_body: int) -> str |
     if method not in METHODS:
         return f"method “{method[:20]}” không hợp lệ: chỉ nhận GET, PUT, POST, DELETE, HEAD."
     if len(query) != 1:
-        return "Cú pháp thay thế chỉ nhận tham số method trên địa chỉ; các tham số khác gửi trong " \
-               "nội dung biểu mẫu."
+        return ("Cú pháp thay thế chỉ nhận tham số method trên địa chỉ; các tham số khác gửi "
+                "trong nội dung biểu mẫu.")
     if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != FORM:
         return f"Cú pháp thay thế cần nội dung dạng {FORM}."
     try:

@@ -446,7 +446,7 @@ def _process(rows: list[XapiStatement]) -> None:
 def _object_id(obj: dict) -> str:
     """The object's id as kept beside the statement: a StatementRef's in lower case."""
     target = str(obj.get("id", ""))
-    return (target.lower() if obj.get("objectType") == "StatementRef" else target)[:500]
+    return (target.lower() if obj.get("objectType") == "StatementRef" else target)[:K.MAX_VALUE]
 
 
 def _index(statements: list[XapiStatement]) -> None:

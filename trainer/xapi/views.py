@@ -1,13 +1,18 @@
-"""xAPI 1.0.3 statements endpoint for e-learning providers (issue 5); see docs/xapi.md.
+"""The xAPI 1.0.3 LRS for e-learning providers (issues 5 and 14); see docs/xapi.md.
 
-Routes (all JSON, no session, CSRF-exempt; every response carries
-`X-Experience-API-Version: 1.0.3`):
-  GET  /xapi/about                       the versions this LRS speaks (no auth, no version header)
-  POST /xapi/statements                  one statement or a list → 200 [ids]
+Every request but /about carries the version header and a provider's HTTP Basic credential,
+checked here before any view; every response carries `X-Experience-API-Version: 1.0.3`. This
+module holds the statements resource:
+  GET  /xapi/about                       the versions this LRS speaks
+  POST /xapi/statements                  one statement or a list (JSON, or multipart/mixed with
+                                         the attachments' contents) → 200 [ids]
   PUT  /xapi/statements?statementId=…    one statement → 204
-  GET  /xapi/statements?statementId=…    one statement
-  GET  /xapi/statements?agent=…&verb=…&activity=…&since=…&until=…&limit=…&ascending=…
-                                         StatementResult {"statements": [...], "more": ""}
+  GET  /xapi/statements?statementId=…|voidedStatementId=…
+  GET  /xapi/statements?agent=…&verb=…&activity=…&registration=…&related_agents=…
+       &related_activities=…&since=…&until=…&limit=…&ascending=…&format=…&attachments=…
+                                         a StatementResult {"statements": [...], "more": ""}
+The document resources are in document_views.py, on the same blueprint; the alternate request
+syntax is rewritten before Flask sees it (alternate.py).
 """
 from __future__ import annotations
 
@@ -263,21 +268,21 @@ def _query(args) -> tuple[ops.Query, list[str]]:
     q, problems = ops.Query(), []
     related = {"agent": args.get("related_agents") == "true",
                "activity": args.get("related_activities") == "true"}
-    if "agent" in args:  # the most selective filter first: it drives the read
+    if "agent" in args:  # the most selective filters first: the first drives the read
         agent, errors = agent_param(args["agent"])
         problems += errors
         if agent is not None:
             q.filters.append((K.AGENT_ANY if related["agent"] else K.AGENT,
                               ops.actor_key(agent)))
+    if "registration" in args:
+        if not ops.is_uuid(args["registration"]):
+            problems.append(f"Tham số registration “{args['registration'][:40]}” phải là UUID.")
+        q.filters.append((K.REGISTRATION, args["registration"].lower()))
     if "activity" in args:
         if not ops.is_iri(args["activity"]):
             problems.append("Tham số activity phải là IRI.")
         q.filters.append((K.ACTIVITY_ANY if related["activity"] else K.ACTIVITY,
                           args["activity"]))
-    if "registration" in args:
-        if not ops.is_uuid(args["registration"]):
-            problems.append(f"Tham số registration “{args['registration'][:40]}” phải là UUID.")
-        q.filters.append((K.REGISTRATION, args["registration"].lower()))
     if "verb" in args:
         if not ops.is_iri(args["verb"]):
             problems.append("Tham số verb phải là IRI.")
