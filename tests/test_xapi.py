@@ -607,3 +607,33 @@ def test_cli_issues_a_credential_and_maps_an_activity(app, client, catalog, make
     again = runner.invoke(xapi_cli, ["map", "BDHVS", ACTIVITY, "BDHVS-KNS"])
     assert again.exit_code == 0 and "Đã đổi ánh xạ" in again.output
     assert count(ActivityMapping) == 1
+
+
+def test_what_the_lrs_keeps_moves_no_cached_figure_and_a_recorded_completion_moves_its_part(
+        mapped, make_official, monkeypatch):
+    """core.cache: statements, their keys, queued completions and documents are read by no
+    cached figure (BOOKKEEPING), so platforms sending them all day keep every cached dashboard
+    part; a completion recorded for an official moves that official's part only."""
+    from trainer.core import cache
+    monkeypatch.setattr(cache, "PART_SIZE", 1)  # a part per official
+    learner = _official_with_gap(make_official)
+    other = make_official(email="khac@xa.gov.vn")
+    db.session.commit()
+
+    def versions():
+        parts = cache.part_versions([learner.id, other.id])
+        return parts[learner.id][0], parts[other.id][0], cache.data_version()[0]
+
+    before = versions()
+    assert mapped.post([statement(EXPERIENCED), statement(PASSED, email="khong.ai@xa.gov.vn"),
+                        statement(PASSED, activity="https://khac.vn/chua-anh-xa")]) \
+        .status_code == 200
+    state = mapped.client.put("/xapi/activities/state", data=b'{"trang": 3}',
+                              content_type="application/json", headers=mapped._headers(),
+                              query_string={"activityId": ACTIVITY, "stateId": "vi-tri",
+                                            "agent": '{"mbox": "mailto:hoc.vien@xa.gov.vn"}'})
+    assert state.status_code == 204
+    assert versions() == before
+    assert mapped.post(statement(PASSED, scaled=0.9)).status_code == 200  # recorded for learner
+    after = versions()
+    assert after[0] != before[0] and after[1] == before[1] and after[2] != before[2]

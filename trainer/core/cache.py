@@ -31,14 +31,18 @@ from redis.exceptions import LockError
 from trainer.core.store import redis_client
 
 # Tables no cached figure reads (a table joins only when that holds: check every `cached(` of
-# the areas): the bookkeeping, and the review cycle's own working rows — a draft
+# the areas): the bookkeeping, the review cycle's own working rows — a draft
 # self-assessment, a mentoring session, a learner's answer, a quota — whose pages read them
-# directly. What the cycle settles is written as assessments, which move their officials' parts.
+# directly, and the LRS's — statements, their keys, documents, attachments, the review queue.
+# What the cycle settles is written as assessments, and what a statement records as an
+# enrollment and its evidence: they move their officials' parts.
 BOOKKEEPING = frozenset({"audit_events", "user_sessions", "api_credentials", "outbox_emails",
                          "notifications", "import_batches",
                          "review_campaigns", "campaign_reviews", "campaign_levels",
                          "mentorships", "mentoring_sessions", "course_feedback",
-                         "cohort_lecturers", "position_quotas"})
+                         "cohort_lecturers", "position_quotas",
+                         "xapi_statements", "xapi_statement_keys", "xapi_activities",
+                         "xapi_documents", "xapi_attachments", "review_items"})
 TTL_SECONDS = 3600
 COMPUTE_WAIT_SECONDS = 30
 PART_SIZE = 2048
