@@ -33,9 +33,32 @@ def finished_cohort_and_code() -> tuple[int, str]:
             .order_by(Cohort.id).limit(1)).one()
 
 
+def review_cycle_ids() -> tuple[int, int]:
+    """The demo's campaign under way, and canbo's review in it (trainer/demo/cycle.py)."""
+    import sqlalchemy as sa
+
+    from trainer import create_app
+    from trainer.auth.models import User
+    from trainer.core.extensions import db
+    from trainer.reviews.models import CampaignReview
+    with create_app({"ENV": "development"}).app_context():
+        official_id = db.session.scalar(sa.select(User.official_id).where(
+            User.username == "canbo"))
+        return db.session.execute(sa.select(CampaignReview.campaign_id, CampaignReview.id)
+                                  .where(CampaignReview.official_id == official_id)
+                                  .order_by(CampaignReview.id.desc()).limit(1)).one()
+
+
 cohort_id, code = finished_cohort_and_code()
+campaign_id, review_id = review_cycle_ids()
 SHOTS += [("truong.chinhtri", f"/truong/lop/{cohort_id}", "cohort.png", 1280),
-          (None, f"/xac-minh/{code}", "verify.png", 900)]
+          (None, f"/xac-minh/{code}", "verify.png", 900),
+          ("hr.xa", f"/dot-danh-gia/{campaign_id}", "campaign.png", 1280),
+          ("canbo", f"/dot-danh-gia/tu-danh-gia/{review_id}", "self-review-phone.png", 390),
+          ("lanhdao", "/dot-danh-gia/cap-duoi", "supervisor.png", 1280),
+          ("hr.tinh", "/kem-cap", "mentoring.png", 1280),
+          ("hr.tinh", "/bien-che/", "staffing.png", 1280),
+          ("truong.chinhtri", "/phan-hoi", "feedback.png", 1280)]
 
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
