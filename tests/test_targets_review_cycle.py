@@ -269,8 +269,16 @@ def test_the_dashboard_follows_an_approval_and_a_review(communes, catalog, make_
     assert before["DL-b"]["by_unit"] and before["LC-5c"]["by_unit"]
     assert _view("province") == before  # kept
 
+    from trainer.core import cache
+
+    def versions():  # the shared ones (the second of each pair is this process's count)
+        return cache.structure_version()[0], cache.part_versions([who.id])[who.id][0]
+
+    kept = versions()
     approve_plan(plan, actor=make_user(role="hr", unit_id=top.id))
     db.session.commit()
+    # a plan moves the plans version only: every part's cached tally is kept
+    assert versions() == kept
     after = _view("province")
     assert after["DL-b"]["counted"] == 1
     assert after == {r["code"]: r for r in ops.dashboard_rows(vectorised=False)[1]}

@@ -43,11 +43,16 @@ BOOKKEEPING = frozenset({"audit_events", "user_sessions", "api_credentials", "ou
                          "cohort_lecturers", "position_quotas",
                          "xapi_statements", "xapi_statement_keys", "xapi_activities",
                          "xapi_documents", "xapi_attachments", "review_items"})
+# Training plans are read by the plan figures alone (DL-b: facts.plan_approvals, the dashboard's
+# unit figures), never inside an official's part: their writes advance the plans version
+# (plans_version), not the structure, so an approval keeps every cached part.
+PLAN_TABLES = frozenset({"training_plans", "training_plan_items"})
 TTL_SECONDS = 3600
 COMPUTE_WAIT_SECONDS = 30
 PART_SIZE = 2048
 _CHANGED = "trainer_data_changed"  # session.info: the parts a transaction wrote, or EVERYTHING
 EVERYTHING = -1
+PLANS = -2  # the "part" of a plans write (PLAN_TABLES)
 _writes_here = 0  # this process's committed writes: the version without Redis, and a guard
 _session = None  # the app's (scoped) session, set by init_app
 
@@ -73,9 +78,12 @@ def advance(parts=None) -> None:
         pipe.incr(_key("data-version"))
         if parts is None or EVERYTHING in parts:
             pipe.incr(_key("structure-version"))
-        else:  # some officials' rows (none: a user account's, say)
+        else:  # some officials' rows (none: a user account's, say), or the plans
             for k in parts:
-                pipe.hincrby(_key("part-versions"), str(k), 1)
+                if k == PLANS:
+                    pipe.incr(_key("plans-version"))
+                else:
+                    pipe.hincrby(_key("part-versions"), str(k), 1)
         pipe.execute()
 
 
@@ -113,6 +121,15 @@ def structure_version() -> tuple[str, int]:
     client = redis_client() if has_app_context() else None
     shared = int(client.get(_key("structure-version")) or 0) if client is not None else 0
     return f"s{shared}", _writes_here
+
+
+def plans_version() -> tuple[str, int]:
+    """The version of everything but the officials' rows, training plans included."""
+    client = redis_client() if has_app_context() else None
+    if client is None:
+        return "s0.p0", _writes_here
+    structure, plans = client.mget([_key("structure-version"), _key("plans-version")])
+    return f"s{int(structure or 0)}.p{int(plans or 0)}", _writes_here
 
 
 def cached(name: str, key, compute, version: tuple | None = None):
@@ -195,10 +212,12 @@ def _tables_of(objects) -> set[str]:
 
 def _parts_of(obj) -> set[int]:
     """The parts of the officials whose rows `obj` is (an official, or a row with `official_id`:
-    its value now and before this flush; none when empty, as a user without an official), or
-    {EVERYTHING}. Read in after_flush, where attribute histories still hold the flush's
+    its value now and before this flush; none when empty, as a user without an official),
+    {PLANS} for a training plan, or {EVERYTHING}. Read in after_flush, where attribute histories still hold the flush's
     changes."""
     table = obj.__table__
+    if table.name in PLAN_TABLES:
+        return {PLANS}
     column = "id" if table.name == "officials" else \
         "official_id" if "official_id" in table.c else None
     if column is None:

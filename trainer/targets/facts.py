@@ -27,7 +27,7 @@ from courses import vocab
 from courses.fields import field_fits
 from recommender.evidence import AUTHORITATIVE, MAX_LEVEL, SOURCES
 from trainer.catalog.models import Competency, Course, CourseCompetency, PositionField
-from trainer.core.cache import cached, structure_version
+from trainer.core.cache import cached, plans_version, structure_version
 from trainer.core.display import fold
 from trainer.core.extensions import db
 from trainer.core.frames import id_ranges, raw_frame, select_frame
@@ -746,7 +746,7 @@ class Facts:
                 "approved": pd.to_datetime([local_date(r[2]) if r[2] is not None
                                             else self.on for r in rows])})
         return self._memo(("plan_approvals",), lambda: cached(
-            "plan-approvals", "all", compute, version=structure_version()))
+            "plan-approvals", "all", compute, version=plans_version()))
 
     def unit_plans_on(self, crit: dict, dates) -> np.ndarray:
         """Units (`headcount_units`) × dates: the unit's plan for the year (`year`, else the

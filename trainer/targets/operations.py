@@ -731,7 +731,7 @@ def dashboard_rows(where=None, *, unit_ids: list[int] | None = None, vectorised:
         return (headcount_unit_counts(targets, unit_ids, on, facts=facts),
                 unit_plan_hits(targets, unit_ids, on, dates, facts=facts))
     units, plans = cache.cached("targets-units", (cache_key, on), unit_figures,
-                                version=cache.structure_version()) \
+                                version=cache.plans_version()) \
         if cache_key is not None else unit_figures()
     return on, [_dashboard_row(outlook_from(
         t, [part[t.code] for part in parts if t.code in part], on, dates, ends,
