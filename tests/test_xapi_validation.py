@@ -370,6 +370,17 @@ def test_2_4_4_interaction_types_and_their_components(kind):
                    "hợp lệ (chỉ nhận “true-false”, “choice”")
 
 
+def test_2_4_4_interaction_component_ids_are_distinct_within_a_list():
+    twice = [{"id": "a"}, {"id": "b"}, {"id": "a"}]
+    assert_refused(activity(interactionType="choice", choices=twice),
+                   "statements[1].object.definition.choices: id trùng nhau: a.")
+    assert_refused(sub(object={"id": ACTIVITY, "definition": {
+        "interactionType": "matching", "source": COMPONENT, "target": twice}}),
+        "statements[1].object.object.definition.target: id trùng nhau: a.")
+    # the same id in source and in target is fine: distinct within each list
+    assert_valid(activity(interactionType="matching", source=COMPONENT, target=COMPONENT))
+
+
 def test_2_4_4_interaction_components_and_patterns():
     assert_refused(activity(interactionType="choice", choices=[{"description": {"vi": "A"}}]),
                    "statements[1].object.definition.choices[0].id: thiếu.")

@@ -25,6 +25,7 @@ from trainer.xapi.keys import MAX_VALUE, actor_key
 
 IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 MAX_IRI = MAX_VALUE  # the length of the IRI columns (verb, activity, keys)
+COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 MAX_AGENT_KEY = 300  # the length of the agent key columns (operations.actor_key)
 
 # --- formats ---------------------------------------------------------------------------------
@@ -284,13 +285,30 @@ def _score_problems(result, path: str) -> list[str]:
     return problems
 
 
+def _component_problems(activity, path: str) -> list[str]:
+    """Data 2.4.4.1: within an array of interaction components, every id is distinct."""
+    definition = activity.get("definition") if isinstance(activity, dict) else None
+    problems = []
+    for name in COMPONENT_LISTS:
+        items = definition.get(name) if isinstance(definition, dict) else None
+        ids = [c.get("id") for c in items if isinstance(c, dict)] \
+            if isinstance(items, list) else []
+        twice = sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1})
+        if twice:
+            problems.append(f"{path}.definition.{name}: id trùng nhau: {', '.join(twice)}.")
+    return problems
+
+
 def _beyond_schema(stmt: dict, path: str, *, valid: bool) -> list[str]:
-    """The rules the model cannot express: score bounds (statement and SubStatement) and, for a
-    statement otherwise valid, an actor identifier that fits the agent key column."""
+    """The rules the model cannot express: score bounds and distinct interaction component ids
+    (statement and SubStatement) and, for a statement otherwise valid, an actor identifier that
+    fits the agent key column."""
     problems = _score_problems(stmt.get("result"), f"{path}.result")
+    problems += _component_problems(stmt.get("object"), f"{path}.object")
     sub = stmt.get("object")
     if isinstance(sub, dict) and sub.get("objectType") == "SubStatement":
         problems += _score_problems(sub.get("result"), f"{path}.object.result")
+        problems += _component_problems(sub.get("object"), f"{path}.object.object")
     if valid and _agent_key_too_long(stmt["actor"]):
         problems.append(f"{path}.actor: định danh dài quá {MAX_AGENT_KEY} ký tự.")
     return problems
