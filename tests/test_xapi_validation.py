@@ -564,7 +564,7 @@ def test_2_4_7_timestamps():
         assert_valid(statement(timestamp=good, stored=good))
         assert_valid(sub(timestamp=good))
     for bad in BAD_TIMESTAMPS:
-        expected = f"không phải thời điểm ISO 8601 (ví dụ “2026-11-20T08:30:00+07:00”"
+        expected = "không phải thời điểm ISO 8601 (ví dụ “2026-11-20T08:30:00+07:00”"
         assert_refused(statement(timestamp=bad), f"statements[1].timestamp: {bad!r} {expected}")
         assert_refused(sub(timestamp=bad), f"statements[1].object.timestamp: {bad!r} {expected}")
         assert_refused(statement(stored=bad), f"statements[1].stored: {bad!r}")

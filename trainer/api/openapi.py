@@ -173,7 +173,8 @@ def _schemas() -> dict:
         "TargetList": _obj({"items": {"type": "array", "items": _ref("Target")}}),
         "ReviewCampaign": _obj(review_campaign, description=(
             "A review campaign (đợt đánh giá, docs/reviews.md) with its totals: participants, "
-            "self-assessed (submitted), confirmed by the supervisor, and the confirmed share (%).")),
+            "self-assessed (submitted), confirmed by the supervisor, and the confirmed share "
+            "(%).")),
         "ReviewCampaignList": _obj({"items": {"type": "array", "items": _ref("ReviewCampaign")}}),
         "Mentorship": _obj({
             "id": INT, "status": {"type": "string", "enum": ["active", "closed", "cancelled"]},

@@ -213,8 +213,8 @@ def _tables_of(objects) -> set[str]:
 def _parts_of(obj) -> set[int]:
     """The parts of the officials whose rows `obj` is (an official, or a row with `official_id`:
     its value now and before this flush; none when empty, as a user without an official),
-    {PLANS} for a training plan, or {EVERYTHING}. Read in after_flush, where attribute histories still hold the flush's
-    changes."""
+    {PLANS} for a training plan, or {EVERYTHING}. Read in after_flush, where attribute
+    histories still hold the flush's changes."""
     table = obj.__table__
     if table.name in PLAN_TABLES:
         return {PLANS}

@@ -146,9 +146,10 @@ def _attachments_of(stmt: dict, path: str):
 def receive(body, contents: dict[str, bytes], provider_id: int) -> None:
     """Check the attachments of the statements sent (their Attachment objects are valid: the
     model checked them) — a part for each attachment without fileUrl, an attachment for each
-    part, each signature (Data 2.6) — then keep the contents. Called once ops.store_statements accepted `body` as statements, in the
-    same transaction: a refusal here (StatementError 400, every problem) stores nothing.
-    `length` is not compared with the content: the SHA-2 is what identifies it."""
+    part, each signature (Data 2.6) — then keep the contents. Called once ops.store_statements
+    accepted `body` as statements, in the same transaction: a refusal here (StatementError 400,
+    every problem) stores nothing. `length` is not compared with the content: the SHA-2 is what
+    identifies it."""
     single = isinstance(body, dict)
     statements = [body] if single else body
     errors, named = [], {}
