@@ -28,7 +28,6 @@ from trainer.xapi import operations as ops
 from trainer.xapi.views import _error, agent_param, bp
 
 MAX_ID = 500  # characters of a stateId or profileId (XapiDocument.doc_id)
-MAX_AGENT_KEY = 300  # XapiDocument.agent_key
 MAX_CONTENT_TYPE = 255  # XapiDocument.content_type
 DEFAULT_TYPE = "application/octet-stream"
 # Bodies Flask parses as a form before any view runs: their raw content is gone by then.
@@ -49,13 +48,9 @@ AGENT_PROFILE = Resource("agent_profile", "profileId", ("agent",))
 
 
 def _agent(text: str, problems: list[str]) -> dict | None:
+    """The agent parameter (its identifier within XapiDocument.agent_key: validation checks)."""
     agent, errors = agent_param(text)
-    if errors:
-        problems += errors
-        return None
-    if len(ops.actor_key(agent)) > MAX_AGENT_KEY:
-        problems.append(f"agent: định danh dài quá {MAX_AGENT_KEY} ký tự.")
-        return None
+    problems += errors
     return agent
 
 

@@ -30,8 +30,8 @@ from trainer.core.extensions import db
 from trainer.core.params import JsonRefused, read_json
 from trainer.core.timeutil import utcnow
 from trainer.xapi import keys as K
+from trainer.xapi.keys import IFI_KEYS, actor_key
 from trainer.xapi.models import XapiActivity, XapiDocument, XapiStatement, XapiStatementKey
-from trainer.xapi.operations import IFI_KEYS, actor_key
 
 JSON = "application/json"
 GUARDED_KINDS = ("activity_profile", "agent_profile")  # a PUT must carry If-Match/If-None-Match

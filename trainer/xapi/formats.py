@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from trainer.xapi.keys import CONTEXT_ACTIVITY_KINDS
+from trainer.xapi.keys import CONTEXT_ACTIVITY_KINDS, IFI_KEYS
 
-IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 LANGUAGE_MAPS = ("name", "description")
 
 

@@ -18,6 +18,7 @@ Kinds:
 """
 from __future__ import annotations
 
+IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")  # an agent's inverse functional ids
 CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 AGENT, AGENT_ANY, ACTIVITY, ACTIVITY_ANY = "agent", "agent+", "activity", "activity+"
 VERB, REGISTRATION, REF = "verb", "registration", "ref"

@@ -49,10 +49,10 @@ from trainer.learning.operations import completion_expired, lock_row, record_res
 from trainer.people.models import Official
 from trainer.xapi import formats
 from trainer.xapi import keys as K
-from trainer.xapi.keys import actor_key
+from trainer.xapi.keys import IFI_KEYS, actor_key
 from trainer.xapi.models import (ActivityMapping, XapiActivity, XapiStatement,
                                  XapiStatementKey)
-from trainer.xapi.validation import (IFI_KEYS, is_iri, is_valid_statement, parse_timestamp,
+from trainer.xapi.validation import (is_iri, is_valid_statement, parse_timestamp,
                                      validate_statement)
 from trainer.xapi.validation import is_uuid  # noqa: F401  (ops.is_uuid for the views)
 

@@ -21,9 +21,8 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from trainer.xapi.keys import MAX_VALUE, actor_key
+from trainer.xapi.keys import IFI_KEYS, MAX_VALUE, actor_key
 
-IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 MAX_IRI = MAX_VALUE  # the length of the IRI columns (verb, activity, keys)
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 MAX_AGENT_KEY = 300  # the length of the agent key columns (operations.actor_key)
